@@ -1,0 +1,1 @@
+//! evtx-doctor library.

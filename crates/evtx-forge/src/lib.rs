@@ -1,0 +1,1 @@
+//! evtx-forge: writes real .evtx files from readable specs.
