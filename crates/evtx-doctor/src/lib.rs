@@ -1,1 +1,3 @@
 //! evtx-doctor library.
+
+pub mod knowledge;

@@ -1,0 +1,1 @@
+//! Win32 / RPC / DS / HRESULT error codes: value, symbol, meaning.
