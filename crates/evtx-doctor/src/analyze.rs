@@ -1,0 +1,309 @@
+//! The whole flow, input → scan → event → rules → diagnose → report, in one call.
+
+use crate::diagnose::{build_findings, build_verdicts};
+use crate::event::Event;
+use crate::input::{Source, collect, describe_io};
+use crate::knowledge::Knowledge;
+use crate::report::{
+    InputKind, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report, SCHEMA_VERSION,
+    Summary, Tool,
+};
+use crate::rules::Match;
+use crate::scan::{
+    CHUNK_SIZE, ChunkOutcome, ChunkState, Layout, Prefilter, ScanContext, Scratch, layout,
+    scan_chunk,
+};
+use evtx::ParserSettings;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to analyze.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    /// Skip chunks and records that cannot match any rule (on by default; turning it off
+    /// changes speed, never the report).
+    pub prefilter: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: None,
+            prefilter: true,
+        }
+    }
+}
+
+/// Receives progress while inputs are read; called from worker threads.
+pub trait Progress: Sync {
+    /// Reading starts; `total_bytes` will be read in all.
+    fn begin(&self, _total_bytes: u64) {}
+    /// `bytes` more were read.
+    fn advance(&self, _bytes: u64) {}
+    /// Reading is over.
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Why an analysis could not run at all (problems with inputs are in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The worker threads could not be started.
+    #[error("cannot start the worker threads: {0}")]
+    ThreadPool(String),
+}
+
+/// One input being read.
+struct Prepared {
+    report: InputReport,
+    source: Option<Source>,
+    layout: Option<Layout>,
+}
+
+/// Analyzes the files and folders in `paths` with `knowledge`.
+///
+/// Every input gets an entry in the report, readable or not; the report is the same for any
+/// thread count.
+pub fn analyze(
+    paths: &[PathBuf],
+    knowledge: &Knowledge,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Report, AnalyzeError> {
+    let mut inputs: Vec<Prepared> = collect(paths).into_iter().map(prepare).collect();
+
+    let prefilter = if options.prefilter {
+        knowledge
+            .rules()
+            .literal_plan()
+            .as_ref()
+            .and_then(Prefilter::new)
+    } else {
+        None
+    };
+    let ctx = ScanContext {
+        rules: knowledge.rules(),
+        prefilter: prefilter.as_ref(),
+        settings: Arc::new(ParserSettings::default().indent(false).num_threads(1)),
+    };
+    let work: Vec<(usize, u64)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(index, input)| input.layout.as_ref().map(|layout| (index, layout.slots)))
+        .flat_map(|(index, slots)| (0..slots).map(move |slot| (index, slot)))
+        .collect();
+    let total: u64 = inputs
+        .iter()
+        .filter(|i| i.layout.is_some())
+        .map(|i| i.report.bytes)
+        .sum();
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = options.threads {
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool
+        .build()
+        .map_err(|err| AnalyzeError::ThreadPool(err.to_string()))?;
+    progress.begin(total);
+    let outcomes: Vec<ChunkOutcome> = pool.install(|| {
+        work.par_iter()
+            .map_init(
+                || Scratch::new(ctx.prefilter),
+                |scratch, &(index, slot)| {
+                    let input = inputs.get(index);
+                    let (Some(source), Some(layout)) = (
+                        input.and_then(|i| i.source.as_ref()),
+                        input.and_then(|i| i.layout.as_ref()),
+                    ) else {
+                        return ChunkOutcome::default();
+                    };
+                    let outcome = scan_chunk(&ctx, source, index, layout, slot, scratch);
+                    let start = layout.base + slot * CHUNK_SIZE;
+                    progress.advance(source.len().saturating_sub(start).min(CHUNK_SIZE));
+                    outcome
+                },
+            )
+            .collect()
+    });
+    progress.finish();
+
+    let mut matched: Vec<(Event, Match)> = Vec::new();
+    for (&(index, _), outcome) in work.iter().zip(outcomes) {
+        if let Some(input) = inputs.get_mut(index) {
+            merge(&mut input.report, outcome, &mut matched);
+        }
+    }
+    let reports: Vec<InputReport> = inputs.into_iter().map(finish_input).collect();
+    let duplicates_dropped = drop_duplicates(&mut matched);
+    let paths: Vec<String> = reports.iter().map(|r| r.path.clone()).collect();
+    let findings = build_findings(knowledge.rules(), &matched, &paths);
+    let verdicts = build_verdicts(&findings);
+    let summary = summarize(&reports, matched.len() as u64, duplicates_dropped);
+    Ok(Report {
+        schema: SCHEMA_VERSION,
+        tool: Tool {
+            name: "evtx-doctor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        summary,
+        verdicts,
+        findings,
+        inputs: reports,
+    })
+}
+
+fn prepare(found: crate::input::Found) -> Prepared {
+    let mut report = InputReport {
+        path: found.path.to_string_lossy().into_owned(),
+        kind: InputKind::Evtx,
+        status: InputStatus::Ok,
+        bytes: 0,
+        chunks: 0,
+        chunks_read: 0,
+        chunks_skipped: 0,
+        chunks_empty: 0,
+        chunks_unreadable: 0,
+        chunks_crc_mismatch: 0,
+        records_read: 0,
+        records_skipped: 0,
+        records_unreadable: 0,
+        first_event: None,
+        last_event: None,
+        problems: Vec::new(),
+        problem_count: 0,
+    };
+    let unreadable = |mut report: InputReport, kind: &str, message: String| {
+        report.status = InputStatus::Unreadable;
+        add_problem(
+            &mut report,
+            Problem {
+                kind: kind.into(),
+                chunk: None,
+                offset: None,
+                record_id: None,
+                message,
+            },
+        );
+        Prepared {
+            report,
+            source: None,
+            layout: None,
+        }
+    };
+    if let Some(error) = found.error {
+        return unreadable(report, "cannot_open", error);
+    }
+    let source = match Source::open(&found.path) {
+        Ok(source) => source,
+        Err(err) => return unreadable(report, "cannot_open", describe_io(&err)),
+    };
+    report.bytes = source.len();
+    match layout(&source) {
+        Ok(layout) => {
+            report.chunks = layout.slots;
+            if let Some(problem) = layout.header_problem.clone() {
+                add_problem(&mut report, problem);
+            }
+            Prepared {
+                report,
+                source: Some(source),
+                layout: Some(layout),
+            }
+        }
+        Err(not_evtx) => {
+            report.kind = InputKind::Unknown;
+            unreadable(report, "not_evtx", not_evtx.0)
+        }
+    }
+}
+
+fn merge(report: &mut InputReport, outcome: ChunkOutcome, matched: &mut Vec<(Event, Match)>) {
+    match outcome.state {
+        ChunkState::Read => report.chunks_read += 1,
+        ChunkState::Skipped => report.chunks_skipped += 1,
+        ChunkState::Empty => report.chunks_empty += 1,
+        ChunkState::Unreadable => report.chunks_unreadable += 1,
+    }
+    report.chunks_crc_mismatch += u64::from(outcome.crc_mismatch);
+    report.records_read += outcome.records_read;
+    report.records_skipped += outcome.records_skipped;
+    report.records_unreadable += outcome.records_unreadable;
+    report.first_event = match (report.first_event, outcome.first) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    report.last_event = report.last_event.max(outcome.last);
+    for problem in outcome.problems {
+        add_problem(report, problem);
+    }
+    matched.extend(outcome.matches.into_iter().map(|m| (m.event, m.found)));
+}
+
+fn add_problem(report: &mut InputReport, problem: Problem) {
+    report.problem_count += 1;
+    if report.problems.len() < MAX_PROBLEMS_PER_INPUT {
+        report.problems.push(problem);
+    }
+}
+
+fn finish_input(prepared: Prepared) -> InputReport {
+    let mut report = prepared.report;
+    if report.status != InputStatus::Unreadable {
+        let nothing_read = report.chunks_read + report.chunks_skipped == 0;
+        if nothing_read && report.chunks_unreadable > 0 {
+            report.status = InputStatus::Unreadable;
+        } else if report.problem_count > 0 {
+            report.status = InputStatus::Damaged;
+        }
+    }
+    report
+}
+
+/// Drops events seen twice (same computer, channel, record id and time), keeping the first.
+fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
+    let before = matched.len();
+    let mut seen = HashSet::new();
+    matched.retain(|(event, _)| match (event.record_id, event.time) {
+        (Some(record_id), Some(time)) => seen.insert((
+            event.computer.to_lowercase(),
+            event.channel.to_lowercase(),
+            record_id,
+            time,
+        )),
+        _ => true,
+    });
+    (before - matched.len()) as u64
+}
+
+fn summarize(reports: &[InputReport], events_matched: u64, duplicates_dropped: u64) -> Summary {
+    let mut summary = Summary {
+        inputs: reports.len() as u64,
+        events_matched,
+        duplicates_dropped,
+        ..Summary::default()
+    };
+    for report in reports {
+        summary.unreadable_inputs += u64::from(report.status == InputStatus::Unreadable);
+        summary.records_read += report.records_read;
+        summary.records_skipped += report.records_skipped;
+        summary.chunks_unreadable += report.chunks_unreadable;
+        summary.records_unreadable += report.records_unreadable;
+        summary.problems += report.problem_count;
+        summary.first_event = match (summary.first_event, report.first_event) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        summary.last_event = summary.last_event.max(report.last_event);
+    }
+    summary
+}

@@ -1,0 +1,188 @@
+//! Matched events → findings.
+
+use crate::event::Event;
+use crate::knowledge::codes;
+use crate::report::{DomainController, Finding, Sample};
+use crate::rules::{Fields, GroupKey, Match, Rule, RuleSet};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One finding in the making.
+struct Group<'r> {
+    rule: &'r Rule,
+    fields: Fields,
+    provider: String,
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    event_ids: BTreeSet<u16>,
+    providers: BTreeSet<String>,
+    computers: BTreeSet<String>,
+    controllers: BTreeSet<DomainController>,
+    damaged: u64,
+    first_sample: Option<Sample>,
+    last_sample: Option<Sample>,
+}
+
+/// Groups `matched` (in reading order) into findings, most severe and earliest first.
+/// `input_paths` names the inputs for samples.
+pub(crate) fn build_findings(
+    rules: &RuleSet,
+    matched: &[(Event, Match)],
+    input_paths: &[String],
+) -> Vec<Finding> {
+    let mut groups: BTreeMap<(usize, Option<String>, Option<u32>), Group<'_>> = BTreeMap::new();
+    for (event, found) in matched {
+        let Some(rule) = rules.rules().get(found.rule) else {
+            continue;
+        };
+        let fields = &found.fields;
+        let key = (
+            found.rule,
+            rule.group_by
+                .contains(&GroupKey::Domain)
+                .then(|| fields.domain.as_ref().map(|d| d.to_lowercase()))
+                .flatten(),
+            rule.group_by
+                .contains(&GroupKey::ErrorCode)
+                .then_some(fields.error_code)
+                .flatten(),
+        );
+        let group = groups.entry(key).or_insert_with(|| Group {
+            rule,
+            fields: fields.clone(),
+            provider: event.provider.clone(),
+            count: 0,
+            first: None,
+            last: None,
+            event_ids: BTreeSet::new(),
+            providers: BTreeSet::new(),
+            computers: BTreeSet::new(),
+            controllers: BTreeSet::new(),
+            damaged: 0,
+            first_sample: None,
+            last_sample: None,
+        });
+        group.add(event, fields, input_paths);
+    }
+    let mut findings: Vec<Finding> = groups.into_values().map(Group::into_finding).collect();
+    findings.sort_by(|a, b| {
+        (a.severity, a.first_seen, &a.rule, &a.domain, a.error_code).cmp(&(
+            b.severity,
+            b.first_seen,
+            &b.rule,
+            &b.domain,
+            b.error_code,
+        ))
+    });
+    findings
+}
+
+impl Group<'_> {
+    fn add(&mut self, event: &Event, fields: &Fields, input_paths: &[String]) {
+        self.count += 1;
+        self.event_ids.insert(event.event_id);
+        self.providers.insert(event.provider.clone());
+        if !event.computer.is_empty() {
+            self.computers.insert(event.computer.clone());
+        }
+        if fields.dc_host.is_some() || fields.dc_ip.is_some() {
+            self.controllers.insert(DomainController {
+                host: fields.dc_host.clone(),
+                ip: fields.dc_ip.clone(),
+            });
+        }
+        // Keep the first value any event gave for fields the first event lacked.
+        fill(&mut self.fields.domain, &fields.domain);
+        fill(&mut self.fields.exception, &fields.exception);
+        fill(&mut self.fields.drs_call, &fields.drs_call);
+        if self.fields.error_code.is_none() {
+            self.fields.error_code = fields.error_code;
+        }
+        if event.origin.damaged_chunk {
+            self.damaged += 1;
+        }
+        let sample = || Sample {
+            input: input_paths
+                .get(event.origin.input)
+                .cloned()
+                .unwrap_or_default(),
+            chunk: event.origin.chunk,
+            record_id: event.record_id,
+            time: event.time,
+            event_id: event.event_id,
+            first_line: event.first_line(),
+        };
+        // Earliest and latest by time; ties keep reading order.
+        if self.first_sample.is_none() || event.time < self.first {
+            self.first = event.time.or(self.first);
+            self.first_sample = Some(sample());
+        }
+        if self.last_sample.is_none() || event.time >= self.last {
+            self.last = event.time.or(self.last);
+            self.last_sample = Some(sample());
+        }
+    }
+
+    fn into_finding(self) -> Finding {
+        let fields = &self.fields;
+        let code = fields.error_code.and_then(codes::lookup);
+        let fill_in = |text: &str| {
+            let code_text = fields.error_code.map(|c| c.to_string());
+            text.replace("{error_code}", code_text.as_deref().unwrap_or("unknown"))
+                .replace("{error_symbol}", code.map_or("unknown code", |c| c.symbol))
+                .replace(
+                    "{error_message}",
+                    code.map_or("no description known", |c| c.message),
+                )
+                .replace(
+                    "{domain}",
+                    fields.domain.as_deref().unwrap_or("unknown domain"),
+                )
+                .replace(
+                    "{exception}",
+                    fields.exception.as_deref().unwrap_or("unrecognised error"),
+                )
+                .replace(
+                    "{drs_call}",
+                    fields.drs_call.as_deref().unwrap_or("unknown call"),
+                )
+        };
+        let mut samples: Vec<Sample> = self.first_sample.into_iter().collect();
+        if let Some(last) = self.last_sample {
+            if samples.first() != Some(&last) {
+                samples.push(last);
+            }
+        }
+        Finding {
+            rule: self.rule.id.clone(),
+            title: fill_in(&self.rule.title),
+            severity: self.rule.severity,
+            provider: self.provider,
+            providers: self.providers.into_iter().collect(),
+            event_ids: self.event_ids.into_iter().collect(),
+            domain: fields.domain.clone(),
+            error_code: fields.error_code,
+            error_symbol: code.map(|c| c.symbol.to_owned()),
+            error_message: code.map(|c| c.message.to_owned()),
+            exception: fields.exception.clone(),
+            drs_call: fields.drs_call.clone(),
+            domain_controllers: self.controllers.into_iter().collect(),
+            count: self.count,
+            first_seen: self.first,
+            last_seen: self.last,
+            computers: self.computers.into_iter().collect(),
+            cause: fill_in(&self.rule.cause),
+            resolution: fill_in(&self.rule.resolution),
+            references: self.rule.references.clone(),
+            from_damaged_chunks: self.damaged,
+            samples,
+        }
+    }
+}
+
+fn fill(slot: &mut Option<String>, value: &Option<String>) {
+    if slot.is_none() {
+        slot.clone_from(value);
+    }
+}

@@ -1,0 +1,282 @@
+//! Reads one `<Event>` element, as the `evtx` crate renders it and as Event Viewer exports it.
+
+use super::{DataItem, Event};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event as Xml};
+use std::io::BufRead;
+
+/// Why an `<Event>` element could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum XmlEventError {
+    /// The XML itself is malformed.
+    #[error("malformed XML at byte {position}: {message}")]
+    Malformed {
+        /// Byte offset in the XML where the reader stopped.
+        position: u64,
+        /// What the XML reader said.
+        message: String,
+    },
+    /// The XML holds no `<Event>` element.
+    #[error("no <Event> element")]
+    NoEvent,
+}
+
+/// Parses the first `<Event>` element of `xml`.
+pub fn parse_event_xml(xml: &[u8]) -> Result<Event, XmlEventError> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Xml::Start(start)) if start.local_name().as_ref() == b"Event" => {
+                return read_event_body(&mut reader, &mut buf);
+            }
+            Ok(Xml::Eof) => return Err(XmlEventError::NoEvent),
+            Ok(_) => {}
+            Err(err) => return Err(malformed(&reader, err)),
+        }
+        buf.clear();
+    }
+}
+
+/// Where inside `<Event>` the reader is, as far as the fields we keep are concerned.
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    EventId,
+    Level,
+    Task,
+    RecordId,
+    Channel,
+    Computer,
+    Data(Option<String>),
+    Message,
+    Other,
+}
+
+/// Reads the content of an `<Event>` element whose start tag was just read, up to its end tag.
+///
+/// Exposed to the export readers, which walk files holding many events.
+pub(crate) fn read_event_body<R: BufRead>(
+    reader: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+) -> Result<Event, XmlEventError> {
+    let mut event = Event::default();
+    // Element names from <Event> down to the current one.
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut field = Field::Other;
+    let mut text = String::new();
+    loop {
+        buf.clear();
+        let xml = reader
+            .read_event_into(buf)
+            .map_err(|err| malformed(reader, err))?;
+        match xml {
+            Xml::Start(start) => {
+                flush_text(&mut event, &field, &mut text);
+                field = open_element(&mut event, &path, &start);
+                path.push(start.local_name().as_ref().to_vec());
+            }
+            Xml::Empty(start) => {
+                flush_text(&mut event, &field, &mut text);
+                let empty_field = open_element(&mut event, &path, &start);
+                // `<Data Name="x"/>` is an empty value, still a value.
+                flush_text(&mut event, &empty_field, &mut String::new());
+                field = Field::Other;
+            }
+            Xml::Text(content) => match content.decode() {
+                Ok(decoded) => match quick_xml::escape::unescape(&decoded) {
+                    Ok(unescaped) => text.push_str(&unescaped),
+                    Err(_) => text.push_str(&decoded),
+                },
+                Err(_) => text.push_str(&String::from_utf8_lossy(&content)),
+            },
+            Xml::GeneralRef(reference) => push_reference(&mut text, &reference),
+            Xml::CData(content) => text.push_str(&String::from_utf8_lossy(&content)),
+            Xml::End(_) => {
+                flush_text(&mut event, &field, &mut text);
+                field = Field::Other;
+                if path.pop().is_none() {
+                    return Ok(event);
+                }
+            }
+            Xml::Eof => {
+                return Err(XmlEventError::Malformed {
+                    position: reader.buffer_position(),
+                    message: "the file ends inside an <Event>".into(),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records what an opening tag tells (attributes) and returns the field its text belongs to.
+fn open_element(event: &mut Event, path: &[Vec<u8>], start: &BytesStart<'_>) -> Field {
+    let name = start.local_name();
+    let parent = path.last().map(Vec::as_slice);
+    match (parent, name.as_ref()) {
+        (Some(b"System"), b"Provider") => {
+            if let Some(value) =
+                attribute(start, b"Name").or_else(|| attribute(start, b"EventSourceName"))
+            {
+                event.provider = value;
+            }
+            Field::Other
+        }
+        (Some(b"System"), b"EventID") => {
+            event.qualifiers = attribute(start, b"Qualifiers").and_then(|q| q.trim().parse().ok());
+            Field::EventId
+        }
+        (Some(b"System"), b"Level") => Field::Level,
+        (Some(b"System"), b"Task") => Field::Task,
+        (Some(b"System"), b"TimeCreated") => {
+            event.time = attribute(start, b"SystemTime").and_then(|t| parse_time(&t));
+            Field::Other
+        }
+        (Some(b"System"), b"EventRecordID") => Field::RecordId,
+        (Some(b"System"), b"Channel") => Field::Channel,
+        (Some(b"System"), b"Computer") => Field::Computer,
+        (Some(b"EventData"), b"Data") => Field::Data(attribute(start, b"Name")),
+        (Some(b"RenderingInfo"), b"Message") => Field::Message,
+        // UserData: keep the leaves, named after their element.
+        (Some(_), leaf) if path.iter().any(|p| p == b"UserData") && path.len() >= 2 => {
+            Field::Data(Some(String::from_utf8_lossy(leaf).into_owned()))
+        }
+        _ => Field::Other,
+    }
+}
+
+fn flush_text(event: &mut Event, field: &Field, text: &mut String) {
+    let value = std::mem::take(text);
+    match field {
+        Field::EventId => {
+            if let Ok(id) = value.trim().parse::<u32>() {
+                // The low 16 bits are the id; classic sources keep severity bits above them.
+                event.event_id = (id & 0xFFFF) as u16;
+            }
+        }
+        Field::Level => event.level = value.trim().parse().ok(),
+        Field::Task => event.task = value.trim().parse().ok(),
+        Field::RecordId => event.record_id = value.trim().parse().ok(),
+        Field::Channel => event.channel = value,
+        Field::Computer => event.computer = value,
+        Field::Data(name) => event.data.push(DataItem {
+            name: name.clone(),
+            value,
+        }),
+        Field::Message => event.message = Some(value),
+        Field::Other => {}
+    }
+}
+
+fn attribute(start: &BytesStart<'_>, key: &[u8]) -> Option<String> {
+    start
+        .attributes()
+        .flatten()
+        .find(|attr| attr.key.local_name().as_ref() == key)
+        .map(|attr| match attr.unescape_value() {
+            Ok(value) => value.into_owned(),
+            Err(_) => String::from_utf8_lossy(&attr.value).into_owned(),
+        })
+}
+
+/// Resolves `&amp;`-style and numeric references; anything else is kept as written.
+fn push_reference(text: &mut String, reference: &[u8]) {
+    let name = String::from_utf8_lossy(reference);
+    let resolved = match name.as_ref() {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        other => other
+            .strip_prefix("#x")
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .or_else(|| other.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+            .and_then(char::from_u32),
+    };
+    match resolved {
+        Some(c) => text.push(c),
+        None => {
+            text.push('&');
+            text.push_str(&name);
+            text.push(';');
+        }
+    }
+}
+
+/// Event times as Windows writes them: RFC 3339 with up to 7 fractional digits, UTC.
+pub(crate) fn parse_time(text: &str) -> Option<jiff::Timestamp> {
+    text.trim().parse().ok()
+}
+
+fn malformed<R>(reader: &Reader<R>, err: quick_xml::Error) -> XmlEventError {
+    XmlEventError::Malformed {
+        position: reader.buffer_position(),
+        message: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Directory Synchronization"/><EventID Qualifiers="0">611</EventID><Level>2</Level><Task>0</Task><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime="2024-03-04T08:00:00.1234567Z"/><EventRecordID>42</EventRecordID><Channel>Application</Channel><Computer>SYNC01.contoso.com</Computer><Security/></System><EventData><Data>Password synchronization failed for domain: Contoso.com &amp; more&#13;
+next</Data><Data Name="x"/></EventData></Event>"#;
+
+    #[test]
+    fn reads_system_fields_and_data() {
+        let event = parse_event_xml(RECORD.as_bytes()).unwrap();
+        assert_eq!(event.provider, "Directory Synchronization");
+        assert_eq!(event.event_id, 611);
+        assert_eq!(event.qualifiers, Some(0));
+        assert_eq!(event.level, Some(2));
+        assert_eq!(event.record_id, Some(42));
+        assert_eq!(event.channel, "Application");
+        assert_eq!(event.computer, "SYNC01.contoso.com");
+        assert_eq!(
+            event.time.unwrap().to_string(),
+            "2024-03-04T08:00:00.1234567Z"
+        );
+        assert_eq!(event.data.len(), 2);
+        assert_eq!(
+            event.data[0].value,
+            "Password synchronization failed for domain: Contoso.com & more\r\nnext"
+        );
+        assert_eq!(event.data[1].name.as_deref(), Some("x"));
+        assert_eq!(event.data[1].value, "");
+    }
+
+    #[test]
+    fn keeps_low_16_bits_of_event_id() {
+        let xml = "<Event><System><EventID>1073748724</EventID></System></Event>";
+        assert_eq!(parse_event_xml(xml.as_bytes()).unwrap().event_id, 6900);
+    }
+
+    #[test]
+    fn reads_rendering_info_message() {
+        let xml = "<Event><System><Provider Name='ADSync'/><EventID Qualifiers='49152'>6900</EventID></System><EventData><Data>x</Data></EventData><RenderingInfo Culture='en-US'><Message>The server encountered an unexpected error</Message></RenderingInfo></Event>";
+        let event = parse_event_xml(xml.as_bytes()).unwrap();
+        assert_eq!(event.qualifiers, Some(49152));
+        assert_eq!(
+            event.message.as_deref(),
+            Some("The server encountered an unexpected error")
+        );
+    }
+
+    #[test]
+    fn unknown_entities_are_kept_not_expanded() {
+        let xml = "<Event><EventData><Data>a &xxe; b</Data></EventData></Event>";
+        let event = parse_event_xml(xml.as_bytes()).unwrap();
+        assert_eq!(event.data[0].value, "a &xxe; b");
+    }
+
+    #[test]
+    fn truncated_xml_is_an_error() {
+        assert!(parse_event_xml(b"<Event><System>").is_err());
+        assert!(matches!(
+            parse_event_xml(b"<x/>"),
+            Err(XmlEventError::NoEvent)
+        ));
+    }
+}

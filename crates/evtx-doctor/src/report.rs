@@ -1,0 +1,275 @@
+//! The report: plain serde data with a schema version. Renderers are pure functions of it.
+//!
+//! The JSON form is a contract (docs/report.md): fields are only added, never renamed or
+//! removed, without raising [`SCHEMA_VERSION`].
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Version of the report format, written as the top-level `"schema"` field.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one analysis found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The report format version ([`SCHEMA_VERSION`]).
+    pub schema: u32,
+    /// The program that wrote the report.
+    pub tool: Tool,
+    /// Totals over every input.
+    pub summary: Summary,
+    /// The answer per domain: failing since when, and why.
+    pub verdicts: Vec<Verdict>,
+    /// One finding per (diagnosis, domain, error code), most severe and earliest first.
+    pub findings: Vec<Finding>,
+    /// Every input that was named or found, in the order read, with what was read of it.
+    pub inputs: Vec<InputReport>,
+}
+
+/// The program that wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `evtx-doctor`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Totals over every input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Inputs read (files, archive entries).
+    pub inputs: u64,
+    /// Inputs of which nothing could be read.
+    pub unreadable_inputs: u64,
+    /// Event records read.
+    pub records_read: u64,
+    /// Records in chunks the prefilter skipped (no rule can match them).
+    pub records_skipped: u64,
+    /// Events that matched a rule.
+    pub events_matched: u64,
+    /// Records seen twice (same computer, channel, record id and time) and counted once.
+    pub duplicates_dropped: u64,
+    /// Chunks that could not be read at all.
+    pub chunks_unreadable: u64,
+    /// Records that could not be read.
+    pub records_unreadable: u64,
+    /// Problems found in the inputs (see each input's `problems`).
+    pub problems: u64,
+    /// Earliest event time over all inputs.
+    pub first_event: Option<Timestamp>,
+    /// Latest event time over all inputs.
+    pub last_event: Option<Timestamp>,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Password hash sync is broken.
+    Error,
+    /// Something is wrong or will break.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// The lower-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The state of password hash sync for one domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictState {
+    /// Failures and no sign of recovery after them.
+    Failing,
+    /// Failures, then successful syncs after the last one.
+    Recovered,
+    /// Syncs ran and nothing failed.
+    Healthy,
+}
+
+/// The answer for one domain (or for the tenant, when events name no domain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The domain as first written in the events; `None` for tenant-wide problems.
+    pub domain: Option<String>,
+    /// Failing, recovered or healthy.
+    pub state: VerdictState,
+    /// First failure seen.
+    pub failing_since: Option<Timestamp>,
+    /// Last failure seen.
+    pub last_failure: Option<Timestamp>,
+    /// Last sign of a working sync before or after the failures.
+    pub last_healthy: Option<Timestamp>,
+    /// First sign of working sync after the last failure.
+    pub recovered_at: Option<Timestamp>,
+    /// Rule ids of the findings behind the verdict, most severe first.
+    pub rules: Vec<String>,
+}
+
+/// One diagnosis for one domain and error code, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable rule id.
+    pub rule: String,
+    /// One-line title.
+    pub title: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The provider of the first matching event.
+    pub provider: String,
+    /// Every provider seen in the matching events, sorted.
+    pub providers: Vec<String>,
+    /// Event ids of the matching events, sorted and distinct.
+    pub event_ids: Vec<u16>,
+    /// Domain as written in the first event (grouping ignores case).
+    pub domain: Option<String>,
+    /// Win32 / RPC / DS error code.
+    pub error_code: Option<u32>,
+    /// Its symbol, e.g. `ERROR_DS_DRA_ACCESS_DENIED`.
+    pub error_symbol: Option<String>,
+    /// Its meaning.
+    pub error_message: Option<String>,
+    /// The .NET exception type that identifies the diagnosis.
+    pub exception: Option<String>,
+    /// The DRS call that failed.
+    pub drs_call: Option<String>,
+    /// Domain controllers named by the events, distinct.
+    pub domain_controllers: Vec<DomainController>,
+    /// Number of matching events.
+    pub count: u64,
+    /// Time of the first matching event.
+    pub first_seen: Option<Timestamp>,
+    /// Time of the last matching event.
+    pub last_seen: Option<Timestamp>,
+    /// Computers that logged them, sorted.
+    pub computers: Vec<String>,
+    /// Why it happens.
+    pub cause: String,
+    /// What fixes it.
+    pub resolution: String,
+    /// KB ids (`KB2867278`) and links.
+    pub references: Vec<String>,
+    /// Matching events read from chunks whose CRC did not match (read anyway).
+    pub from_damaged_chunks: u64,
+    /// A few of the matching events: the first and the last.
+    pub samples: Vec<Sample>,
+}
+
+/// A domain controller named by an event.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DomainController {
+    /// Host name.
+    pub host: Option<String>,
+    /// IP address.
+    pub ip: Option<String>,
+}
+
+/// One event behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    /// The input it was read from.
+    pub input: String,
+    /// Its chunk number, for .evtx inputs.
+    pub chunk: Option<u64>,
+    /// Its event record id.
+    pub record_id: Option<u64>,
+    /// Its time.
+    pub time: Option<Timestamp>,
+    /// Its event id.
+    pub event_id: u16,
+    /// The first line of its text.
+    pub first_line: String,
+}
+
+/// What kind of file an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// A Windows XML Event Log file.
+    Evtx,
+    /// An Event Viewer / wevtutil XML export.
+    XmlExport,
+    /// An Event Viewer CSV or tab-separated text export.
+    CsvExport,
+    /// Not recognised.
+    Unknown,
+}
+
+/// How much of an input could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputStatus {
+    /// Read whole.
+    Ok,
+    /// Read, but parts were damaged (see `problems`).
+    Damaged,
+    /// Nothing could be read.
+    Unreadable,
+}
+
+/// One input and what was read of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputReport {
+    /// The path as named (archive entries as `archive.zip!inner/path`).
+    pub path: String,
+    /// What kind of file it is.
+    pub kind: InputKind,
+    /// How much could be read.
+    pub status: InputStatus,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Chunks in the file (64 KiB slots after the header).
+    pub chunks: u64,
+    /// Chunks parsed.
+    pub chunks_read: u64,
+    /// Chunks the prefilter proved could hold no match, so not parsed.
+    pub chunks_skipped: u64,
+    /// Empty (never written) chunks.
+    pub chunks_empty: u64,
+    /// Chunks that could not be read at all.
+    pub chunks_unreadable: u64,
+    /// Chunks read despite a CRC mismatch.
+    pub chunks_crc_mismatch: u64,
+    /// Records read from parsed chunks.
+    pub records_read: u64,
+    /// Records in chunks the prefilter skipped (as their chunk headers say).
+    pub records_skipped: u64,
+    /// Records that could not be read.
+    pub records_unreadable: u64,
+    /// Earliest event time read.
+    pub first_event: Option<Timestamp>,
+    /// Latest event time read.
+    pub last_event: Option<Timestamp>,
+    /// Every problem found (the first [`MAX_PROBLEMS_PER_INPUT`] of them).
+    pub problems: Vec<Problem>,
+    /// Problems found in all, including those not listed.
+    pub problem_count: u64,
+}
+
+/// How many problems an input lists; past it they are only counted.
+pub const MAX_PROBLEMS_PER_INPUT: usize = 100;
+
+/// Something in an input that could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A stable kind, e.g. `bad_chunk_magic`, `chunk_crc_mismatch`, `bad_record`.
+    pub kind: String,
+    /// Chunk number, where it applies.
+    pub chunk: Option<u64>,
+    /// Byte offset in the file, where known.
+    pub offset: Option<u64>,
+    /// Event record id, where known.
+    pub record_id: Option<u64>,
+    /// A plain explanation.
+    pub message: String,
+}

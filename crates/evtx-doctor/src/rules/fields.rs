@@ -1,0 +1,89 @@
+//! Fields pulled out of an event's text by extractors and rule patterns.
+
+use super::pack::Occurrence;
+use crate::knowledge::codes;
+use regex::{Captures, Regex};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What an event says about the failure, as far as patterns could tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fields {
+    /// The AD domain (FQDN) as written in the event.
+    pub domain: Option<String>,
+    /// Domain controller host name.
+    pub dc_host: Option<String>,
+    /// Domain controller IP address.
+    pub dc_ip: Option<String>,
+    /// Win32 / RPC / DS error code (HRESULTs of FACILITY_WIN32 are unwrapped).
+    pub error_code: Option<u32>,
+    /// The .NET exception type that identifies the failure (the innermost of a chain).
+    pub exception: Option<String>,
+    /// The DRS RPC call that failed, e.g. `_IDL_DRSGetNCChanges`.
+    pub drs_call: Option<String>,
+    /// Any other named capture.
+    pub other: BTreeMap<String, String>,
+}
+
+impl Fields {
+    /// Sets field `name` from the first (or last) match of `regex` in `text`: its capture group
+    /// of that name, else the whole match.
+    pub(crate) fn capture_named(
+        &mut self,
+        name: &str,
+        regex: &Regex,
+        text: &str,
+        occurrence: Occurrence,
+    ) {
+        let Some(caps) = pick(regex, text, occurrence) else {
+            return;
+        };
+        let value = caps.name(name).or_else(|| caps.get(0));
+        if let Some(value) = value {
+            self.set(name, value.as_str());
+        }
+    }
+
+    /// Sets a field from every named group of `regex`'s first (or last) match in `text`.
+    pub(crate) fn capture(&mut self, regex: &Regex, text: &str, occurrence: Occurrence) {
+        let Some(caps) = pick(regex, text, occurrence) else {
+            return;
+        };
+        for name in regex.capture_names().flatten() {
+            if let Some(value) = caps.name(name) {
+                self.set(name, value.as_str());
+            }
+        }
+    }
+
+    /// Sets one field; placeholders like `<not available>` and empty values are ignored.
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
+        let value = value.trim();
+        if value.is_empty() || value.starts_with('<') {
+            return;
+        }
+        let value = value.to_owned();
+        match name {
+            "domain" => self.domain = Some(value),
+            "dc_host" => self.dc_host = Some(value),
+            "dc_ip" => self.dc_ip = Some(value),
+            "exception" => self.exception = Some(value),
+            "drs_call" => self.drs_call = Some(value),
+            "error_code" => {
+                if let Some(parsed) = codes::parse_code(&value) {
+                    self.error_code = Some(parsed.win32.unwrap_or(parsed.raw));
+                }
+            }
+            _ => {
+                self.other.insert(name.to_owned(), value);
+            }
+        }
+    }
+}
+
+fn pick<'t>(regex: &Regex, text: &'t str, occurrence: Occurrence) -> Option<Captures<'t>> {
+    match occurrence {
+        Occurrence::First => regex.captures(text),
+        Occurrence::Last => regex.captures_iter(text).last(),
+    }
+}

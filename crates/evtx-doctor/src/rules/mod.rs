@@ -1,0 +1,401 @@
+//! Rules: the knowledge base compiled into something that matches [`Event`]s.
+//!
+//! A rule pack is a TOML file (docs/rules.md): extractors that pull fields (domain, error code,
+//! exception, ...) out of events, and rules that say which events make a diagnosis. Every rule
+//! names its providers and the words its events must contain; those literals feed the scanner's
+//! prefilter, so the prefilter only skips what no rule can match.
+
+mod error;
+mod fields;
+mod pack;
+mod text;
+
+pub use error::RuleError;
+pub use fields::Fields;
+pub use pack::GroupKey;
+pub use text::normalize;
+
+use crate::event::Event;
+use crate::report::Severity;
+use error::line_of;
+use pack::{ClauseDef, Occurrence, PackFile};
+use regex::{Regex, RegexBuilder};
+use std::path::{Path, PathBuf};
+
+/// A compiled rule: what it diagnoses and when it matches.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable id, e.g. `phs.611.rpc-8453`.
+    pub id: String,
+    /// One-line title; `{error_code}`, `{error_symbol}` and `{domain}` are filled in per finding.
+    pub title: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Rules are tried from the highest priority down; the first that matches wins.
+    pub priority: i32,
+    /// Why it happens.
+    pub cause: String,
+    /// What fixes it.
+    pub resolution: String,
+    /// KB ids (`KB2867278`) and links.
+    pub references: Vec<String>,
+    /// What separates one finding of this rule from another.
+    pub group_by: Vec<GroupKey>,
+    /// The pack the rule came from.
+    pub pack: String,
+    clauses: Vec<Clause>,
+}
+
+/// One `[[rule.when]]` alternative.
+#[derive(Debug, Clone)]
+struct Clause {
+    /// Lower-case provider names; empty means any.
+    providers: Vec<String>,
+    /// Event ids; empty means any.
+    event_ids: Vec<u16>,
+    /// Lower-case words the normalised text must contain.
+    keywords: Vec<String>,
+    patterns: Vec<Regex>,
+    exclude: Vec<Regex>,
+    error_codes: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct Extractor {
+    providers: Vec<String>,
+    event_ids: Vec<u16>,
+    fields: Vec<(String, Regex, Occurrence)>,
+}
+
+/// The literals an event must contain for some rule to match it, for the scanner's prefilter:
+/// a list of clauses; a clause is a list of groups; a group is a list of alternatives. An
+/// event (or chunk) can match only if, for some clause, every group has an alternative in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiteralPlan {
+    /// Clauses of groups of alternatives, all ASCII.
+    pub clauses: Vec<Vec<Vec<String>>>,
+}
+
+/// A rule matched an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Index of the rule in [`RuleSet::rules`].
+    pub rule: usize,
+    /// What the extractors and the rule's patterns pulled out of the event.
+    pub fields: Fields,
+}
+
+/// A rule pack that was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackInfo {
+    /// Pack id.
+    pub id: String,
+    /// What it covers.
+    pub title: String,
+    /// The documents its rules come from.
+    pub sources: Vec<String>,
+    /// The file it was read from.
+    pub path: PathBuf,
+}
+
+/// Compiled rules from one or more packs, in the order they are tried.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    extractors: Vec<Extractor>,
+    packs: Vec<PackInfo>,
+}
+
+impl RuleSet {
+    /// The packs the rules came from, in load order.
+    pub fn packs(&self) -> &[PackInfo] {
+        &self.packs
+    }
+
+    /// The rules, highest priority first.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Finds the rule that diagnoses `event`, if any.
+    pub fn evaluate(&self, event: &Event) -> Option<Match> {
+        let text = normalize(&event.text());
+        let lower = text.to_ascii_lowercase();
+        let provider = event.provider.to_ascii_lowercase();
+        let mut fields: Option<Fields> = None;
+        for (index, rule) in self.rules.iter().enumerate() {
+            for clause in &rule.clauses {
+                if !clause.admits(&provider, event.event_id, &text, &lower) {
+                    continue;
+                }
+                let fields =
+                    fields.get_or_insert_with(|| self.extract(&provider, event.event_id, &text));
+                let mut candidate = fields.clone();
+                for pattern in &clause.patterns {
+                    candidate.capture(pattern, &text, Occurrence::First);
+                }
+                if clause.error_codes.is_empty()
+                    || candidate
+                        .error_code
+                        .is_some_and(|code| clause.error_codes.contains(&code))
+                {
+                    return Some(Match {
+                        rule: index,
+                        fields: candidate,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The literals the prefilter may require, or `None` when some rule has none (then nothing
+    /// may be skipped).
+    pub fn literal_plan(&self) -> Option<LiteralPlan> {
+        let mut plan = LiteralPlan::default();
+        for clause in self.rules.iter().flat_map(|rule| &rule.clauses) {
+            let mut groups = Vec::new();
+            if !clause.providers.is_empty() {
+                groups.push(clause.providers.clone());
+            }
+            for keyword in &clause.keywords {
+                groups.extend(keyword.split_whitespace().map(|word| vec![word.to_owned()]));
+            }
+            if groups.is_empty() {
+                return None;
+            }
+            plan.clauses.push(groups);
+        }
+        Some(plan)
+    }
+
+    fn extract(&self, provider: &str, event_id: u16, text: &str) -> Fields {
+        let mut fields = Fields::default();
+        for extractor in &self.extractors {
+            if scope_admits(
+                &extractor.providers,
+                &extractor.event_ids,
+                provider,
+                event_id,
+            ) {
+                for (name, regex, occurrence) in &extractor.fields {
+                    fields.capture_named(name, regex, text, *occurrence);
+                }
+            }
+        }
+        fields
+    }
+}
+
+impl Clause {
+    fn admits(&self, provider: &str, event_id: u16, text: &str, lower: &str) -> bool {
+        scope_admits(&self.providers, &self.event_ids, provider, event_id)
+            && self
+                .keywords
+                .iter()
+                .all(|word| lower.contains(word.as_str()))
+            && self.patterns.iter().all(|pattern| pattern.is_match(text))
+            && !self.exclude.iter().any(|pattern| pattern.is_match(text))
+    }
+}
+
+fn scope_admits(providers: &[String], event_ids: &[u16], provider: &str, event_id: u16) -> bool {
+    (providers.is_empty() || providers.iter().any(|p| p == provider))
+        && (event_ids.is_empty() || event_ids.contains(&event_id))
+}
+
+/// Collects rule packs; a later pack's rule replaces an earlier rule with the same id.
+#[derive(Debug, Default)]
+pub struct RuleSetBuilder {
+    rules: Vec<(Rule, i32)>,
+    extractors: Vec<Extractor>,
+    packs: Vec<PackInfo>,
+}
+
+impl RuleSetBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the pack in `text`; `path` names it in errors.
+    pub fn add_pack(&mut self, path: &Path, text: &str) -> Result<&mut Self, RuleError> {
+        let file: PackFile = toml::from_str(text).map_err(|err| RuleError::Syntax {
+            path: path.to_owned(),
+            line: err.span().map_or(0, |span| line_of(text, span.start)),
+            message: err.message().to_owned(),
+        })?;
+        let ctx = Ctx { path, text };
+        if file.schema != 1 {
+            return Err(ctx.invalid(0, "", format!("unsupported schema {}", file.schema)));
+        }
+        for extractor in file.extractor {
+            let mut fields = Vec::new();
+            for field in extractor.fields {
+                let regex = ctx.regex(&field.pattern, &field.name)?;
+                fields.push((field.name, regex, field.occurrence));
+            }
+            self.extractors.push(Extractor {
+                providers: lower_all(&extractor.providers),
+                event_ids: extractor.event_ids,
+                fields,
+            });
+        }
+        self.packs.push(PackInfo {
+            id: file.pack.id.clone(),
+            title: file.pack.title.clone(),
+            sources: file.pack.sources.clone(),
+            path: path.to_owned(),
+        });
+        let mut seen = Vec::new();
+        for spanned in file.rule {
+            let line = line_of(text, spanned.span().start);
+            let def = spanned.into_inner();
+            if def.id.trim().is_empty() {
+                return Err(ctx.invalid(line, &def.id, "the rule has an empty id".into()));
+            }
+            if seen.contains(&def.id) {
+                return Err(ctx.invalid(
+                    line,
+                    &def.id,
+                    "a rule with this id is already in this file".into(),
+                ));
+            }
+            seen.push(def.id.clone());
+            if def.when.is_empty() {
+                return Err(ctx.invalid(
+                    line,
+                    &def.id,
+                    "the rule has no [[rule.when]] clause".into(),
+                ));
+            }
+            let clauses = def
+                .when
+                .iter()
+                .map(|clause| ctx.clause(clause, &def.id, line))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rule = Rule {
+                id: def.id,
+                title: def.title,
+                severity: def.severity,
+                priority: def.priority,
+                cause: def.cause,
+                resolution: def.resolution,
+                references: def.references,
+                group_by: def.group_by,
+                pack: file.pack.id.clone(),
+                clauses,
+            };
+            self.rules.retain(|(existing, _)| existing.id != rule.id);
+            let order = i32::try_from(self.rules.len()).unwrap_or(i32::MAX);
+            self.rules.push((rule, order));
+        }
+        Ok(self)
+    }
+
+    /// Reads and adds the pack file at `path`.
+    pub fn add_pack_file(&mut self, path: &Path) -> Result<&mut Self, RuleError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.add_pack(path, &text)
+    }
+
+    /// The compiled set: highest priority first, then in the order rules were added.
+    pub fn build(self) -> RuleSet {
+        let mut rules = self.rules;
+        rules.sort_by_key(|(rule, order)| (std::cmp::Reverse(rule.priority), *order));
+        RuleSet {
+            rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+            extractors: self.extractors,
+            packs: self.packs,
+        }
+    }
+}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn invalid(&self, line: usize, rule: &str, message: String) -> RuleError {
+        RuleError::Invalid {
+            path: PathBuf::from(self.path),
+            line,
+            rule: rule.to_owned(),
+            message,
+        }
+    }
+
+    /// Compiles a pattern with bounded size; the `regex` crate runs in linear time.
+    fn regex(&self, pattern: &toml::Spanned<String>, rule: &str) -> Result<Regex, RuleError> {
+        RegexBuilder::new(pattern.get_ref())
+            .size_limit(1 << 20)
+            .dfa_size_limit(1 << 20)
+            .build()
+            .map_err(|err| {
+                let line = line_of(self.text, pattern.span().start);
+                self.invalid(line, rule, format!("invalid regex: {err}"))
+            })
+    }
+
+    fn clause(&self, def: &ClauseDef, rule: &str, line: usize) -> Result<Clause, RuleError> {
+        let mut keywords = Vec::new();
+        for keyword in &def.keywords {
+            let word = keyword.get_ref().trim();
+            let line = line_of(self.text, keyword.span().start);
+            if word.is_empty() || !word.is_ascii() {
+                return Err(self.invalid(
+                    line,
+                    rule,
+                    format!(
+                        "keyword {word:?} must be non-empty ASCII (use patterns for localized text)"
+                    ),
+                ));
+            }
+            keywords.push(normalize(word).to_ascii_lowercase());
+        }
+        if def
+            .providers
+            .iter()
+            .any(|p| p.trim().is_empty() || !p.is_ascii())
+        {
+            return Err(self.invalid(line, rule, "provider names must be non-empty ASCII".into()));
+        }
+        if def.providers.is_empty()
+            && def.event_ids.is_empty()
+            && keywords.is_empty()
+            && def.patterns.is_empty()
+        {
+            return Err(self.invalid(
+                line,
+                rule,
+                "a [[rule.when]] clause must name providers, event ids, keywords or patterns"
+                    .into(),
+            ));
+        }
+        let compile = |patterns: &[toml::Spanned<String>]| {
+            patterns
+                .iter()
+                .map(|pattern| self.regex(pattern, rule))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Clause {
+            providers: lower_all(&def.providers),
+            event_ids: def.event_ids.clone(),
+            keywords,
+            patterns: compile(&def.patterns)?,
+            exclude: compile(&def.exclude)?,
+            error_codes: def.error_codes.clone(),
+        })
+    }
+}
+
+fn lower_all(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect()
+}

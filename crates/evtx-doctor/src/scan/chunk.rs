@@ -1,0 +1,366 @@
+//! One chunk slot: read it, prefilter it, parse it, and keep the events that match a rule.
+
+use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, Layout};
+use super::prefilter::{Hits, Prefilter};
+use super::record;
+use crate::event::{Event, Origin};
+use crate::input::Source;
+use crate::report::Problem;
+use crate::rules::{Match, RuleSet};
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkData, ParserSettings};
+use jiff::Timestamp;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// What the scanner needs to know, shared by every chunk task.
+pub(crate) struct ScanContext<'a> {
+    pub rules: &'a RuleSet,
+    pub prefilter: Option<&'a Prefilter>,
+    pub settings: Arc<ParserSettings>,
+}
+
+/// Per-thread buffers, reused from chunk to chunk.
+pub(crate) struct Scratch {
+    buf: Vec<u8>,
+    hits: Hits,
+}
+
+impl Scratch {
+    pub(crate) fn new(prefilter: Option<&Prefilter>) -> Self {
+        Scratch {
+            buf: Vec::with_capacity(CHUNK_SIZE as usize),
+            hits: prefilter.map(Prefilter::new_hits).unwrap_or_default(),
+        }
+    }
+}
+
+/// What happened to a chunk slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ChunkState {
+    /// Parsed.
+    #[default]
+    Read,
+    /// The prefilter proved no rule can match in it.
+    Skipped,
+    /// Never written (all zeros).
+    Empty,
+    /// Could not be read at all.
+    Unreadable,
+}
+
+/// An event that a rule matched.
+#[derive(Debug, Clone)]
+pub(crate) struct Matched {
+    pub event: Event,
+    pub found: Match,
+}
+
+/// The result of scanning one chunk slot.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkOutcome {
+    pub state: ChunkState,
+    pub crc_mismatch: bool,
+    pub records_read: u64,
+    pub records_skipped: u64,
+    pub records_unreadable: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub matches: Vec<Matched>,
+    pub problems: Vec<Problem>,
+}
+
+impl ChunkOutcome {
+    fn problem(
+        &mut self,
+        kind: &str,
+        chunk: u64,
+        offset: Option<u64>,
+        record_id: Option<u64>,
+        message: String,
+    ) {
+        self.problems.push(Problem {
+            kind: kind.into(),
+            chunk: Some(chunk),
+            offset,
+            record_id,
+            message,
+        });
+    }
+
+    fn saw(&mut self, time: Timestamp) {
+        self.first = Some(self.first.map_or(time, |first| first.min(time)));
+        self.last = Some(self.last.map_or(time, |last| last.max(time)));
+    }
+}
+
+/// Scans chunk slot `number` of `source`.
+pub(crate) fn scan_chunk(
+    ctx: &ScanContext<'_>,
+    source: &Source,
+    input: usize,
+    layout: &Layout,
+    number: u64,
+    scratch: &mut Scratch,
+) -> ChunkOutcome {
+    let mut out = ChunkOutcome::default();
+    let offset = layout.base + number * CHUNK_SIZE;
+    let buf = &mut scratch.buf;
+    buf.clear();
+    buf.resize(CHUNK_SIZE as usize, 0);
+    let n = match source.read_at(offset, buf) {
+        Ok(n) => n,
+        Err(err) => {
+            out.state = ChunkState::Unreadable;
+            out.problem(
+                "io_error",
+                number,
+                Some(offset),
+                None,
+                format!("cannot read the chunk: {err}"),
+            );
+            return out;
+        }
+    };
+    let head = buf.get(..n).unwrap_or_default();
+    if head.iter().all(|&b| b == 0) {
+        out.state = ChunkState::Empty;
+        return out;
+    }
+    if !head.starts_with(CHUNK_MAGIC) {
+        out.state = ChunkState::Unreadable;
+        out.problem(
+            "bad_chunk_magic",
+            number,
+            Some(offset),
+            None,
+            "no chunk signature (ElfChnk) where a chunk should start; the chunk is skipped".into(),
+        );
+        return out;
+    }
+    if n < CHUNK_HEADER_SIZE {
+        out.state = ChunkState::Unreadable;
+        out.problem(
+            "truncated_chunk",
+            number,
+            Some(offset),
+            None,
+            format!("the file ends {n} bytes into the chunk header"),
+        );
+        return out;
+    }
+    if n < CHUNK_SIZE as usize {
+        // The rest is zero-filled: the records before the cut are still read.
+        out.problem(
+            "truncated_chunk",
+            number,
+            Some(offset),
+            None,
+            format!("the file ends {n} bytes into this chunk; the records before the cut are read"),
+        );
+    }
+
+    if let Some(prefilter) = ctx.prefilter {
+        scratch.hits.clear();
+        prefilter.scan(
+            buf.get(CHUNK_HEADER_SIZE..).unwrap_or_default(),
+            &mut scratch.hits,
+        );
+        if !prefilter.admits(&scratch.hits) {
+            out.state = ChunkState::Skipped;
+            skipped_chunk_summary(buf, &mut out);
+            return out;
+        }
+    }
+
+    let data = std::mem::take(buf);
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        parse_chunk(
+            ctx,
+            data,
+            input,
+            number,
+            offset,
+            &mut scratch.hits,
+            &mut out,
+        )
+    }));
+    match parsed {
+        Ok(data) => *buf = data,
+        Err(_) => {
+            out.state = ChunkState::Unreadable;
+            out.problem(
+                "parser_panic",
+                number,
+                Some(offset),
+                None,
+                "the EVTX parser failed on this chunk; its remaining records are skipped".into(),
+            );
+        }
+    }
+    out
+}
+
+/// Parses a chunk that may hold matches; returns the buffer for reuse.
+fn parse_chunk(
+    ctx: &ScanContext<'_>,
+    data: Vec<u8>,
+    input: usize,
+    number: u64,
+    offset: u64,
+    hits: &mut Hits,
+    out: &mut ChunkOutcome,
+) -> Vec<u8> {
+    let mut chunk_data = match EvtxChunkData::new(data, false) {
+        Ok(chunk_data) => chunk_data,
+        Err(err) => {
+            out.state = ChunkState::Unreadable;
+            out.problem(
+                "bad_chunk_header",
+                number,
+                Some(offset),
+                None,
+                format!("the chunk header cannot be read: {err}"),
+            );
+            return Vec::new();
+        }
+    };
+    if !(chunk_data.validate_header_checksum() && chunk_data.validate_data_checksum()) {
+        out.crc_mismatch = true;
+        out.problem(
+            "chunk_crc_mismatch",
+            number,
+            Some(offset),
+            None,
+            "the chunk's CRC does not match; its records are read anyway and findings resting on them say so".into(),
+        );
+    }
+    let origin = Origin {
+        input,
+        chunk: Some(number),
+        damaged_chunk: out.crc_mismatch,
+    };
+    match chunk_data.parse(Arc::clone(&ctx.settings)) {
+        Ok(mut chunk) => {
+            for record in chunk.iter() {
+                match record {
+                    Ok(record) => {
+                        out.records_read += 1;
+                        out.saw(record.timestamp);
+                        let wanted = ctx
+                            .prefilter
+                            .is_none_or(|prefilter| record::may_match(prefilter, &record, hits));
+                        if !wanted {
+                            continue;
+                        }
+                        let record_id = record.event_record_id;
+                        match record::to_event(record, origin) {
+                            Ok(event) => {
+                                if let Some(found) = ctx.rules.evaluate(&event) {
+                                    out.matches.push(Matched { event, found });
+                                }
+                            }
+                            Err(message) => {
+                                out.records_unreadable += 1;
+                                out.problem(
+                                    "bad_record",
+                                    number,
+                                    None,
+                                    Some(record_id),
+                                    format!("record {record_id} cannot be rendered: {message}"),
+                                );
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        out.records_unreadable += 1;
+                        let (record_id, record_offset) = locate(&err);
+                        out.problem(
+                            "bad_record",
+                            number,
+                            record_offset.map(|o| offset + o),
+                            record_id,
+                            format!("a record cannot be read: {}", describe(&err)),
+                        );
+                    }
+                }
+            }
+        }
+        Err(err) => {
+            out.state = ChunkState::Unreadable;
+            out.problem(
+                "bad_chunk",
+                number,
+                Some(offset),
+                None,
+                format!("the chunk cannot be parsed: {err}"),
+            );
+        }
+    }
+    chunk_data.data
+}
+
+/// Counts the records of a chunk the prefilter skipped, from its header, and takes the times
+/// of its first and last records from their headers.
+fn skipped_chunk_summary(chunk: &[u8], out: &mut ChunkOutcome) {
+    let u64_at = |at: usize| {
+        chunk
+            .get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let u32_at = |at: usize| {
+        chunk
+            .get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    if let (Some(first), Some(last)) = (u64_at(8), u64_at(16)) {
+        out.records_skipped = last
+            .saturating_sub(first)
+            .saturating_add(1)
+            .min(CHUNK_SIZE / 24);
+    }
+    let record_time = |at: usize| {
+        (chunk.get(at..at + 4)? == [0x2a, 0x2a, 0, 0])
+            .then(|| u64_at(at + 16))
+            .flatten()
+            .and_then(filetime_to_timestamp)
+    };
+    for at in [Some(CHUNK_HEADER_SIZE), u32_at(36).map(|o| o as usize)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(time) = record_time(at) {
+            out.saw(time);
+        }
+    }
+}
+
+/// FILETIME (100 ns since 1601-01-01) to a timestamp; `None` when out of range.
+pub(crate) fn filetime_to_timestamp(filetime: u64) -> Option<Timestamp> {
+    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
+    let nanos = (i128::from(filetime) - UNIX_EPOCH_AS_FILETIME) * 100;
+    Timestamp::from_nanosecond(nanos).ok()
+}
+
+/// The record id and in-chunk offset an `evtx` error names, when it names them.
+fn locate(err: &EvtxError) -> (Option<u64>, Option<u64>) {
+    match err {
+        EvtxError::FailedToParseRecord { record_id, .. } => (Some(*record_id), None),
+        EvtxError::FailedToReadRecordAt { offset, .. } => (None, Some(*offset)),
+        _ => (None, None),
+    }
+}
+
+/// The error and its causes on one line.
+fn describe(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,11 @@
+//! The hot path: chunk slots of .evtx files, read in parallel, prefiltered, parsed, and
+//! turned into matched [`Event`](crate::event::Event)s.
+
+mod chunk;
+mod layout;
+mod prefilter;
+mod record;
+
+pub(crate) use chunk::{ChunkOutcome, ChunkState, ScanContext, Scratch, scan_chunk};
+pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE, Layout, NotEvtx, layout};
+pub use prefilter::{Hits, Prefilter};
