@@ -70,6 +70,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
         threads: args.threads.map(usize::from),
         prefilter: !args.no_prefilter,
+        ..Options::default()
     };
     let bar;
     let progress: &dyn Progress = if !args.no_progress && std::io::stderr().is_terminal() {

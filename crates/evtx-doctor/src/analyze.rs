@@ -2,7 +2,7 @@
 
 use crate::diagnose::{build_findings, build_verdicts};
 use crate::event::Event;
-use crate::input::{Source, collect, describe_io};
+use crate::input::{Source, collect, describe_io, sniff};
 use crate::knowledge::Knowledge;
 use crate::report::{
     InputKind, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report, SCHEMA_VERSION,
@@ -11,9 +11,10 @@ use crate::report::{
 use crate::rules::Match;
 use crate::scan::{
     CHUNK_SIZE, ChunkOutcome, ChunkState, Layout, Prefilter, ScanContext, Scratch, layout,
-    scan_chunk,
+    scan_chunk, scan_export,
 };
 use evtx::ParserSettings;
+use jiff::Timestamp;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -27,6 +28,12 @@ pub struct Options {
     /// Skip chunks and records that cannot match any rule (on by default; turning it off
     /// changes speed, never the report).
     pub prefilter: bool,
+    /// Only events at or after this time count.
+    pub since: Option<Timestamp>,
+    /// Only events at or before this time count.
+    pub until: Option<Timestamp>,
+    /// Only events logged by these computers count (case-insensitive; empty: all).
+    pub computers: Vec<String>,
 }
 
 impl Default for Options {
@@ -34,7 +41,29 @@ impl Default for Options {
         Options {
             threads: None,
             prefilter: true,
+            since: None,
+            until: None,
+            computers: Vec::new(),
         }
+    }
+}
+
+impl Options {
+    /// Whether `event` is inside the time window and computer list.
+    fn keeps(&self, event: &Event) -> bool {
+        let in_window = match event.time {
+            Some(time) => {
+                self.since.is_none_or(|since| time >= since)
+                    && self.until.is_none_or(|until| time <= until)
+            }
+            None => self.since.is_none() && self.until.is_none(),
+        };
+        in_window
+            && (self.computers.is_empty()
+                || self
+                    .computers
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&event.computer)))
     }
 }
 
@@ -69,6 +98,23 @@ struct Prepared {
     layout: Option<Layout>,
 }
 
+/// One unit of parallel work.
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    /// A chunk slot of an .evtx input.
+    Chunk(usize, u64),
+    /// A whole export (XML, CSV) input.
+    Export(usize),
+}
+
+impl Task {
+    fn input(self) -> usize {
+        match self {
+            Task::Chunk(input, _) | Task::Export(input) => input,
+        }
+    }
+}
+
 /// Analyzes the files and folders in `paths` with `knowledge`.
 ///
 /// Every input gets an entry in the report, readable or not; the report is the same for any
@@ -95,15 +141,24 @@ pub fn analyze(
         prefilter: prefilter.as_ref(),
         settings: Arc::new(ParserSettings::default().indent(false).num_threads(1)),
     };
-    let work: Vec<(usize, u64)> = inputs
+    let work: Vec<Task> = inputs
         .iter()
         .enumerate()
-        .filter_map(|(index, input)| input.layout.as_ref().map(|layout| (index, layout.slots)))
-        .flat_map(|(index, slots)| (0..slots).map(move |slot| (index, slot)))
+        .flat_map(|(index, input)| {
+            let chunks = input.layout.as_ref().map_or(0, |layout| layout.slots);
+            let export = input.source.is_some()
+                && matches!(
+                    input.report.kind,
+                    InputKind::XmlExport | InputKind::CsvExport
+                );
+            (0..chunks)
+                .map(move |slot| Task::Chunk(index, slot))
+                .chain(export.then_some(Task::Export(index)))
+        })
         .collect();
     let total: u64 = inputs
         .iter()
-        .filter(|i| i.layout.is_some())
+        .filter(|i| i.source.is_some())
         .map(|i| i.report.bytes)
         .sum();
 
@@ -119,18 +174,26 @@ pub fn analyze(
         work.par_iter()
             .map_init(
                 || Scratch::new(ctx.prefilter),
-                |scratch, &(index, slot)| {
-                    let input = inputs.get(index);
-                    let (Some(source), Some(layout)) = (
-                        input.and_then(|i| i.source.as_ref()),
-                        input.and_then(|i| i.layout.as_ref()),
-                    ) else {
+                |scratch, &task| {
+                    let input = inputs.get(task.input());
+                    let Some(source) = input.and_then(|i| i.source.as_ref()) else {
                         return ChunkOutcome::default();
                     };
-                    let outcome = scan_chunk(&ctx, source, index, layout, slot, scratch);
-                    let start = layout.base + slot * CHUNK_SIZE;
-                    progress.advance(source.len().saturating_sub(start).min(CHUNK_SIZE));
-                    outcome
+                    match (task, input.and_then(|i| i.layout.as_ref())) {
+                        (Task::Chunk(index, slot), Some(layout)) => {
+                            let outcome = scan_chunk(&ctx, source, index, layout, slot, scratch);
+                            let start = layout.base + slot * CHUNK_SIZE;
+                            progress.advance(source.len().saturating_sub(start).min(CHUNK_SIZE));
+                            outcome
+                        }
+                        (Task::Export(index), _) => {
+                            let kind = input.map_or(InputKind::Unknown, |i| i.report.kind);
+                            let outcome = scan_export(&ctx, source, kind, index);
+                            progress.advance(source.len());
+                            outcome
+                        }
+                        (Task::Chunk(..), None) => ChunkOutcome::default(),
+                    }
                 },
             )
             .collect()
@@ -138,9 +201,15 @@ pub fn analyze(
     progress.finish();
 
     let mut matched: Vec<(Event, Match)> = Vec::new();
-    for (&(index, _), outcome) in work.iter().zip(outcomes) {
-        if let Some(input) = inputs.get_mut(index) {
-            merge(&mut input.report, outcome, &mut matched);
+    for (task, mut outcome) in work.iter().zip(outcomes) {
+        outcome.matches.retain(|m| options.keeps(&m.event));
+        if let Some(input) = inputs.get_mut(task.input()) {
+            merge(
+                &mut input.report,
+                outcome,
+                matches!(task, Task::Chunk(..)),
+                &mut matched,
+            );
         }
     }
     let reports: Vec<InputReport> = inputs.into_iter().map(finish_input).collect();
@@ -164,8 +233,8 @@ pub fn analyze(
 
 fn prepare(found: crate::input::Found) -> Prepared {
     let mut report = InputReport {
-        path: found.path.to_string_lossy().into_owned(),
-        kind: InputKind::Evtx,
+        path: found.display,
+        kind: InputKind::Unknown,
         status: InputStatus::Ok,
         bytes: 0,
         chunks: 0,
@@ -203,13 +272,25 @@ fn prepare(found: crate::input::Found) -> Prepared {
     if let Some(error) = found.error {
         return unreadable(report, "cannot_open", error);
     }
-    let source = match Source::open(&found.path) {
-        Ok(source) => source,
-        Err(err) => return unreadable(report, "cannot_open", describe_io(&err)),
+    let source = match found.source {
+        Some(source) => source,
+        None => match Source::open(&found.path) {
+            Ok(source) => source,
+            Err(err) => return unreadable(report, "cannot_open", describe_io(&err)),
+        },
     };
     report.bytes = source.len();
+    report.kind = sniff(&source);
+    if matches!(report.kind, InputKind::XmlExport | InputKind::CsvExport) {
+        return Prepared {
+            report,
+            source: Some(source),
+            layout: None,
+        };
+    }
     match layout(&source) {
         Ok(layout) => {
+            report.kind = InputKind::Evtx;
             report.chunks = layout.slots;
             if let Some(problem) = layout.header_problem.clone() {
                 add_problem(&mut report, problem);
@@ -220,19 +301,23 @@ fn prepare(found: crate::input::Found) -> Prepared {
                 layout: Some(layout),
             }
         }
-        Err(not_evtx) => {
-            report.kind = InputKind::Unknown;
-            unreadable(report, "not_evtx", not_evtx.0)
-        }
+        Err(not_evtx) => unreadable(report, "not_evtx", not_evtx.0),
     }
 }
 
-fn merge(report: &mut InputReport, outcome: ChunkOutcome, matched: &mut Vec<(Event, Match)>) {
-    match outcome.state {
-        ChunkState::Read => report.chunks_read += 1,
-        ChunkState::Skipped => report.chunks_skipped += 1,
-        ChunkState::Empty => report.chunks_empty += 1,
-        ChunkState::Unreadable => report.chunks_unreadable += 1,
+fn merge(
+    report: &mut InputReport,
+    outcome: ChunkOutcome,
+    is_chunk: bool,
+    matched: &mut Vec<(Event, Match)>,
+) {
+    if is_chunk {
+        match outcome.state {
+            ChunkState::Read => report.chunks_read += 1,
+            ChunkState::Skipped => report.chunks_skipped += 1,
+            ChunkState::Empty => report.chunks_empty += 1,
+            ChunkState::Unreadable => report.chunks_unreadable += 1,
+        }
     }
     report.chunks_crc_mismatch += u64::from(outcome.crc_mismatch);
     report.records_read += outcome.records_read;

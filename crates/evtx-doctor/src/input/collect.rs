@@ -5,12 +5,27 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One input found from the user's paths.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Found {
     /// The path, as named or as found in a folder.
     pub path: PathBuf,
+    /// The path as the report names it (archive entries as `archive.zip!inner/path`).
+    pub display: String,
+    /// The bytes, when they are already read (archive entries); otherwise the file is opened.
+    pub source: Option<super::Source>,
     /// Why it cannot be read, when that is already known (missing, unreadable folder...).
     pub error: Option<String>,
+}
+
+impl Found {
+    fn file(path: PathBuf, error: Option<String>) -> Self {
+        Found {
+            display: path.to_string_lossy().into_owned(),
+            path,
+            source: None,
+            error,
+        }
+    }
 }
 
 /// File extensions picked up when walking folders.
@@ -24,14 +39,8 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Found> {
     for path in paths {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut visited, &mut found),
-            Ok(_) => found.push(Found {
-                path: path.clone(),
-                error: None,
-            }),
-            Err(err) => found.push(Found {
-                path: path.clone(),
-                error: Some(describe_io(&err)),
-            }),
+            Ok(_) => found.push(Found::file(path.clone(), None)),
+            Err(err) => found.push(Found::file(path.clone(), Some(describe_io(&err)))),
         }
     }
     found
@@ -46,10 +55,8 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, found: &mut Vec<Found>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) => {
-            found.push(Found {
-                path: dir.to_owned(),
-                error: Some(format!("cannot list the folder: {}", describe_io(&err))),
-            });
+            let error = format!("cannot list the folder: {}", describe_io(&err));
+            found.push(Found::file(dir.to_owned(), Some(error)));
             return;
         }
     };
@@ -58,13 +65,12 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, found: &mut Vec<Found>) {
     for path in paths {
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => walk(&path, visited, found),
-            Ok(_) if has_log_extension(&path) => found.push(Found { path, error: None }),
+            Ok(_) if has_log_extension(&path) => found.push(Found::file(path, None)),
             Ok(_) => {}
             // A dangling link or a file we may not stat: say so only for log files.
-            Err(err) if has_log_extension(&path) => found.push(Found {
-                path,
-                error: Some(describe_io(&err)),
-            }),
+            Err(err) if has_log_extension(&path) => {
+                found.push(Found::file(path, Some(describe_io(&err))));
+            }
             Err(_) => {}
         }
     }

@@ -88,7 +88,7 @@ impl ChunkOutcome {
         });
     }
 
-    fn saw(&mut self, time: Timestamp) {
+    pub(crate) fn saw(&mut self, time: Timestamp) {
         self.first = Some(self.first.map_or(time, |first| first.min(time)));
         self.last = Some(self.last.map_or(time, |last| last.max(time)));
     }

@@ -2,10 +2,12 @@
 //! turned into matched [`Event`](crate::event::Event)s.
 
 mod chunk;
+mod export;
 mod layout;
 mod prefilter;
 mod record;
 
 pub(crate) use chunk::{ChunkOutcome, ChunkState, ScanContext, Scratch, scan_chunk};
+pub(crate) use export::scan_export;
 pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE, Layout, NotEvtx, layout};
 pub use prefilter::{Hits, Prefilter};
