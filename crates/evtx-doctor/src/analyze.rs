@@ -227,6 +227,7 @@ pub fn analyze(
         summary,
         verdicts,
         findings,
+        timeline: Default::default(),
         inputs: reports,
     })
 }

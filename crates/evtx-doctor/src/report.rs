@@ -22,8 +22,49 @@ pub struct Report {
     pub verdicts: Vec<Verdict>,
     /// One finding per (diagnosis, domain, error code), most severe and earliest first.
     pub findings: Vec<Finding>,
+    /// Failures and signs of working sync over time, for charts.
+    pub timeline: Timeline,
     /// Every input that was named or found, in the order read, with what was read of it.
     pub inputs: Vec<InputReport>,
+}
+
+/// Event counts per time bucket, for charts (at most [`Timeline::MAX_BUCKETS`] buckets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Start of the first bucket.
+    pub start: Option<Timestamp>,
+    /// Width of each bucket in seconds.
+    pub bucket_seconds: u64,
+    /// One series per kind of event (and per domain for failures).
+    pub series: Vec<Series>,
+}
+
+impl Timeline {
+    /// The most buckets a timeline has.
+    pub const MAX_BUCKETS: usize = 120;
+}
+
+/// Counts of one kind of event per bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    /// What is counted.
+    pub kind: SeriesKind,
+    /// A label for people, e.g. the domain of the failures.
+    pub label: String,
+    /// One count per bucket.
+    pub counts: Vec<u32>,
+}
+
+/// What a series counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesKind {
+    /// Events of error findings.
+    Failure,
+    /// Heartbeats (pings) of the password sync agent.
+    Heartbeat,
+    /// Successful syncs (batches, password change results).
+    Success,
 }
 
 /// The program that wrote the report.

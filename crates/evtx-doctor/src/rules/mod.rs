@@ -117,6 +117,13 @@ impl RuleSet {
         &self.rules
     }
 
+    /// The rules that diagnose error `code` specifically.
+    pub fn rules_for_code(&self, code: u32) -> impl Iterator<Item = &Rule> {
+        self.rules
+            .iter()
+            .filter(move |rule| rule.clauses.iter().any(|c| c.error_codes.contains(&code)))
+    }
+
     /// Finds the rule that diagnoses `event`, if any.
     pub fn evaluate(&self, event: &Event) -> Option<Match> {
         let text = normalize(&event.text());
@@ -184,6 +191,44 @@ impl RuleSet {
             }
         }
         fields
+    }
+}
+
+impl Rule {
+    /// Every provider any clause names (lower case), sorted, distinct.
+    pub fn providers(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .clauses
+            .iter()
+            .flat_map(|c| c.providers.iter().map(String::as_str))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// Every event id any clause names, sorted, distinct.
+    pub fn event_ids(&self) -> Vec<u16> {
+        let mut all: Vec<u16> = self
+            .clauses
+            .iter()
+            .flat_map(|c| c.event_ids.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// Every error code any clause requires, sorted, distinct.
+    pub fn error_codes(&self) -> Vec<u32> {
+        let mut all: Vec<u32> = self
+            .clauses
+            .iter()
+            .flat_map(|c| c.error_codes.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 }
 
