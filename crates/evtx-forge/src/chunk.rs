@@ -9,6 +9,10 @@ pub const CHUNK_SIZE: usize = 0x10000;
 /// Size of a chunk header, including the string and template tables.
 pub const CHUNK_HEADER_SIZE: usize = 512;
 
+/// Bytes always left free at the end of a chunk. libevtx (20181227) silently drops a record
+/// that ends in the last 3 bytes of its chunk, so records stop at least this far from the end.
+pub const CHUNK_TAIL_RESERVE: usize = 8;
+
 /// A chunk being filled with records.
 #[derive(Debug)]
 pub(crate) struct ChunkBuilder {
@@ -47,7 +51,7 @@ impl ChunkBuilder {
     ) -> Result<bool, ForgeError> {
         let mut tables = self.tables.clone();
         let bytes = render_record(event, record_id, self.free as u32, &mut tables)?;
-        if self.free + bytes.len() > CHUNK_SIZE {
+        if self.free + bytes.len() > CHUNK_SIZE - CHUNK_TAIL_RESERVE {
             if self.records == 0 {
                 return Err(ForgeError::RecordTooLarge {
                     record_id,
