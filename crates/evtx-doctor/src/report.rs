@@ -136,6 +136,9 @@ pub enum VerdictState {
     Recovered,
     /// Syncs ran and nothing failed.
     Healthy,
+    /// The password sync agent went quiet: no heartbeat for more than 3 hours inside the
+    /// span the logs cover.
+    Stalled,
 }
 
 /// The answer for one domain (or for the tenant, when events name no domain).
@@ -155,6 +158,8 @@ pub struct Verdict {
     pub recovered_at: Option<Timestamp>,
     /// Rule ids of the findings behind the verdict, most severe first.
     pub rules: Vec<String>,
+    /// Sync servers (computers) whose events the verdict rests on, sorted.
+    pub servers: Vec<String>,
 }
 
 /// One diagnosis for one domain and error code, with its evidence.

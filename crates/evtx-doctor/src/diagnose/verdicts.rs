@@ -17,6 +17,7 @@ pub(crate) fn build_verdicts(findings: &[Finding]) -> Vec<Verdict> {
             last_healthy: None,
             recovered_at: None,
             rules: Vec::new(),
+            servers: Vec::new(),
         });
         verdict.failing_since = earliest(verdict.failing_since, finding.first_seen);
         verdict.last_failure = verdict.last_failure.max(finding.last_seen);

@@ -85,6 +85,7 @@ fn verdict_line(out: &mut String, report: &Report, verdict: &Verdict, style: &St
         VerdictState::Failing => style.red("FAILING"),
         VerdictState::Recovered => style.yellow("RECOVERED"),
         VerdictState::Healthy => style.green("HEALTHY"),
+        VerdictState::Stalled => style.yellow("STALLED"),
     };
     let _ = writeln!(
         out,
