@@ -46,7 +46,10 @@ fn decode_char_refs(s: &str) -> String {
 }
 
 /// (tool, how to count records in its output)
-fn tools() -> [(&'static str, fn(&str) -> usize); 2] {
+/// Counts the records in a tool's output.
+type Counter = fn(&str) -> usize;
+
+fn tools() -> [(&'static str, Counter); 2] {
     [
         ("evtx_dump.py", |out: &str| {
             out.matches("<Event xmlns=").count()
