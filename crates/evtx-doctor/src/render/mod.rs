@@ -1,26 +1,104 @@
 //! Renderers: pure functions from a [`Report`] to text in one of the output formats.
+//!
+//! Every renderer is deterministic: the same report gives the same bytes. Text taken from
+//! events (domains, computers, host names, sample lines, input paths) is customer data and
+//! may be hostile; each format escapes it for its own syntax. The formats are described in
+//! `docs/report.md`.
+//!
+//! ```
+//! use evtx_doctor::render::{Format, RenderOptions, render};
+//! # fn show(report: &evtx_doctor::report::Report) {
+//! let format = Format::from_name("markdown").unwrap_or(Format::Text);
+//! print!("{}", render(report, format, RenderOptions::default()));
+//! # }
+//! ```
 
+mod csv;
+mod html;
+mod jsonl;
+mod markdown;
 mod text;
 
-use crate::report::Report;
+use crate::report::{Finding, Report, SeriesKind, Verdict, VerdictState};
+use jiff::Timestamp;
+use std::fmt;
 
 /// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// For people at a terminal: verdict first, then evidence.
     Text,
-    /// The report as one JSON document (docs/report.md).
+    /// The report as one JSON document (docs/report.schema.json).
     Json,
+    /// JSON Lines for pipelines: a summary line, then one line per verdict, finding and
+    /// input, each tagged with `"type"`.
+    Jsonl,
+    /// One CSV row per finding, with a header row (RFC 4180).
+    Csv,
+    /// Markdown to paste into a ticket: verdict table, then one section per finding.
+    Markdown,
+    /// One self-contained HTML page with an inline SVG timeline chart.
+    Html,
 }
+
+impl Format {
+    /// Every format, in the order they are listed to users.
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Jsonl,
+        Format::Csv,
+        Format::Markdown,
+        Format::Html,
+    ];
+
+    /// The name users type (`text`, `json`, `jsonl`, `csv`, `markdown`, `html`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+
+    /// The format called `name` (as returned by [`Format::name`], ASCII case ignored).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|format| format.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The usual file extension, without the dot (`txt`, `json`, `jsonl`, `csv`, `md`, `html`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Markdown => "md",
+            other => other.name(),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The columns of the CSV format, in order. Columns are only ever appended.
+pub const CSV_COLUMNS: &[&str] = &csv::COLUMNS;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions {
-    /// Use ANSI colours (text format only).
+    /// Use ANSI colours (text format only; the CLI sets it for a terminal without `NO_COLOR`).
     pub color: bool,
 }
 
-/// Renders `report` in `format`.
+/// Renders `report` in `format`. The result ends with a newline.
 pub fn render(report: &Report, format: Format, options: RenderOptions) -> String {
     match format {
         Format::Text => text::render(report, options.color),
@@ -29,5 +107,115 @@ pub fn render(report: &Report, format: Format, options: RenderOptions) -> String
             json.push('\n');
             json
         }
+        Format::Jsonl => jsonl::render(report),
+        Format::Csv => csv::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
+}
+
+/// A time for people: UTC, to the second.
+fn human_time(time: Option<Timestamp>) -> String {
+    match time {
+        Some(time) => time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => "unknown time".into(),
+    }
+}
+
+/// A time for machines: RFC 3339 UTC, or empty.
+fn rfc3339(time: Option<Timestamp>) -> String {
+    time.map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// What a verdict is about, for people.
+fn verdict_subject(verdict: &Verdict) -> &str {
+    verdict
+        .domain
+        .as_deref()
+        .unwrap_or("Entra ID connection (all domains)")
+}
+
+/// The verdict state in capitals, as every human format shows it.
+fn state_word(state: VerdictState) -> &'static str {
+    match state {
+        VerdictState::Failing => "FAILING",
+        VerdictState::Recovered => "RECOVERED",
+        VerdictState::Healthy => "HEALTHY",
+        VerdictState::Stalled => "STALLED",
+    }
+}
+
+/// Whether two optional domains are the same (case-insensitive, as findings are grouped).
+fn same_domain(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// The findings behind a verdict, in the verdict's rule order.
+fn verdict_findings<'r>(report: &'r Report, verdict: &Verdict) -> Vec<&'r Finding> {
+    verdict
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            report.findings.iter().find(|f| {
+                &f.rule == rule && same_domain(f.domain.as_deref(), verdict.domain.as_deref())
+            })
+        })
+        .collect()
+}
+
+/// The failure counts of a verdict's domain from the timeline, when there are any.
+fn verdict_failures<'r>(report: &'r Report, verdict: &Verdict) -> Option<&'r [u32]> {
+    report.timeline.start?;
+    let subject = verdict.domain.as_deref();
+    report
+        .timeline
+        .series
+        .iter()
+        .filter(|s| s.kind == SeriesKind::Failure && !s.counts.is_empty())
+        .find(|s| match subject {
+            Some(domain) => s.label.eq_ignore_ascii_case(domain),
+            None => true,
+        })
+        .map(|s| s.counts.as_slice())
+}
+
+/// A bucket width for people: `30 min`, `2 h`, `1 day`.
+fn bucket_width(seconds: u64) -> String {
+    match seconds {
+        0 => "0 s".into(),
+        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The start of bucket `index` of the report's timeline.
+fn bucket_start(report: &Report, index: usize) -> Option<Timestamp> {
+    let start = report.timeline.start?;
+    let offset = report
+        .timeline
+        .bucket_seconds
+        .checked_mul(index as u64)
+        .and_then(|s| i64::try_from(s).ok())?;
+    start
+        .checked_add(jiff::SignedDuration::from_secs(offset))
+        .ok()
+}
+
+/// The first line of `text`, trimmed, for one-line displays.
+fn one_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim()
 }

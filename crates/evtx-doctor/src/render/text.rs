@@ -1,7 +1,11 @@
 //! The text report: the verdict first (which domain fails, since when, why, what to do), then
 //! the evidence, then what was read.
 
-use crate::report::{Finding, InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
+use super::{
+    bucket_start, bucket_width, human_time, state_word, verdict_failures, verdict_findings,
+    verdict_subject,
+};
+use crate::report::{InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
 use jiff::Timestamp;
 use std::fmt::Write;
 
@@ -34,6 +38,12 @@ impl Style {
     }
 }
 
+/// Width the text report wraps long prose (cause, fix) at.
+const WIDTH: usize = 100;
+
+/// Most columns a sparkline takes; longer timelines merge neighbouring buckets.
+const SPARK_COLUMNS: usize = 60;
+
 /// Renders the text report.
 pub(super) fn render(report: &Report, color: bool) -> String {
     let style = Style { color };
@@ -51,14 +61,20 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
         let span = span_text(summary.first_event, summary.last_event);
         let _ = writeln!(
             out,
-            "  {} No password hash sync failure found in {} records from {} input(s){span}.",
+            "  {}  no problem found: no password hash sync failure in {} records from {} input(s){span}.",
             style.green("OK"),
             summary.records_read + summary.records_skipped,
             summary.inputs,
         );
     }
+    let width = report
+        .verdicts
+        .iter()
+        .map(|v| verdict_subject(v).chars().count())
+        .max()
+        .unwrap_or(0);
     for verdict in &report.verdicts {
-        verdict_line(out, report, verdict, style);
+        verdict_block(out, report, verdict, width, style);
     }
     if summary.unreadable_inputs > 0
         || summary.chunks_unreadable > 0
@@ -76,37 +92,158 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
     out.push('\n');
 }
 
-fn verdict_line(out: &mut String, report: &Report, verdict: &Verdict, style: &Style) {
-    let domain = verdict
-        .domain
-        .as_deref()
-        .unwrap_or("Entra ID connection (all domains)");
-    let state = match verdict.state {
-        VerdictState::Failing => style.red("FAILING"),
-        VerdictState::Recovered => style.yellow("RECOVERED"),
-        VerdictState::Healthy => style.green("HEALTHY"),
-        VerdictState::Stalled => style.yellow("STALLED"),
+fn verdict_block(
+    out: &mut String,
+    report: &Report,
+    verdict: &Verdict,
+    width: usize,
+    style: &Style,
+) {
+    let subject = pad(verdict_subject(verdict), width);
+    let word = pad(state_word(verdict.state), 9);
+    let (state, when) = match verdict.state {
+        VerdictState::Failing => (
+            style.red(&word),
+            format!(
+                "since {} (last failure {})",
+                time(verdict.failing_since),
+                time(verdict.last_failure)
+            ),
+        ),
+        VerdictState::Recovered => (
+            style.yellow(&word),
+            format!(
+                "at {} (failing {} → {})",
+                time(verdict.recovered_at),
+                time(verdict.failing_since),
+                time(verdict.last_failure)
+            ),
+        ),
+        VerdictState::Healthy => (
+            style.green(&word),
+            match verdict.last_healthy {
+                Some(last) => format!("last healthy {}", time(Some(last))),
+                None => "no failure seen".into(),
+            },
+        ),
+        VerdictState::Stalled => (
+            style.yellow(&word),
+            match verdict.last_healthy {
+                Some(last) => format!("no heartbeat since {}", time(Some(last))),
+                None => "no heartbeat".into(),
+            },
+        ),
     };
-    let _ = writeln!(
-        out,
-        "  {} — password hash sync {state} since {} (last failure {})",
-        style.bold(domain),
-        time(verdict.failing_since),
-        time(verdict.last_failure),
-    );
-    if let Some(recovered) = verdict.recovered_at {
-        let _ = writeln!(out, "      recovered at {}", time(Some(recovered)));
-    }
-    for rule in &verdict.rules {
-        let same_domain = |f: &&Finding| {
-            &f.rule == rule
-                && f.domain.as_ref().map(|d| d.to_lowercase())
-                    == verdict.domain.as_ref().map(|d| d.to_lowercase())
-        };
-        if let Some(finding) = report.findings.iter().find(same_domain) {
-            let _ = writeln!(out, "      why: {}", finding.title);
-            let _ = writeln!(out, "      fix: {}", finding.resolution);
+    let _ = writeln!(out, "  {}  {state}  {when}", style.bold(&subject));
+    if matches!(
+        verdict.state,
+        VerdictState::Failing | VerdictState::Recovered
+    ) {
+        if let Some(last) = verdict.last_healthy {
+            prose(
+                out,
+                style,
+                "    ",
+                "healthy",
+                &format!("last healthy {}", time(Some(last))),
+            );
         }
+    }
+    if !verdict.servers.is_empty() {
+        prose(out, style, "    ", "servers", &verdict.servers.join(", "));
+    }
+    for finding in verdict_findings(report, verdict) {
+        prose(out, style, "    ", "why", &finding.title);
+        prose(out, style, "    ", "fix", &finding.resolution);
+    }
+    if let Some(counts) = verdict_failures(report, verdict) {
+        let columns = (counts.len().div_ceil(SPARK_COLUMNS)).max(1);
+        let merged = merge_buckets(counts, columns);
+        let peak = merged.iter().copied().max().unwrap_or(0);
+        let first = bucket_start(report, 0);
+        let last = bucket_start(report, counts.len());
+        let line = format!(
+            "{}  {} → {} · {} per column · peak {peak}",
+            sparkline(&merged),
+            short_time(first),
+            short_time(last),
+            bucket_width(
+                report
+                    .timeline
+                    .bucket_seconds
+                    .saturating_mul(columns as u64)
+            ),
+        );
+        let _ = writeln!(out, "    {}  {line}", style.dim(&pad("failures", 8)));
+    }
+}
+
+/// Sums `counts` in groups of `size`.
+fn merge_buckets(counts: &[u32], size: usize) -> Vec<u32> {
+    counts
+        .chunks(size.max(1))
+        .map(|group| group.iter().fold(0u32, |a, &b| a.saturating_add(b)))
+        .collect()
+}
+
+/// One block character per count: `▁` for none, `▂`..`█` scaled to the peak.
+fn sparkline(counts: &[u32]) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let peak = u64::from(counts.iter().copied().max().unwrap_or(0));
+    counts
+        .iter()
+        .map(|&count| {
+            if count == 0 || peak == 0 {
+                BLOCKS[0]
+            } else {
+                let level = (u64::from(count) * 7).div_ceil(peak).clamp(1, 7);
+                BLOCKS[level as usize]
+            }
+        })
+        .collect()
+}
+
+/// A labelled line of prose, wrapped at [`WIDTH`] under its first column.
+fn prose(out: &mut String, style: &Style, indent: &str, label: &str, text: &str) {
+    let lead = indent.chars().count() + 10;
+    let mut lines = wrap(text, WIDTH.saturating_sub(lead).max(40)).into_iter();
+    let first = lines.next().unwrap_or_default();
+    let _ = writeln!(out, "{indent}{}  {first}", style.dim(&pad(label, 8)));
+    for line in lines {
+        let _ = writeln!(out, "{}{line}", " ".repeat(lead));
+    }
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces (longer words stay whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` padded with spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+/// A short time for axis labels: `2024-03-04 08:00`.
+fn short_time(time: Option<Timestamp>) -> String {
+    match time {
+        Some(time) => time.strftime("%Y-%m-%d %H:%M").to_string(),
+        None => "?".into(),
     }
 }
 
@@ -206,7 +343,13 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
 
 fn field(out: &mut String, name: &str, value: Option<String>) {
     if let Some(value) = value {
-        let _ = writeln!(out, "     {name:<10} {value}");
+        let lead = 16;
+        let mut lines = wrap(&value, WIDTH - lead).into_iter();
+        let first = lines.next().unwrap_or_default();
+        let _ = writeln!(out, "     {name:<10} {first}");
+        for line in lines {
+            let _ = writeln!(out, "{}{line}", " ".repeat(lead));
+        }
     }
 }
 
@@ -287,8 +430,5 @@ fn span_text(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
 
 /// A time for people: UTC, to the second.
 fn time(time: Option<Timestamp>) -> String {
-    match time {
-        Some(time) => time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        None => "unknown time".into(),
-    }
+    human_time(time)
 }

@@ -1,0 +1,436 @@
+//! Markdown to paste into a ticket (GitHub-flavoured: tables, autolinks).
+//!
+//! A verdict table per domain first, then one section per finding (a small fields table,
+//! cause, resolution, references, samples), then the inputs. Every piece of report text is
+//! escaped: Markdown metacharacters get a backslash, identifiers and sample lines go in code
+//! spans with a fence longer than any backtick run inside, and `|` is escaped in tables.
+
+use super::{human_time, one_line, state_word, verdict_findings, verdict_subject};
+use crate::report::{Finding, InputReport, Report, Verdict};
+use std::fmt::Write;
+
+pub(super) fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Password hash sync diagnosis\n");
+    verdicts(&mut out, report);
+    findings(&mut out, report);
+    inputs(&mut out, report);
+    let _ = writeln!(
+        out,
+        "_Report by {} {}, schema {}. All times are UTC._",
+        text(&report.tool.name),
+        text(&report.tool.version),
+        report.schema
+    );
+    out
+}
+
+fn verdicts(out: &mut String, report: &Report) {
+    let summary = &report.summary;
+    let _ = writeln!(out, "## Verdict\n");
+    if report.verdicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "**No problem found:** no password hash sync failure in {} records from {} input(s).\n",
+            summary.records_read + summary.records_skipped,
+            summary.inputs
+        );
+    } else {
+        let mut table = Table::new(&[
+            "Domain",
+            "State",
+            "Failing since",
+            "Last failure",
+            "Last healthy",
+            "Recovered at",
+            "Servers",
+            "Why",
+        ]);
+        for verdict in &report.verdicts {
+            table.row(verdict_row(report, verdict));
+        }
+        table.write(out);
+    }
+    let mut read = format!(
+        "Read {} record(s) from {} input(s)",
+        summary.records_read, summary.inputs
+    );
+    if summary.records_skipped > 0 {
+        let _ = write!(
+            read,
+            ", {} more skipped by the prefilter",
+            summary.records_skipped
+        );
+    }
+    if let (Some(first), Some(last)) = (summary.first_event, summary.last_event) {
+        let _ = write!(
+            read,
+            ", events from {} to {}",
+            human_time(Some(first)),
+            human_time(Some(last))
+        );
+    }
+    let _ = write!(read, "; {} event(s) matched a rule", summary.events_matched);
+    if summary.unreadable_inputs > 0 || summary.problems > 0 {
+        let _ = write!(
+            read,
+            "; **{} input(s) unreadable, {} problem(s) reading inputs** (see Inputs)",
+            summary.unreadable_inputs, summary.problems
+        );
+    }
+    let _ = writeln!(out, "{read}.\n");
+}
+
+fn verdict_row(report: &Report, verdict: &Verdict) -> Vec<String> {
+    let why: Vec<String> = verdict_findings(report, verdict)
+        .iter()
+        .map(|f| text(&f.title))
+        .collect();
+    vec![
+        text(verdict_subject(verdict)),
+        format!("**{}**", state_word(verdict.state)),
+        time(verdict.failing_since),
+        time(verdict.last_failure),
+        time(verdict.last_healthy),
+        time(verdict.recovered_at),
+        if verdict.servers.is_empty() {
+            "—".into()
+        } else {
+            let servers: Vec<String> = verdict.servers.iter().map(|s| code(s, true)).collect();
+            servers.join(", ")
+        },
+        if why.is_empty() {
+            "—".into()
+        } else {
+            why.join("; ")
+        },
+    ]
+}
+
+fn findings(out: &mut String, report: &Report) {
+    if report.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Findings\n");
+    for (index, finding) in report.findings.iter().enumerate() {
+        finding_section(out, index + 1, finding);
+    }
+}
+
+fn finding_section(out: &mut String, number: usize, finding: &Finding) {
+    let _ = writeln!(out, "### {number}. {}\n", text(&finding.title));
+    let mut table = Table::new(&["Field", "Value"]);
+    let mut field = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            table.row(vec![name.to_owned(), value]);
+        }
+    };
+    field("Severity", Some(finding.severity.as_str().to_owned()));
+    field("Rule", Some(code(&finding.rule, true)));
+    field("Domain", finding.domain.as_deref().map(text));
+    field(
+        "Error",
+        finding.error_code.map(|c| {
+            let mut value = format!("{c}");
+            if let Some(symbol) = &finding.error_symbol {
+                let _ = write!(value, " {}", code(symbol, true));
+            }
+            if let Some(message) = &finding.error_message {
+                let _ = write!(value, ": {}", text(message));
+            }
+            value
+        }),
+    );
+    field(
+        "Exception",
+        finding.exception.as_deref().map(|e| code(e, true)),
+    );
+    field(
+        "DRS call",
+        finding.drs_call.as_deref().map(|d| code(d, true)),
+    );
+    let controllers: Vec<String> = finding
+        .domain_controllers
+        .iter()
+        .filter_map(|dc| match (&dc.host, &dc.ip) {
+            (Some(host), Some(ip)) => Some(format!("{} ({})", code(host, true), code(ip, true))),
+            (Some(one), None) | (None, Some(one)) => Some(code(one, true)),
+            (None, None) => None,
+        })
+        .collect();
+    field(
+        "Domain controllers",
+        (!controllers.is_empty()).then(|| controllers.join(", ")),
+    );
+    let ids: Vec<String> = finding.event_ids.iter().map(u16::to_string).collect();
+    let providers: Vec<String> = finding.providers.iter().map(|p| text(p)).collect();
+    field(
+        "Events",
+        Some(format!(
+            "{} × event {} from {}",
+            finding.count,
+            ids.join(", "),
+            providers.join(", ")
+        )),
+    );
+    field("First seen", Some(time(finding.first_seen)));
+    field("Last seen", Some(time(finding.last_seen)));
+    let computers: Vec<String> = finding.computers.iter().map(|c| code(c, true)).collect();
+    field(
+        "Computers",
+        (!computers.is_empty()).then(|| computers.join(", ")),
+    );
+    field(
+        "From damaged chunks",
+        (finding.from_damaged_chunks > 0).then(|| finding.from_damaged_chunks.to_string()),
+    );
+    table.write(out);
+    let _ = writeln!(out, "**Cause.** {}\n", text(&finding.cause));
+    let _ = writeln!(out, "**Resolution.** {}\n", text(&finding.resolution));
+    if !finding.references.is_empty() {
+        let links: Vec<String> = finding.references.iter().map(|r| reference(r)).collect();
+        let _ = writeln!(out, "**References:** {}\n", links.join(", "));
+    }
+    if !finding.samples.is_empty() {
+        let _ = writeln!(out, "**Samples:**\n");
+        for sample in &finding.samples {
+            let mut place = vec![code(&sample.input, false)];
+            if let Some(chunk) = sample.chunk {
+                place.push(format!("chunk {chunk}"));
+            }
+            if let Some(record) = sample.record_id {
+                place.push(format!("record {record}"));
+            }
+            place.push(time(sample.time));
+            place.push(format!("event {}", sample.event_id));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                place.join(", "),
+                code(one_line(&sample.first_line), false)
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn inputs(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Inputs\n");
+    if report.inputs.is_empty() {
+        let _ = writeln!(out, "No inputs.\n");
+        return;
+    }
+    let mut table = Table::new(&[
+        "Input",
+        "Kind",
+        "Status",
+        "Records read",
+        "Records skipped",
+        "Chunks read / skipped / empty / unreadable",
+        "Problems",
+        "Events",
+    ]);
+    for input in &report.inputs {
+        table.row(input_row(input));
+    }
+    table.write(out);
+    for input in report.inputs.iter().filter(|i| i.problem_count > 0) {
+        let _ = writeln!(out, "Problems in {}:\n", code(&input.path, false));
+        for problem in &input.problems {
+            let mut place = Vec::new();
+            if let Some(chunk) = problem.chunk {
+                place.push(format!("chunk {chunk}"));
+            }
+            if let Some(record) = problem.record_id {
+                place.push(format!("record {record}"));
+            }
+            if let Some(offset) = problem.offset {
+                place.push(format!("byte {offset}"));
+            }
+            let place = if place.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", place.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "- {}{place}: {}",
+                code(&problem.kind, false),
+                text(&problem.message)
+            );
+        }
+        let hidden = input
+            .problem_count
+            .saturating_sub(input.problems.len() as u64);
+        if hidden > 0 {
+            let _ = writeln!(out, "- … and {hidden} more problem(s)");
+        }
+        out.push('\n');
+    }
+}
+
+fn input_row(input: &InputReport) -> Vec<String> {
+    let events = match (input.first_event, input.last_event) {
+        (Some(first), Some(last)) => format!("{} → {}", time(Some(first)), time(Some(last))),
+        _ => "—".into(),
+    };
+    vec![
+        code(&input.path, true),
+        enum_name(&input.kind),
+        enum_name(&input.status),
+        input.records_read.to_string(),
+        input.records_skipped.to_string(),
+        format!(
+            "{} / {} / {} / {}",
+            input.chunks_read, input.chunks_skipped, input.chunks_empty, input.chunks_unreadable
+        ),
+        input.problem_count.to_string(),
+        events,
+    ]
+}
+
+/// The serde name of a unit enum value (`evtx`, `damaged`).
+fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => text(&name),
+        _ => String::new(),
+    }
+}
+
+/// A GitHub-flavoured Markdown table.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row of cells that are already escaped for a table.
+    fn row(&mut self, mut cells: Vec<String>) {
+        cells.resize(self.header.len(), String::new());
+        self.rows.push(cells);
+    }
+
+    fn write(&self, out: &mut String) {
+        let line = |out: &mut String, cells: &[String]| {
+            out.push('|');
+            for cell in cells {
+                let cell = if cell.is_empty() { " " } else { cell.as_str() };
+                let _ = write!(out, " {cell} |");
+            }
+            out.push('\n');
+        };
+        line(out, &self.header);
+        let rule: Vec<String> = self.header.iter().map(|_| "---".to_owned()).collect();
+        line(out, &rule);
+        for row in &self.rows {
+            line(out, row);
+        }
+        out.push('\n');
+    }
+}
+
+/// A time for a table cell, or a dash.
+fn time(time: Option<jiff::Timestamp>) -> String {
+    match time {
+        Some(_) => human_time(time),
+        None => "—".into(),
+    }
+}
+
+/// Plain text on one line with every Markdown metacharacter escaped (safe in tables too).
+fn text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut last_space = false;
+    for c in raw.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '~'
+                | '&'
+                | '#'
+                | '!'
+                | '$'
+                | '@'
+                | '{'
+                | '}'
+                | '('
+                | ')'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.trim().to_owned()
+}
+
+/// `raw` as a code span on one line; `in_table` also escapes `|` (GFM splits cells on it
+/// even inside code spans).
+fn code(raw: &str, in_table: bool) -> String {
+    let flat: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let flat = flat.trim();
+    if flat.is_empty() {
+        return "—".into();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in flat.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if flat.starts_with('`') || flat.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    let body = if in_table {
+        flat.replace('|', "\\|")
+    } else {
+        flat.to_owned()
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+/// A reference: a link when it is a URL, else plain text.
+fn reference(raw: &str) -> String {
+    let is_url = (raw.starts_with("https://") || raw.starts_with("http://"))
+        && !raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'));
+    if is_url {
+        format!("<{raw}>")
+    } else {
+        text(raw)
+    }
+}
