@@ -89,9 +89,29 @@ impl Shape {
 
     /// A stable 128-bit identifier for the shape, used as the template GUID.
     fn guid(&self) -> [u8; 16] {
-        let key = format!("{self:?}");
-        let a = fnv1a(0xcbf2_9ce4_8422_2325, key.as_bytes());
-        let b = fnv1a(0x6c62_272e_07bb_0142, key.as_bytes());
+        // An explicit, length-prefixed encoding of the shape (not Debug output, whose format
+        // may change between Rust versions and would silently change every file's bytes).
+        let mut key = Vec::new();
+        let mut put = |tag: u8, s: Option<&str>| {
+            key.push(tag);
+            if let Some(s) = s {
+                key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                key.extend_from_slice(s.as_bytes());
+            }
+        };
+        put(b'P', self.literal_provider.as_deref());
+        put(b'G', self.guid.as_deref());
+        put(b'S', self.event_source_name.as_deref());
+        match &self.data_names {
+            Err(n) => put(b'U', Some(&n.to_string())),
+            Ok(names) => {
+                for name in names {
+                    put(b'N', Some(name));
+                }
+            }
+        }
+        let a = fnv1a(0xcbf2_9ce4_8422_2325, &key);
+        let b = fnv1a(0x6c62_272e_07bb_0142, &key);
         let mut guid = [0u8; 16];
         guid[..8].copy_from_slice(&a.to_le_bytes());
         guid[8..].copy_from_slice(&b.to_le_bytes());
