@@ -1,0 +1,84 @@
+//! `--since` / `--until` values: an RFC 3339 time or a plain date (UTC).
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+/// Which end of a day a plain date stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayEnd {
+    /// The first instant of the day (`--since`).
+    Start,
+    /// The last instant of the day (`--until`, which is inclusive).
+    End,
+}
+
+/// Parses a `--since` value: RFC 3339 (`2024-03-04T08:00:00Z`) or a date meaning 00:00:00 UTC.
+pub fn parse_since(text: &str) -> Result<Timestamp, String> {
+    parse(text, DayEnd::Start)
+}
+
+/// Parses an `--until` value: RFC 3339 or a date meaning the last instant of that day, UTC.
+pub fn parse_until(text: &str) -> Result<Timestamp, String> {
+    parse(text, DayEnd::End)
+}
+
+fn parse(text: &str, end: DayEnd) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(timestamp) = text.parse::<Timestamp>() {
+        return Ok(timestamp);
+    }
+    if let Ok(date) = text.parse::<Date>() {
+        // Only a bare date may stand for a day; `2024-03-04T08:00` (no offset) must not.
+        if text.len() == 10 {
+            return day_bound(date, end);
+        }
+    }
+    Err(format!(
+        "{text:?} is not a time: use RFC 3339 like 2024-03-04T08:00:00Z (or with an offset, \
+         +02:00) or a date like 2024-03-04 (UTC)"
+    ))
+}
+
+fn day_bound(date: Date, end: DayEnd) -> Result<Timestamp, String> {
+    let start = date
+        .to_datetime(Time::midnight())
+        .to_zoned(TimeZone::UTC)
+        .map_err(|err| err.to_string())?
+        .timestamp();
+    match end {
+        DayEnd::Start => Ok(start),
+        // The day is 86 400 s long in UTC; `until` is inclusive, so stop 1 ns before the next.
+        DayEnd::End => start
+            .checked_add(SignedDuration::from_nanos(86_399_999_999_999))
+            .map_err(|err| err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_and_dates() {
+        assert_eq!(
+            parse_since("2024-03-04T08:00:00Z").map(|t| t.to_string()),
+            Ok("2024-03-04T08:00:00Z".into())
+        );
+        assert_eq!(
+            parse_since("2024-03-04T10:00:00+02:00").map(|t| t.to_string()),
+            Ok("2024-03-04T08:00:00Z".into())
+        );
+        assert_eq!(
+            parse_since("2024-03-04").map(|t| t.to_string()),
+            Ok("2024-03-04T00:00:00Z".into())
+        );
+        assert_eq!(
+            parse_until("2024-03-04").map(|t| t.to_string()),
+            Ok("2024-03-04T23:59:59.999999999Z".into())
+        );
+        assert!(parse_since("yesterday").is_err());
+        assert!(parse_since("2024-03-04T08:00:00").is_err());
+        assert!(parse_until("2024-13-01").is_err());
+    }
+}

@@ -1,0 +1,401 @@
+//! `evtx-doctor analyze`: exit status, report contents, options and filters.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn noise_only_exits_0() {
+    let inputs = inputs();
+    let (code, report) = analyze_json(&[s(&inputs.noise)]);
+    assert_eq!(code, 0, "{report}");
+    assert!(findings(&report).is_empty());
+}
+
+#[test]
+fn failures_exit_1_with_the_8453_finding() {
+    let inputs = inputs();
+    let (code, report) = analyze_json(&[s(&inputs.failing)]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 2, "{report:#}");
+    let contoso = finding(&report, "Contoso.com").expect("Contoso.com finding");
+    assert_eq!(contoso["rule"], "phs.611.rpc-8453");
+    assert_eq!(contoso["error_code"], 8453);
+    assert_eq!(contoso["count"], 3);
+    assert_eq!(contoso["first_seen"], "2024-03-04T08:00:00Z");
+    assert_eq!(contoso["last_seen"], "2024-03-04T09:00:00Z");
+    let fabrikam = finding(&report, "Fabrikam.com").expect("Fabrikam.com finding");
+    assert_eq!(fabrikam["rule"], "phs.611.rpc-8453");
+    assert_eq!(fabrikam["count"], 2);
+}
+
+#[test]
+fn text_report_by_default() {
+    let inputs = inputs();
+    cli()
+        .args(["analyze", s(&inputs.failing)])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("8453"))
+        .stdout(predicate::str::contains("Contoso.com"));
+}
+
+#[test]
+fn a_folder_is_searched() {
+    let inputs = inputs();
+    let (code, report) = analyze_json(&[s(inputs.dir.path())]);
+    assert_eq!(code, 1);
+    assert_eq!(report["inputs"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["count"]),
+        Some(&3.into())
+    );
+}
+
+#[test]
+fn missing_path_among_good_ones_exits_2_and_still_reports() {
+    let inputs = inputs();
+    let missing = inputs.dir.path().join("does-not-exist.evtx");
+    let output = cli()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            s(&inputs.failing),
+            s(&missing),
+            s(&inputs.noise),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["count"]),
+        Some(&3.into())
+    );
+    let inputs_json = report["inputs"].as_array().expect("inputs");
+    assert_eq!(inputs_json.len(), 3);
+    assert!(inputs_json.iter().any(|i| {
+        i["status"] == "unreadable"
+            && i["path"]
+                .as_str()
+                .is_some_and(|p| p.contains("does-not-exist"))
+    }));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does-not-exist.evtx"), "{stderr}");
+}
+
+#[test]
+fn non_evtx_file_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bogus = dir.path().join("notes.evtx");
+    std::fs::write(
+        &bogus,
+        "these are not the logs you are looking for\n".repeat(100),
+    )
+    .expect("write");
+    let (code, report) = analyze_json(&[s(&bogus)]);
+    assert_eq!(code, 2);
+    assert_eq!(report["inputs"][0]["status"], "unreadable");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let inputs = inputs();
+    let failing = s(&inputs.failing);
+    for args in [
+        vec!["analyze"],
+        vec!["analyze", "--bogus", failing],
+        vec!["analyze", "--format", "yaml", failing],
+        vec!["analyze", "--threads", "0", failing],
+        vec!["analyze", "--threads", "many", failing],
+        vec!["analyze", "--since", "yesterday", failing],
+        vec!["analyze", "--until", "2024-02-30", failing],
+        vec![
+            "analyze",
+            "--since",
+            "2024-03-05",
+            "--until",
+            "2024-03-04T12:00:00Z",
+            failing,
+        ],
+        vec!["frobnicate"],
+        vec![],
+    ] {
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(!stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn output_file_gets_the_report_and_stdout_nothing() {
+    let inputs = inputs();
+    let out = inputs.dir.path().join("report.json");
+    cli()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "-o",
+            s(&out),
+            s(&inputs.failing),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("report written"))
+            .expect("JSON");
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["rule"]),
+        Some(&"phs.611.rpc-8453".into())
+    );
+}
+
+#[test]
+fn since_and_until_filter_events() {
+    let inputs = inputs();
+    let failing = s(&inputs.failing);
+    // Everything is before --since, or after --until.
+    for args in [
+        ["--since", "2024-03-06"],
+        ["--until", "2024-03-03"],
+        ["--since", "2024-03-05T11:00:00Z"],
+    ] {
+        let mut all = args.to_vec();
+        all.push(failing);
+        let (code, report) = analyze_json(&all);
+        assert_eq!(code, 0, "{args:?}: {report:#}");
+        assert!(findings(&report).is_empty());
+    }
+    // A plain --until date includes that whole day.
+    let (code, report) = analyze_json(&["--until", "2024-03-04", failing]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 1);
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["count"]),
+        Some(&3.into())
+    );
+    // A window inside the first day.
+    let (code, report) = analyze_json(&[
+        "--since",
+        "2024-03-04T08:15:00Z",
+        "--until",
+        "2024-03-04",
+        failing,
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["count"]),
+        Some(&2.into())
+    );
+    assert!(finding(&report, "Fabrikam.com").is_none());
+    // An offset is honoured: 11:15+01:00 is 10:15Z, after the first Fabrikam event.
+    let (_, report) = analyze_json(&["--since", "2024-03-05T11:15:00+01:00", failing]);
+    assert_eq!(
+        finding(&report, "Fabrikam.com").map(|f| &f["count"]),
+        Some(&1.into())
+    );
+}
+
+#[test]
+fn computer_filter() {
+    let inputs = inputs();
+    let failing = s(&inputs.failing);
+    let (code, report) = analyze_json(&["--computer", "sync02.CONTOSO.com", failing]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(
+        finding(&report, "Fabrikam.com").map(|f| &f["count"]),
+        Some(&2.into())
+    );
+    let (code, report) = analyze_json(&[
+        "--computer",
+        "SYNC01.contoso.com",
+        "--computer",
+        "SYNC02.contoso.com",
+        failing,
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 2);
+    let (code, report) = analyze_json(&["--computer", "OTHER", failing]);
+    assert_eq!(code, 0);
+    assert!(findings(&report).is_empty());
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let inputs = inputs();
+    cli()
+        .args(["analyze", "--quiet", s(&inputs.failing)])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+    cli()
+        .args(["analyze", "-q", s(&inputs.noise)])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+    let missing = inputs.dir.path().join("missing.evtx");
+    cli()
+        .args(["analyze", "-q", s(&inputs.noise), s(&missing)])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
+    // With -o the report is still written.
+    let out = inputs.dir.path().join("quiet.json");
+    cli()
+        .args([
+            "analyze",
+            "-q",
+            "-f",
+            "json",
+            "-o",
+            s(&out),
+            s(&inputs.failing),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(findings(&report).len(), 2);
+}
+
+#[test]
+fn prefilter_and_thread_count_do_not_change_the_report() {
+    let inputs = inputs();
+    let failing = s(&inputs.failing);
+    let noise = s(&inputs.noise);
+    let run_json = |extra: &[&str]| {
+        let mut args = vec!["analyze", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.extend([failing, noise]);
+        let (code, stdout, _) = run(&args);
+        assert_eq!(code, 1);
+        let mut report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        // What was read (counters, and the span of the events read) is allowed to differ:
+        // the prefilter skips chunks without parsing them. Everything else must not.
+        let read_fields = [
+            "chunks_read",
+            "chunks_skipped",
+            "records_read",
+            "records_skipped",
+            "first_event",
+            "last_event",
+        ];
+        for input in report["inputs"].as_array_mut().expect("inputs") {
+            for key in read_fields {
+                input.as_object_mut().expect("object").remove(key);
+            }
+        }
+        for key in read_fields {
+            report["summary"]
+                .as_object_mut()
+                .expect("summary")
+                .remove(key);
+        }
+        report
+    };
+    let default = run_json(&[]);
+    assert_eq!(default, run_json(&["--no-prefilter"]));
+    let (_, one, _) = run(&["analyze", "-f", "json", "--threads", "1", failing, noise]);
+    let (_, two, _) = run(&["analyze", "-f", "json", "--threads", "2", failing, noise]);
+    assert_eq!(one, two, "--threads 1 and 2 must give byte-identical JSON");
+}
+
+#[test]
+fn every_format_runs() {
+    let inputs = inputs();
+    let help = run(&["analyze", "--help"]).1;
+    let formats: Vec<String> = ["text", "json", "jsonl", "csv", "markdown", "html"]
+        .iter()
+        .filter(|name| help.contains(*name))
+        .map(|name| (*name).to_owned())
+        .collect();
+    assert!(formats.len() >= 2, "{help}");
+    for format in formats {
+        let (code, stdout, stderr) = run(&["analyze", "--format", &format, s(&inputs.failing)]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert!(!stdout.is_empty(), "{format}");
+        assert!(stdout.contains("8453"), "{format}: {stdout}");
+    }
+}
+
+#[test]
+fn rules_file_overrides_a_builtin_title() {
+    let inputs = inputs();
+    let pack = inputs.dir.path().join("site.toml");
+    std::fs::write(
+        &pack,
+        r#"
+[pack]
+id = "site"
+title = "Site overrides"
+
+[[rule]]
+id = "phs.611.rpc-8453"
+title = "SITE: the connector account lost its replication rights"
+severity = "error"
+priority = 10
+cause = "Someone removed the rights again."
+resolution = "Run the site's permission script."
+references = ["KB2867278"]
+[[rule.when]]
+providers = ["Directory Synchronization"]
+event_ids = [611]
+keywords = ["RPC Error"]
+error_codes = [8453]
+"#,
+    )
+    .expect("write pack");
+    let (code, report) = analyze_json(&["--rules", s(&pack), s(&inputs.failing)]);
+    assert_eq!(code, 1);
+    let contoso = finding(&report, "Contoso.com").expect("finding");
+    assert_eq!(contoso["rule"], "phs.611.rpc-8453");
+    assert_eq!(
+        contoso["title"],
+        "SITE: the connector account lost its replication rights"
+    );
+    assert_eq!(contoso["cause"], "Someone removed the rights again.");
+}
+
+#[test]
+fn bad_rules_file_exits_2_naming_file_and_line() {
+    let inputs = inputs();
+    let pack = inputs.dir.path().join("broken.toml");
+    std::fs::write(
+        &pack,
+        "[pack]\nid = \"x\"\ntitle = \"x\"\n\n[[rule]]\nid = \n",
+    )
+    .expect("write");
+    cli()
+        .args(["analyze", "--rules", s(&pack), s(&inputs.failing)])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("broken.toml:6"));
+}
+
+#[test]
+fn fixtures_when_present() {
+    let fixtures = fixtures();
+    let rpc_8453 = fixtures.join("kb2867278-rpc-8453.evtx");
+    if rpc_8453.exists() {
+        let (code, report) = analyze_json(&[s(&rpc_8453)]);
+        assert_eq!(code, 1);
+        assert_eq!(
+            finding(&report, "Contoso.com").map(|f| &f["rule"]),
+            Some(&"phs.611.rpc-8453".into())
+        );
+    }
+    let noise = fixtures.join("noise-only.evtx");
+    if noise.exists() {
+        let (code, _) = analyze_json(&[s(&noise)]);
+        assert_eq!(code, 0);
+    }
+}

@@ -1,0 +1,80 @@
+//! `evtx-doctor explain CODE`.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn decimal_8453_with_its_rule() {
+    let (code, stdout, stderr) = run(&["explain", "8453"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("8453 (0x2105)"), "{stdout}");
+    assert!(stdout.contains("ERROR_DS_DRA_ACCESS_DENIED"), "{stdout}");
+    assert!(stdout.contains("Replication access was denied"), "{stdout}");
+    assert!(stdout.contains("phs.611.rpc-8453"), "{stdout}");
+    assert!(stdout.contains("Replicating Directory Changes"), "{stdout}");
+    assert!(stdout.contains("KB2867278"), "{stdout}");
+}
+
+#[test]
+fn hresult_wraps_win32() {
+    let (code, stdout, stderr) = run(&["explain", "0x80072105"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("HRESULT 0x80072105 wraps Win32 error 8453"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ERROR_DS_DRA_ACCESS_DENIED"), "{stdout}");
+    assert!(stdout.contains("phs.611.rpc-8453"), "{stdout}");
+    // The same HRESULT written as a signed decimal.
+    let (code, stdout, _) = run(&["explain", "-2147016443"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("HRESULT 0x80072105"), "{stdout}");
+    assert!(stdout.contains("ERROR_DS_DRA_ACCESS_DENIED"), "{stdout}");
+}
+
+#[test]
+fn hex_6ba_is_rpc_server_unavailable_without_a_specific_rule() {
+    let (code, stdout, stderr) = run(&["explain", "0x6ba"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1722 (0x6ba)"), "{stdout}");
+    assert!(stdout.contains("RPC_S_SERVER_UNAVAILABLE"), "{stdout}");
+    assert!(stdout.contains("No password hash sync rule"), "{stdout}");
+    assert!(stdout.contains("still reported"), "{stdout}");
+}
+
+#[test]
+fn symbol() {
+    let (code, stdout, stderr) = run(&["explain", "ERROR_DS_DRA_BAD_DN"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("8439 (0x20f7)"), "{stdout}");
+    assert!(stdout.contains("phs.611.rpc-8439"), "{stdout}");
+    // Symbols are not case-sensitive on the command line.
+    assert_eq!(run(&["explain", "error_ds_dra_bad_dn"]).0, 0);
+}
+
+#[test]
+fn json() {
+    let (code, stdout, _) = run(&["explain", "--format", "json", "0x80072105"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["code"], 8453);
+    assert_eq!(json["hex"], "0x2105");
+    assert_eq!(json["hresult"], "0x80072105");
+    assert_eq!(json["symbol"], "ERROR_DS_DRA_ACCESS_DENIED");
+    assert_eq!(json["rules"][0]["id"], "phs.611.rpc-8453");
+    let (_, stdout, _) = run(&["explain", "-f", "json", "1722"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["rules"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn unknown_codes_exit_2() {
+    for code in ["nonsense", "ERROR_NOT_A_THING", "0x80004005", "65000", "0x"] {
+        let (status, stdout, stderr) = run(&["explain", code]);
+        assert_eq!(status, 2, "{code}: {stdout}");
+        assert!(stdout.is_empty(), "{code}: {stdout}");
+        assert!(stderr.contains("evtx-doctor:"), "{code}: {stderr}");
+    }
+    assert_eq!(run(&["explain"]).0, 2);
+}

@@ -1,0 +1,153 @@
+//! `evtx-doctor rules list` and `evtx-doctor rules check`.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+const GOOD: &str = r#"
+[pack]
+id = "site"
+title = "Site rules"
+
+[[rule]]
+id = "phs.611.rpc-8453"
+title = "SITE: replication rights missing"
+severity = "error"
+priority = 10
+cause = "c"
+resolution = "r"
+[[rule.when]]
+providers = ["Directory Synchronization"]
+event_ids = [611]
+keywords = ["RPC Error"]
+error_codes = [8453]
+
+[[rule]]
+id = "site.611.rpc-1722"
+title = "RPC server unavailable"
+severity = "warning"
+cause = "c"
+resolution = "r"
+[[rule.when]]
+providers = ["Directory Synchronization"]
+event_ids = [611]
+keywords = ["RPC Error"]
+error_codes = [1722]
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn list_shows_the_builtin_rules() {
+    let (code, stdout, stderr) = run(&["rules", "list"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("password-hash-sync"), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|line| line.contains("phs.611.rpc-8439"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains("error") && line.contains("611") && line.contains("8439"),
+        "{line}"
+    );
+    assert!(line.contains("directory synchronization"), "{line}");
+}
+
+#[test]
+fn list_includes_rule_files_and_marks_overrides() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "site.toml", GOOD);
+    let (code, stdout, _) = run(&["rules", "list", "--rules", s(&good)]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("site: Site rules"), "{stdout}");
+    assert!(stdout.contains("site.611.rpc-1722"), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|line| line.contains("phs.611.rpc-8453"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains("SITE: replication rights missing") && line.contains('*'),
+        "{line}"
+    );
+    // The JSON listing says the same.
+    let (_, stdout, _) = run(&["rules", "list", "--format", "json", "--rules", s(&good)]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let site = json["packs"]
+        .as_array()
+        .and_then(|packs| packs.iter().find(|p| p["id"] == "site"))
+        .expect("site pack");
+    assert_eq!(site["rules"][0]["id"], "phs.611.rpc-8453");
+    assert_eq!(site["rules"][0]["overrides_builtin"], true);
+    assert_eq!(site["rules"][0]["error_codes"][0], 8453);
+    // And explain now finds the site's rule for 1722.
+    let (code, stdout, _) = run(&["explain", "--rules", s(&good), "1722"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("site.611.rpc-1722"), "{stdout}");
+}
+
+#[test]
+fn check_good_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "site.toml", GOOD);
+    let (code, stdout, stderr) = run(&["rules", "check", s(&good)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("ok: 2 rules"), "{stdout}");
+}
+
+#[test]
+fn check_bad_files_names_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "good.toml", GOOD);
+    let bad_toml = write(
+        dir.path(),
+        "bad-toml.toml",
+        "[pack]\nid = \"x\"\ntitle = \"x\"\n\n[[rule]\nid = \"y\"\n",
+    );
+    let unknown_key = write(
+        dir.path(),
+        "unknown-key.toml",
+        &GOOD.replace("cause = \"c\"\nresolution = \"r\"\n[[rule.when]]\nproviders = [\"Directory Synchronization\"]\nevent_ids = [611]\nkeywords = [\"RPC Error\"]\nerror_codes = [1722]",
+            "cause = \"c\"\nresolution = \"r\"\nsevrity = \"high\"\n[[rule.when]]\nproviders = [\"Directory Synchronization\"]\nevent_ids = [611]\nkeywords = [\"RPC Error\"]\nerror_codes = [1722]"),
+    );
+    let bad_regex = write(
+        dir.path(),
+        "bad-regex.toml",
+        &GOOD.replace(
+            "keywords = [\"RPC Error\"]\nerror_codes = [1722]",
+            "keywords = [\"RPC Error\"]\npatterns = ['RPC Error (\\d+']\nerror_codes = [1722]",
+        ),
+    );
+    assert!(
+        std::fs::read_to_string(&unknown_key)
+            .expect("read")
+            .contains("sevrity")
+    );
+    assert!(
+        std::fs::read_to_string(&bad_regex)
+            .expect("read")
+            .contains("patterns")
+    );
+    for (file, line) in [(&bad_toml, 5), (&unknown_key, 25), (&bad_regex, 29)] {
+        let (code, stdout, stderr) = run(&["rules", "check", s(file)]);
+        assert_eq!(code, 2, "{file:?}: {stdout}");
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+        assert!(
+            stderr.contains(&format!("{name}:{line}")),
+            "{name}:{line} not in {stderr}"
+        );
+    }
+    // Every file is checked; one bad file makes the status 2.
+    let (code, stdout, stderr) = run(&["rules", "check", s(&good), s(&bad_regex), s(&good)]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout.matches("ok: 2 rules").count(), 2, "{stdout}");
+    assert!(stderr.contains("invalid regex"), "{stderr}");
+    // A missing file too.
+    let (code, _, stderr) = run(&["rules", "check", s(&dir.path().join("nope.toml"))]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nope.toml"), "{stderr}");
+}
