@@ -13,6 +13,9 @@ use jiff::Timestamp;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+/// Event logs older than this are damaged timestamps (FILETIME 0 is 1601-01-01).
+const EARLIEST_PLAUSIBLE: Timestamp = Timestamp::constant(631_152_000, 0); // 1990-01-01
+
 /// What the scanner needs to know, shared by every chunk task.
 pub(crate) struct ScanContext<'a> {
     pub rules: &'a RuleSet,
@@ -89,6 +92,10 @@ impl ChunkOutcome {
     }
 
     pub(crate) fn saw(&mut self, time: Timestamp) {
+        // A zero or garbage FILETIME says nothing about when the log was written.
+        if time < EARLIEST_PLAUSIBLE {
+            return;
+        }
         self.first = Some(self.first.map_or(time, |first| first.min(time)));
         self.last = Some(self.last.map_or(time, |last| last.max(time)));
     }
@@ -302,6 +309,9 @@ fn parse_chunk(
 
 /// Counts the records of a chunk the prefilter skipped, from its header, and takes the times
 /// of its first and last records from their headers.
+///
+/// Chunk header: first/last record number at 8/16, last record's offset at 44; a record
+/// header: magic `2a 2a 00 00`, size, id, then its FILETIME at 16.
 fn skipped_chunk_summary(chunk: &[u8], out: &mut ChunkOutcome) {
     let u64_at = |at: usize| {
         chunk
@@ -327,7 +337,7 @@ fn skipped_chunk_summary(chunk: &[u8], out: &mut ChunkOutcome) {
             .flatten()
             .and_then(filetime_to_timestamp)
     };
-    for at in [Some(CHUNK_HEADER_SIZE), u32_at(36).map(|o| o as usize)]
+    for at in [Some(CHUNK_HEADER_SIZE), u32_at(44).map(|o| o as usize)]
         .into_iter()
         .flatten()
     {

@@ -1,0 +1,126 @@
+//! The shared corpus of real .evtx files (some deliberately damaged): every file is analyzed
+//! without a panic, none yields a password-hash-sync finding, and every file appears in the
+//! report with its counts.
+//!
+//! The corpus is read from `EVTX_DOCTOR_CORPUS`, or `../shared/corpus` beside the repository;
+//! when it is absent the tests print a note and pass.
+
+use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::report::{InputKind, InputStatus, Report};
+use evtx_doctor::{NoProgress, Options, analyze};
+use std::path::PathBuf;
+
+fn corpus() -> Option<PathBuf> {
+    let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    if path.is_dir() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: no corpus at {} (set EVTX_DOCTOR_CORPUS)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn evtx_files(dir: &PathBuf) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+fn analyze_corpus(dir: &PathBuf, prefilter: bool) -> Report {
+    let options = Options {
+        prefilter,
+        ..Options::default()
+    };
+    analyze(
+        &[dir.clone()],
+        &Knowledge::builtin().unwrap(),
+        &options,
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+#[test]
+fn whole_corpus_runs_clean_with_no_findings() {
+    let Some(dir) = corpus() else { return };
+    let report = analyze_corpus(&dir, true);
+    let expected = evtx_files(&dir).len();
+    assert!(
+        expected > 100,
+        "expected the whole corpus, found {expected} files"
+    );
+    assert_eq!(report.inputs.len(), expected, "every file is in the report");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    for input in &report.inputs {
+        assert_eq!(input.kind, InputKind::Evtx, "{}", input.path);
+        assert_ne!(
+            input.status,
+            InputStatus::Unreadable,
+            "{}: {:#?}",
+            input.path,
+            input.problems
+        );
+        assert!(input.chunks > 0, "{}", input.path);
+        assert_eq!(
+            input.chunks,
+            input.chunks_read + input.chunks_skipped + input.chunks_empty + input.chunks_unreadable,
+            "{}: every chunk is accounted for",
+            input.path
+        );
+        assert_eq!(input.problem_count as usize >= input.problems.len(), true);
+    }
+    // The deliberately damaged samples are reported as damaged, with where.
+    let bad_magic = report
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with("sample_with_a_bad_chunk_magic.evtx"))
+        .expect("the bad-magic sample is in the corpus");
+    assert_eq!(bad_magic.status, InputStatus::Damaged);
+    assert!(
+        bad_magic
+            .problems
+            .iter()
+            .any(|p| p.kind == "bad_chunk_magic" && p.chunk.is_some())
+    );
+}
+
+/// With the prefilter off every chunk is parsed: records are counted exactly, and still no
+/// finding, so the prefilter skipped nothing a rule could match.
+#[test]
+fn whole_corpus_without_prefilter_gives_the_same_answer() {
+    let Some(dir) = corpus() else { return };
+    let with = analyze_corpus(&dir, true);
+    let without = analyze_corpus(&dir, false);
+    assert_eq!(with.findings, without.findings);
+    assert_eq!(with.verdicts, without.verdicts);
+    assert!(
+        without.summary.records_read > 50_000,
+        "{:#?}",
+        without.summary
+    );
+    assert_eq!(without.summary.records_skipped, 0);
+    for (a, b) in with.inputs.iter().zip(&without.inputs) {
+        assert_eq!(a.path, b.path);
+        assert_eq!(a.chunks_unreadable, b.chunks_unreadable, "{}", a.path);
+    }
+}
