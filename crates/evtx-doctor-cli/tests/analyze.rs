@@ -312,18 +312,26 @@ fn prefilter_and_thread_count_do_not_change_the_report() {
 fn every_format_runs() {
     let inputs = inputs();
     let help = run(&["analyze", "--help"]).1;
-    let formats: Vec<String> = ["text", "json", "jsonl", "csv", "markdown", "html"]
-        .iter()
-        .filter(|name| help.contains(*name))
-        .map(|name| (*name).to_owned())
-        .collect();
-    assert!(formats.len() >= 2, "{help}");
+    let formats = ["text", "json", "jsonl", "csv", "markdown", "html"];
     for format in formats {
-        let (code, stdout, stderr) = run(&["analyze", "--format", &format, s(&inputs.failing)]);
+        assert!(
+            help.contains(format),
+            "{format} not offered by --help:\n{help}"
+        );
+        let (code, stdout, stderr) = run(&["analyze", "--format", format, s(&inputs.failing)]);
         assert_eq!(code, 1, "{format}: {stderr}");
-        assert!(!stdout.is_empty(), "{format}");
         assert!(stdout.contains("8453"), "{format}: {stdout}");
+        assert!(stdout.contains("Contoso.com"), "{format}: {stdout}");
     }
+    let (_, jsonl, _) = run(&["analyze", "--format", "jsonl", s(&inputs.failing)]);
+    for line in jsonl.lines() {
+        let _: serde_json::Value = serde_json::from_str(line).expect("every jsonl line is JSON");
+    }
+    // A name that is not a format is a usage error.
+    assert_eq!(
+        run(&["analyze", "--format", "xml", s(&inputs.failing)]).0,
+        2
+    );
 }
 
 #[test]
