@@ -1,6 +1,6 @@
 //! The whole flow, input → scan → event → rules → diagnose → report, in one call.
 
-use crate::diagnose::{build_findings, build_verdicts};
+use crate::diagnose::{build_findings, build_timeline, build_verdicts};
 use crate::event::Event;
 use crate::input::{Source, collect, describe_io, sniff};
 use crate::knowledge::Knowledge;
@@ -125,7 +125,19 @@ pub fn analyze(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Report, AnalyzeError> {
-    let mut inputs: Vec<Prepared> = collect(paths).into_iter().map(prepare).collect();
+    analyze_inputs(collect(paths), knowledge, options, progress)
+}
+
+/// Analyzes inputs already found: [`collect`]ed paths, or bytes in memory
+/// ([`Found::source`](crate::input::Found::source) set to a
+/// [`Source::Memory`](crate::input::Source::Memory)), as fuzzers and embedders have them.
+pub fn analyze_inputs(
+    found: Vec<crate::input::Found>,
+    knowledge: &Knowledge,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Report, AnalyzeError> {
+    let mut inputs: Vec<Prepared> = found.into_iter().map(prepare).collect();
 
     let prefilter = if options.prefilter {
         knowledge
@@ -216,8 +228,20 @@ pub fn analyze(
     let duplicates_dropped = drop_duplicates(&mut matched);
     let paths: Vec<String> = reports.iter().map(|r| r.path.clone()).collect();
     let findings = build_findings(knowledge.rules(), &matched, &paths);
-    let verdicts = build_verdicts(&findings);
+    let verdicts = build_verdicts(
+        knowledge.rules(),
+        &matched,
+        &findings,
+        &reports,
+        options.until,
+    );
     let summary = summarize(&reports, matched.len() as u64, duplicates_dropped);
+    let timeline = build_timeline(
+        knowledge.rules(),
+        &matched,
+        summary.first_event,
+        summary.last_event,
+    );
     Ok(Report {
         schema: SCHEMA_VERSION,
         tool: Tool {
@@ -227,7 +251,7 @@ pub fn analyze(
         summary,
         verdicts,
         findings,
-        timeline: Default::default(),
+        timeline,
         inputs: reports,
     })
 }

@@ -139,6 +139,8 @@ pub enum VerdictState {
     /// The password sync agent went quiet: no heartbeat for more than 3 hours inside the
     /// span the logs cover.
     Stalled,
+    /// The logs hold no password sync events at all: nothing to judge by.
+    NotEnoughData,
 }
 
 /// The answer for one domain (or for the tenant, when events name no domain).

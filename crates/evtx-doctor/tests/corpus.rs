@@ -8,7 +8,7 @@
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{NoProgress, Options, analyze};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn corpus() -> Option<PathBuf> {
     let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
@@ -27,9 +27,9 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn evtx_files(dir: &PathBuf) -> Vec<PathBuf> {
+fn evtx_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut stack = vec![dir.clone()];
+    let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -46,13 +46,13 @@ fn evtx_files(dir: &PathBuf) -> Vec<PathBuf> {
     files
 }
 
-fn analyze_corpus(dir: &PathBuf, prefilter: bool) -> Report {
+fn analyze_corpus(dir: &Path, prefilter: bool) -> Report {
     let options = Options {
         prefilter,
         ..Options::default()
     };
     analyze(
-        &[dir.clone()],
+        &[dir.to_owned()],
         &Knowledge::builtin().unwrap(),
         &options,
         &NoProgress,
@@ -87,7 +87,7 @@ fn whole_corpus_runs_clean_with_no_findings() {
             "{}: every chunk is accounted for",
             input.path
         );
-        assert_eq!(input.problem_count as usize >= input.problems.len(), true);
+        assert!(input.problem_count as usize >= input.problems.len());
     }
     // The deliberately damaged samples are reported as damaged, with where.
     let bad_magic = report

@@ -283,15 +283,107 @@ fn healthy_and_noise_logs_have_no_findings() {
     for file in ["healthy.evtx", "noise-only.evtx"] {
         let report = report(file);
         assert!(report.findings.is_empty(), "{file}: {:#?}", report.findings);
-        assert!(
-            report
-                .verdicts
-                .iter()
-                .all(|v| v.state != VerdictState::Failing)
-        );
         assert_eq!(report.inputs[0].status, InputStatus::Ok);
         assert!(report.inputs[0].records_read + report.inputs[0].records_skipped > 400);
     }
+    // Heartbeats and successful batches: healthy, for the connection and for the domain the
+    // 657 results name.
+    let healthy = report("healthy.evtx");
+    let states: Vec<_> = healthy
+        .verdicts
+        .iter()
+        .map(|v| (v.domain.as_deref(), v.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (None, VerdictState::Healthy),
+            (Some("contoso.com"), VerdictState::Healthy)
+        ]
+    );
+    assert_eq!(
+        healthy.verdicts[0].last_healthy.unwrap().to_string(),
+        "2024-07-02T23:30:03Z"
+    );
+    let heartbeats = healthy
+        .timeline
+        .series
+        .iter()
+        .find(|s| s.label == "heartbeats")
+        .unwrap();
+    assert_eq!(heartbeats.counts.iter().sum::<u32>(), 96);
+    // Only noise: nothing to judge by, and the report says so.
+    let noise = report("noise-only.evtx");
+    assert_eq!(noise.verdicts.len(), 1);
+    assert_eq!(noise.verdicts[0].state, VerdictState::NotEnoughData);
+}
+
+/// Failures, then successful syncs for the same domain: recovered, with the failing streak.
+#[test]
+fn failing_then_recovered() {
+    let report = report("health-recovered.evtx");
+    let verdict = report
+        .verdicts
+        .iter()
+        .find(|v| v.domain.as_deref() == Some("Contoso.com"))
+        .unwrap_or_else(|| panic!("{:#?}", report.verdicts));
+    assert_eq!(verdict.state, VerdictState::Recovered);
+    assert_eq!(
+        verdict.failing_since.unwrap().to_string(),
+        "2024-09-02T08:00:00Z"
+    );
+    assert_eq!(
+        verdict.last_failure.unwrap().to_string(),
+        "2024-09-02T20:00:00Z"
+    );
+    assert_eq!(
+        verdict.last_healthy.unwrap().to_string(),
+        "2024-09-02T07:00:01Z"
+    );
+    assert_eq!(
+        verdict.recovered_at.unwrap().to_string(),
+        "2024-09-03T02:00:01Z"
+    );
+    assert_eq!(verdict.rules, ["phs.611.rpc-8453"]);
+    assert_eq!(verdict.servers, ["SYNC01.contoso.com"]);
+    assert_eq!(
+        finding(&report, "phs.611.rpc-8453", "Contoso.com").count,
+        25
+    );
+    let failures: u32 = report
+        .timeline
+        .series
+        .iter()
+        .filter(|s| s.kind == evtx_doctor::report::SeriesKind::Failure)
+        .flat_map(|s| s.counts.iter())
+        .sum();
+    assert_eq!(failures, 25);
+}
+
+/// Heartbeats stop more than 3 hours before the log ends: stalled, never claimed past the
+/// span the log (or the --until window) covers.
+#[test]
+fn heartbeats_stop_means_stalled() {
+    let report = report("health-stalled.evtx");
+    assert!(report.findings.is_empty());
+    assert_eq!(report.verdicts.len(), 1, "{:#?}", report.verdicts);
+    assert_eq!(report.verdicts[0].state, VerdictState::Stalled);
+    assert_eq!(
+        report.verdicts[0].last_healthy.unwrap().to_string(),
+        "2024-10-07T09:30:03Z"
+    );
+    // Looked at up to 2 hours after the last heartbeat, the agent is not (yet) stalled.
+    let options = Options {
+        until: Some("2024-10-07T11:30:00Z".parse().unwrap()),
+        ..Options::default()
+    };
+    let cut = run("health-stalled.evtx", &options);
+    assert_eq!(
+        cut.verdicts[0].state,
+        VerdictState::Healthy,
+        "{:#?}",
+        cut.verdicts
+    );
 }
 
 /// A damaged chunk between two chunks holding 611 events costs only that chunk.

@@ -33,7 +33,11 @@ pub(crate) fn build_findings(
 ) -> Vec<Finding> {
     let mut groups: BTreeMap<(usize, Option<String>, Option<u32>), Group<'_>> = BTreeMap::new();
     for (event, found) in matched {
-        let Some(rule) = rules.rules().get(found.rule) else {
+        let Some(rule) = rules
+            .rules()
+            .get(found.rule)
+            .filter(|rule| rule.signal.is_none())
+        else {
             continue;
         };
         let fields = &found.fields;

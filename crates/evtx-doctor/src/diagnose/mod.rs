@@ -1,8 +1,11 @@
-//! Diagnose: group matched events into findings, one per (diagnosis, domain, error code), and
-//! say per domain whether password hash sync is failing.
+//! Diagnose: group matched events into findings, one per (diagnosis, domain, error code); say
+//! per domain whether password hash sync is failing, recovered, healthy or stalled; count
+//! failures and heartbeats over time.
 
 mod findings;
-mod verdicts;
+mod health;
+mod timeline;
 
 pub(crate) use findings::build_findings;
-pub(crate) use verdicts::build_verdicts;
+pub(crate) use health::build_verdicts;
+pub(crate) use timeline::build_timeline;

@@ -69,6 +69,13 @@ impl Fields {
             "dc_ip" => self.dc_ip = Some(value),
             "exception" => self.exception = Some(value),
             "drs_call" => self.drs_call = Some(value),
+            // A distinguished name: its DC= parts name the domain, when nothing else did.
+            "dn" => {
+                if self.domain.is_none() {
+                    self.domain = domain_of_dn(&value);
+                }
+                self.other.insert(name.to_owned(), value);
+            }
             "error_code" => {
                 if let Some(parsed) = codes::parse_code(&value) {
                     self.error_code = Some(parsed.win32.unwrap_or(parsed.raw));
@@ -81,9 +88,38 @@ impl Fields {
     }
 }
 
+/// `CN=Alice,OU=Users,DC=contoso,DC=com` → `contoso.com`.
+fn domain_of_dn(dn: &str) -> Option<String> {
+    let labels: Vec<&str> = dn
+        .split(',')
+        .filter_map(|part| {
+            let (key, value) = part.trim().split_once('=')?;
+            key.trim().eq_ignore_ascii_case("DC").then(|| value.trim())
+        })
+        .collect();
+    (!labels.is_empty()).then(|| labels.join("."))
+}
+
 fn pick<'t>(regex: &Regex, text: &'t str, occurrence: Occurrence) -> Option<Captures<'t>> {
     match occurrence {
         Occurrence::First => regex.captures(text),
         Occurrence::Last => regex.captures_iter(text).last(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_from_distinguished_name() {
+        assert_eq!(
+            domain_of_dn("CN=Alice,OU=Users,DC=contoso,DC=com").as_deref(),
+            Some("contoso.com")
+        );
+        assert_eq!(domain_of_dn("CN=Bob"), None);
+        let mut fields = Fields::default();
+        fields.set("dn", "CN=A,DC=child, dc=Contoso,DC=Com");
+        assert_eq!(fields.domain.as_deref(), Some("child.Contoso.Com"));
     }
 }

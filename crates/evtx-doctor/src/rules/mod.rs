@@ -12,7 +12,7 @@ mod text;
 
 pub use error::RuleError;
 pub use fields::Fields;
-pub use pack::GroupKey;
+pub use pack::{GroupKey, SignalKind};
 pub use text::normalize;
 
 use crate::event::Event;
@@ -41,6 +41,8 @@ pub struct Rule {
     pub references: Vec<String>,
     /// What separates one finding of this rule from another.
     pub group_by: Vec<GroupKey>,
+    /// For health rules: what their events say; such rules make no findings.
+    pub signal: Option<SignalKind>,
     /// The pack the rule came from.
     pub pack: String,
     clauses: Vec<Clause>,
@@ -307,6 +309,15 @@ impl RuleSetBuilder {
                 ));
             }
             seen.push(def.id.clone());
+            if def.signal.is_none()
+                && (def.cause.trim().is_empty() || def.resolution.trim().is_empty())
+            {
+                return Err(ctx.invalid(
+                    line,
+                    &def.id,
+                    "a rule needs a cause and a resolution".into(),
+                ));
+            }
             if def.when.is_empty() {
                 return Err(ctx.invalid(
                     line,
@@ -328,6 +339,7 @@ impl RuleSetBuilder {
                 resolution: def.resolution,
                 references: def.references,
                 group_by: def.group_by,
+                signal: def.signal,
                 pack: file.pack.id.clone(),
                 clauses,
             };

@@ -68,13 +68,28 @@ pub(crate) struct RuleDef {
     pub severity: crate::report::Severity,
     #[serde(default)]
     pub priority: i32,
+    /// Set for rules that mark sync health (heartbeats, successes) instead of a failure.
+    #[serde(default)]
+    pub signal: Option<SignalKind>,
+    #[serde(default)]
     pub cause: String,
+    #[serde(default)]
     pub resolution: String,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default = "default_group_by")]
     pub group_by: Vec<GroupKey>,
     pub when: Vec<ClauseDef>,
+}
+
+/// What a signal rule's events say about password hash sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// The password sync agent is alive and reaches the cloud (ping end, event 654).
+    Heartbeat,
+    /// Passwords were synchronized (batch end, success results, full sync completed).
+    Success,
 }
 
 /// What separates one finding of a rule from another.
