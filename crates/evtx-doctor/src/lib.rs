@@ -10,4 +10,4 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 
-pub use analyze::{AnalyzeError, NoProgress, Options, Progress, analyze};
+pub use analyze::{AnalyzeError, NoProgress, Options, Progress, analyze, analyze_inputs};
