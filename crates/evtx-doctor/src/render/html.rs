@@ -25,11 +25,16 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.summary { width: auto; min-width: 420px; }
+table.summary th { background: none; font-weight: 500; color: var(--muted); padding-right: 32px; }
+table.summary td { text-align: right; font-variant-numeric: tabular-nums; }
+table.inputs td:first-child { min-width: 220px; }
 table.fields th { width: 190px; background: none; color: var(--muted); font-weight: 500; }
 .verdict { border: 1px solid var(--line); border-left: 6px solid var(--muted); border-radius: 6px;
            padding: 10px 16px; margin: 10px 0; }
 .verdict.failing { border-left-color: var(--fail); background: #fdf3f3; }
 .verdict.recovered, .verdict.stalled { border-left-color: var(--warn); background: #fff8e6; }
+.verdict.unknown { background: #f6f8fa; }
 .verdict.healthy, .verdict.none { border-left-color: var(--ok); background: #f1f8f1; }
 .verdict p { margin: 4px 0; }
 .badge { display: inline-block; font-size: 12px; font-weight: 700; letter-spacing: .04em; color: #fff;
@@ -91,10 +96,24 @@ pub(super) fn render(report: &Report) -> String {
         esc(&report.tool.version),
         report.schema
     );
+    let totals = &report.summary;
+    let span = match (totals.first_event, totals.last_event) {
+        (Some(first), Some(last)) => format!(
+            "; events from {} to {}",
+            human_time(Some(first)),
+            human_time(Some(last))
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<p>Read {} record(s) from {} input(s){span}; {} event(s) matched a rule.</p>",
+        totals.records_read, totals.inputs, totals.events_matched
+    );
     verdicts(&mut out, report);
-    summary(&mut out, report);
     timeline(&mut out, report);
     findings(&mut out, report);
+    summary(&mut out, report);
     inputs(&mut out, report);
     let _ = writeln!(
         out,
@@ -169,7 +188,11 @@ fn verdict_card(out: &mut String, report: &Report, verdict: &Verdict) {
             ),
             None => "The password sync agent went quiet: no heartbeat.".into(),
         },
+        VerdictState::NotEnoughData => {
+            "The logs hold no password sync events: nothing to judge by (is this the sync server's Application log?).".into()
+        }
     };
+    let _ = writeln!(out, "<p>{when}</p>");
     if !verdict.servers.is_empty() {
         let servers: Vec<String> = verdict.servers.iter().map(|s| code(s)).collect();
         let _ = writeln!(
@@ -178,7 +201,6 @@ fn verdict_card(out: &mut String, report: &Report, verdict: &Verdict) {
             servers.join(", ")
         );
     }
-    let _ = writeln!(out, "<p>{when}</p>");
     if matches!(
         verdict.state,
         VerdictState::Failing | VerdictState::Recovered
@@ -208,12 +230,16 @@ fn state_class(state: VerdictState) -> &'static str {
         VerdictState::Recovered => "recovered",
         VerdictState::Healthy => "healthy",
         VerdictState::Stalled => "stalled",
+        VerdictState::NotEnoughData => "unknown",
     }
 }
 
 fn summary(out: &mut String, report: &Report) {
     let s = &report.summary;
-    let _ = writeln!(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<table>");
+    let _ = writeln!(
+        out,
+        "<section id=\"summary\">\n<h2>What was read</h2>\n<table class=\"summary\">"
+    );
     let rows: [(&str, String); 10] = [
         ("Inputs", s.inputs.to_string()),
         ("Unreadable inputs", s.unreadable_inputs.to_string()),
@@ -253,18 +279,22 @@ fn timeline(out: &mut String, report: &Report) {
     out.push_str("</section>\n");
 }
 
-/// The colour and legend label of a series; `index` counts failure series.
+/// The colour and legend label of a series; `failure_index` counts failure series.
 fn series_style(series: &Series, failure_index: usize) -> (&'static str, String) {
+    let named = |kind: &str| {
+        if series.label.is_empty() || series.label.eq_ignore_ascii_case(kind) {
+            kind.to_owned()
+        } else {
+            format!("{kind} — {}", series.label)
+        }
+    };
     match series.kind {
         SeriesKind::Failure => (
             FAILURE_COLOURS[failure_index % FAILURE_COLOURS.len()],
-            format!("Failures — {}", series.label),
+            named("Failures"),
         ),
-        SeriesKind::Heartbeat => (HEARTBEAT_COLOUR, format!("Heartbeats — {}", series.label)),
-        SeriesKind::Success => (
-            SUCCESS_COLOUR,
-            format!("Successful syncs — {}", series.label),
-        ),
+        SeriesKind::Heartbeat => (HEARTBEAT_COLOUR, named("Heartbeats")),
+        SeriesKind::Success => (SUCCESS_COLOUR, named("Successful syncs")),
     }
 }
 
@@ -320,12 +350,12 @@ fn chart(report: &Report) -> Option<String> {
         if s.kind == SeriesKind::Failure {
             failure_index += 1;
         }
-        legend.push((colour, label, s.kind == SeriesKind::Failure));
+        legend.push((colour, label, s.kind));
     }
     let legend_top = axis_y + 52.0;
     let mut placed = Vec::new();
     let (mut x, mut row) = (left, 0usize);
-    for (colour, label, bar) in &legend {
+    for (colour, label, kind) in &legend {
         let item_width = 28.0 + 7.0 * label.chars().count() as f64 + 24.0;
         if x + item_width > width - right && x > left {
             x = left;
@@ -336,7 +366,7 @@ fn chart(report: &Report) -> Option<String> {
             legend_top + 22.0 * row as f64,
             *colour,
             label.clone(),
-            *bar,
+            *kind,
         ));
         x += item_width;
     }
@@ -415,15 +445,14 @@ fn chart(report: &Report) -> Option<String> {
             esc(&label)
         );
     }
-    // X axis with date labels at about six evenly spaced bucket boundaries.
+    // X axis with date labels at round times (every 1 h, 6 h, 1 day, ...), at most about
+    // eight of them.
     let _ = writeln!(
         svg,
         "<line class=\"axis\" x1=\"{left}\" y1=\"{axis_y}\" x2=\"{:.1}\" y2=\"{axis_y}\"/><line class=\"axis\" x1=\"{left}\" y1=\"{top_margin}\" x2=\"{left}\" y2=\"{axis_y}\"/>",
         width - right
     );
-    let every = buckets.div_ceil(6).max(1);
-    let mut i = 0;
-    while i <= buckets {
+    for i in x_ticks(report, buckets) {
         let x = left + slot * i as f64;
         let (date, clock) = match bucket_start(report, i) {
             Some(t) => (
@@ -445,21 +474,22 @@ fn chart(report: &Report) -> Option<String> {
             axis_y + 5.0,
             axis_y + 19.0
         );
-        if i == buckets {
-            break;
-        }
-        i = (i + every).min(buckets);
     }
     // Legend.
-    for (x, y, colour, label, bar) in placed {
-        let swatch = if bar {
+    for (x, y, colour, label, kind) in placed {
+        let dash = if kind == SeriesKind::Success {
+            " stroke-dasharray=\"6 3\""
+        } else {
+            ""
+        };
+        let swatch = if kind == SeriesKind::Failure {
             format!(
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"20\" height=\"12\" fill=\"{colour}\"/>",
                 y - 10.0
             )
         } else {
             format!(
-                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/>",
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"3\"{dash}/>",
                 y - 4.0,
                 x + 20.0,
                 y - 4.0
@@ -474,6 +504,31 @@ fn chart(report: &Report) -> Option<String> {
     }
     svg.push_str("</svg>\n");
     Some(svg)
+}
+
+/// Bucket boundaries (0..=buckets) to label: those at whole multiples of the smallest round
+/// duration that gives at most eight labels; evenly spaced ones when none fits.
+fn x_ticks(report: &Report, buckets: usize) -> Vec<usize> {
+    const ROUND: [i64; 15] = [
+        60, 300, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
+        1_209_600, 2_419_200, 4_838_400,
+    ];
+    let bucket = i64::try_from(report.timeline.bucket_seconds).unwrap_or(i64::MAX);
+    let span = bucket.saturating_mul(buckets as i64);
+    let start = report.timeline.start.map_or(0, |t| t.as_second());
+    let round = ROUND
+        .iter()
+        .copied()
+        .find(|&d| d >= bucket && d % bucket.max(1) == 0 && span / d <= 8);
+    match round {
+        Some(d) => (0..=buckets)
+            .filter(|&i| (start + bucket * i as i64).rem_euclid(d) == 0)
+            .collect(),
+        None => {
+            let every = buckets.div_ceil(6).max(1);
+            (0..=buckets).step_by(every).collect()
+        }
+    }
 }
 
 /// The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `at_least`.
@@ -625,7 +680,7 @@ fn finding_article(out: &mut String, number: usize, finding: &Finding) {
 fn inputs(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
-        "<section id=\"inputs\">\n<h2>Inputs</h2>\n<table>\n<tr><th>Input</th><th>Kind</th><th>Status</th><th>Records read</th><th>Records skipped</th><th>Chunks read / skipped / empty / unreadable</th><th>Problems</th><th>Events</th></tr>"
+        "<section id=\"inputs\">\n<h2>Inputs</h2>\n<table class=\"inputs\">\n<tr><th>Input</th><th>Kind</th><th>Status</th><th>Records read</th><th>Records skipped</th><th>Chunks read / skipped / empty / unreadable</th><th>Problems</th><th>Events</th></tr>"
     );
     for input in &report.inputs {
         input_row(out, input);

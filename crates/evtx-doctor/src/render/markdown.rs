@@ -2,8 +2,10 @@
 //!
 //! A verdict table per domain first, then one section per finding (a small fields table,
 //! cause, resolution, references, samples), then the inputs. Every piece of report text is
-//! escaped: Markdown metacharacters get a backslash, identifiers and sample lines go in code
-//! spans with a fence longer than any backtick run inside, and `|` is escaped in tables.
+//! escaped: the Markdown metacharacters that can start markup mid-line get a backslash
+//! (`` \ ` * _ [ ] < > | ~ & $ @ ``; no report text ever starts a line), identifiers and
+//! sample lines go in code spans with a fence longer than any backtick run inside, and `|`
+//! is escaped in tables.
 
 use super::{human_time, one_line, state_word, verdict_findings, verdict_subject};
 use crate::report::{Finding, InputReport, Report, Verdict};
@@ -346,9 +348,10 @@ fn time(time: Option<jiff::Timestamp>) -> String {
 
 /// Plain text on one line with every Markdown metacharacter escaped (safe in tables too).
 fn text(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
     let mut last_space = false;
-    for c in raw.chars() {
+    for (at, &c) in chars.iter().enumerate() {
         if c.is_whitespace() || c.is_control() {
             if !last_space {
                 out.push(' ');
@@ -357,27 +360,19 @@ fn text(raw: &str) -> String {
             continue;
         }
         last_space = false;
-        if matches!(
-            c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '|'
-                | '~'
-                | '&'
-                | '#'
-                | '!'
-                | '$'
-                | '@'
-                | '{'
-                | '}'
-                | '('
-                | ')'
-        ) {
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$' | '@' => true,
+            // An underscore inside a word (ERROR_DS_...) never starts or ends emphasis.
+            '_' => {
+                let word = |i: Option<usize>| {
+                    i.and_then(|i| chars.get(i))
+                        .is_some_and(|c| c.is_alphanumeric())
+                };
+                !(word(at.checked_sub(1)) && word(Some(at + 1)))
+            }
+            _ => false,
+        };
+        if escape {
             out.push('\\');
         }
         out.push(c);

@@ -142,6 +142,7 @@ fn state_word(state: VerdictState) -> &'static str {
         VerdictState::Recovered => "RECOVERED",
         VerdictState::Healthy => "HEALTHY",
         VerdictState::Stalled => "STALLED",
+        VerdictState::NotEnoughData => "NOT ENOUGH DATA",
     }
 }
 
@@ -167,18 +168,25 @@ fn verdict_findings<'r>(report: &'r Report, verdict: &Verdict) -> Vec<&'r Findin
         .collect()
 }
 
-/// The failure counts of a verdict's domain from the timeline, when there are any.
+/// The failure counts of a verdict's domain from the timeline, when there are any. A
+/// verdict without a domain takes the failure series that no other verdict's domain names.
 fn verdict_failures<'r>(report: &'r Report, verdict: &Verdict) -> Option<&'r [u32]> {
     report.timeline.start?;
-    let subject = verdict.domain.as_deref();
+    let named = |label: &str| {
+        report
+            .verdicts
+            .iter()
+            .filter_map(|v| v.domain.as_deref())
+            .any(|domain| domain.eq_ignore_ascii_case(label))
+    };
     report
         .timeline
         .series
         .iter()
-        .filter(|s| s.kind == SeriesKind::Failure && !s.counts.is_empty())
-        .find(|s| match subject {
+        .filter(|s| s.kind == SeriesKind::Failure && s.counts.iter().any(|&c| c > 0))
+        .find(|s| match verdict.domain.as_deref() {
             Some(domain) => s.label.eq_ignore_ascii_case(domain),
-            None => true,
+            None => !named(&s.label),
         })
         .map(|s| s.counts.as_slice())
 }

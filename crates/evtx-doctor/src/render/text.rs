@@ -47,6 +47,10 @@ const SPARK_COLUMNS: usize = 60;
 /// Renders the text report.
 pub(super) fn render(report: &Report, color: bool) -> String {
     let style = Style { color };
+    // Text from the logs must not drive the terminal: control characters (escape sequences)
+    // and bidirectional overrides are replaced before anything is written.
+    let cleaned = clean_report(report);
+    let report = cleaned.as_ref().unwrap_or(report);
     let mut out = String::new();
     verdicts(&mut out, report, &style);
     findings(&mut out, report, &style);
@@ -100,7 +104,13 @@ fn verdict_block(
     style: &Style,
 ) {
     let subject = pad(verdict_subject(verdict), width);
-    let word = pad(state_word(verdict.state), 9);
+    let states = report
+        .verdicts
+        .iter()
+        .map(|v| state_word(v.state).chars().count())
+        .max()
+        .unwrap_or(0);
+    let word = pad(state_word(verdict.state), states);
     let (state, when) = match verdict.state {
         VerdictState::Failing => (
             style.red(&word),
@@ -132,6 +142,11 @@ fn verdict_block(
                 Some(last) => format!("no heartbeat since {}", time(Some(last))),
                 None => "no heartbeat".into(),
             },
+        ),
+        VerdictState::NotEnoughData => (
+            style.yellow(&word),
+            "the logs hold no password sync events (is this the sync server's Application log?)"
+                .into(),
         ),
     };
     let _ = writeln!(out, "  {}  {state}  {when}", style.bold(&subject));
@@ -176,6 +191,43 @@ fn verdict_block(
         );
         let _ = writeln!(out, "    {}  {line}", style.dim(&pad("failures", 8)));
     }
+}
+
+/// `report` with every string cleaned of terminal controls, or `None` when none has any.
+fn clean_report(report: &Report) -> Option<Report> {
+    let mut value = serde_json::to_value(report).ok()?;
+    if !clean_strings(&mut value) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
+}
+
+/// Cleans every string in `value`; whether any changed.
+fn clean_strings(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.chars().any(unsafe_char) => {
+            *text = text
+                .chars()
+                .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
+                .collect();
+            true
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| clean_strings(v) | any),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |any, v| clean_strings(v) | any),
+        _ => false,
+    }
+}
+
+/// Characters that could move the cursor, recolour or reorder a terminal: C0/C1 controls
+/// (but newline and tab) and Unicode bidirectional overrides.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Sums `counts` in groups of `size`.
@@ -380,20 +432,28 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         InputStatus::Damaged => style.yellow("damaged"),
         InputStatus::Unreadable => style.red("unreadable"),
     };
-    let _ = writeln!(
-        out,
-        "  {} [{status}] {} records ({} read, {} skipped), {} chunks: {} read, {} skipped by prefilter, {} empty, {} unreadable{}",
-        input.path,
-        input.records_read + input.records_skipped,
-        input.records_read,
-        input.records_skipped,
-        input.chunks,
-        input.chunks_read,
-        input.chunks_skipped,
-        input.chunks_empty,
-        input.chunks_unreadable,
-        span_text(input.first_event, input.last_event),
-    );
+    let _ = writeln!(out, "  {} [{status}]", input.path);
+    if input.status != InputStatus::Unreadable || input.records_read > 0 {
+        let _ = writeln!(
+            out,
+            "      {} records read, {} skipped by the prefilter · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
+            input.records_read,
+            input.records_skipped,
+            input.chunks,
+            input.chunks_read,
+            input.chunks_skipped,
+            input.chunks_empty,
+            input.chunks_unreadable,
+        );
+    }
+    if let (Some(first), Some(last)) = (input.first_event, input.last_event) {
+        let _ = writeln!(
+            out,
+            "      events {} → {}",
+            time(Some(first)),
+            time(Some(last))
+        );
+    }
     for problem in &input.problems {
         let mut place = Vec::new();
         if let Some(chunk) = problem.chunk {
@@ -405,13 +465,12 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         if let Some(offset) = problem.offset {
             place.push(format!("byte {offset}"));
         }
-        let _ = writeln!(
-            out,
-            "      - [{}] {}: {}",
-            place.join(", "),
-            problem.kind,
-            problem.message
-        );
+        let place = if place.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", place.join(", "))
+        };
+        let _ = writeln!(out, "      - {}{place}: {}", problem.kind, problem.message);
     }
     let hidden = input
         .problem_count
