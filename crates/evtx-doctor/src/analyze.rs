@@ -295,7 +295,7 @@ fn prepare(found: crate::input::Found) -> Prepared {
         }
     };
     if let Some(error) = found.error {
-        return unreadable(report, "cannot_open", error);
+        return unreadable(report, found.error_kind.unwrap_or("cannot_open"), error);
     }
     let source = match found.source {
         Some(source) => source,

@@ -2,6 +2,7 @@
 //! Each record becomes the same [`Event`] an .evtx record would.
 
 use super::Source;
+use super::text::{TextReader, Window};
 use crate::event::Event;
 use crate::report::{InputKind, Problem};
 
@@ -16,7 +17,126 @@ pub struct ExportRead {
     pub problems: Vec<Problem>,
 }
 
+/// Counts of a streamed export read ([`for_each_export_event`]).
+#[derive(Debug, Default)]
+pub struct ExportStats {
+    /// Events handed out.
+    pub records_read: u64,
+    /// Records that could not be read.
+    pub records_unreadable: u64,
+    /// What went wrong, and where.
+    pub problems: Vec<Problem>,
+}
+
+/// The largest single event (XML element or CSV row) read; a larger one is skipped as a
+/// problem, so that a file without the expected end tag or closing quote cannot make the
+/// reader hold the whole file.
+pub const MAX_EXPORT_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
 /// Reads every event of an export of `kind`; `input` is the input's index in the report.
-pub fn read_export(_source: &Source, _kind: InputKind, _input: usize) -> ExportRead {
-    ExportRead::default()
+pub fn read_export(source: &Source, kind: InputKind, input: usize) -> ExportRead {
+    let mut events = Vec::new();
+    let stats = for_each_export_event(source, kind, input, &mut |event| events.push(event));
+    ExportRead {
+        events,
+        records_unreadable: stats.records_unreadable,
+        problems: stats.problems,
+    }
+}
+
+/// Reads an export of `kind` event by event, handing each to `sink` (memory does not grow with
+/// the file); `input` is the input's index in the report.
+pub fn for_each_export_event(
+    source: &Source,
+    kind: InputKind,
+    input: usize,
+    sink: &mut dyn FnMut(Event),
+) -> ExportStats {
+    let mut stats = ExportStats::default();
+    let (reader, encoding, bom) = match TextReader::new(source) {
+        Ok(opened) => opened,
+        Err(err) => {
+            stats.problems.push(problem(
+                "cannot_read",
+                Some(0),
+                format!("cannot read the export: {err}"),
+            ));
+            return stats;
+        }
+    };
+    let mut window = Window::new(reader, encoding, bom);
+    let mut emit = |mut event: Event| {
+        event.origin.input = input;
+        stats.records_read += 1;
+        sink(event);
+    };
+    let mut counts = Counts::default();
+    match kind {
+        InputKind::XmlExport => super::xml_export::read(&mut window, &mut counts, &mut emit),
+        InputKind::CsvExport => super::csv_export::read(&mut window, &mut counts, &mut emit),
+        InputKind::Evtx | InputKind::Unknown => counts.push(problem(
+            "not_an_export",
+            None,
+            "not an XML or CSV export".into(),
+        )),
+    }
+    if let Some(err) = window.take_error() {
+        counts.push(problem(
+            "cannot_read",
+            Some(window.offset()),
+            format!("reading stopped at line {}: {err}", window.line()),
+        ));
+    }
+    if counts.dropped > 0 {
+        counts.problems.push(problem(
+            "too_many_problems",
+            None,
+            format!(
+                "{} more problems in this export are not listed",
+                counts.dropped
+            ),
+        ));
+    }
+    stats.records_unreadable = counts.unreadable;
+    stats.problems = counts.problems;
+    stats
+}
+
+/// How many problems one export keeps (the report lists fewer; this bounds memory).
+const MAX_EXPORT_PROBLEMS: usize = 1000;
+
+/// Problems and unreadable records, as the export readers find them.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) unreadable: u64,
+    problems: Vec<Problem>,
+    dropped: u64,
+}
+
+impl Counts {
+    /// Keeps `problem` (past [`MAX_EXPORT_PROBLEMS`], only counts it).
+    pub(crate) fn push(&mut self, problem: Problem) {
+        if self.problems.len() < MAX_EXPORT_PROBLEMS {
+            self.problems.push(problem);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// A record that could not be read, and why.
+    pub(crate) fn unreadable(&mut self, problem: Problem) {
+        self.unreadable += 1;
+        self.push(problem);
+    }
+}
+
+/// A problem at a byte offset of an export (exports have no chunks or record ids).
+pub(crate) fn problem(kind: &str, offset: Option<u64>, message: String) -> Problem {
+    Problem {
+        kind: kind.into(),
+        chunk: None,
+        offset,
+        record_id: None,
+        message,
+    }
 }
