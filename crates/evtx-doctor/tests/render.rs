@@ -915,6 +915,15 @@ fn write_examples() {
     }
     let quiet = render(&quiet_report(), Format::Text, RenderOptions::default());
     std::fs::write(dir.join("quiet.txt"), quiet).expect("write");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let real = analyze(&[
+        fixtures.join("health-recovered.evtx"),
+        fixtures.join("kb2867278-rpc-8453.evtx"),
+    ]);
+    for (format, name) in [(Format::Html, "real.html"), (Format::Text, "real.txt")] {
+        let text = render(&real, format, RenderOptions::default());
+        std::fs::write(dir.join(name), text).expect("write");
+    }
     let full = render(&full_report(), Format::Html, RenderOptions::default());
     std::fs::write(dir.join("full.html"), full).expect("write");
 }

@@ -454,7 +454,10 @@ fn chart(report: &Report) -> Option<String> {
     );
     for i in x_ticks(report, buckets) {
         let x = left + slot * i as f64;
+        // Whole-day buckets start at midnight: the date says it all.
+        let days = report.timeline.bucket_seconds % 86_400 == 0;
         let (date, clock) = match bucket_start(report, i) {
+            Some(t) if days => (t.strftime("%Y-%m-%d").to_string(), String::new()),
             Some(t) => (
                 t.strftime("%Y-%m-%d").to_string(),
                 t.strftime("%H:%M").to_string(),
