@@ -4,7 +4,7 @@ use crate::cli::{ExplainArgs, InfoFormat, write_stdout};
 use anyhow::bail;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::knowledge::codes::{self, CodeInfo, ParsedCode};
-use evtx_doctor::rules::Rule;
+use evtx_doctor::rules::{Fields, Rule};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -111,11 +111,7 @@ fn hex(value: u32) -> String {
 
 /// A rule's text with the code's placeholders filled in.
 fn fill(text: &str, decoded: &Decoded) -> String {
-    let symbol = decoded.info.map_or("", |info| info.symbol);
-    let message = decoded.info.map_or("", |info| info.message);
-    text.replace("{error_code}", &decoded.code.to_string())
-        .replace("{error_symbol}", symbol)
-        .replace("{error_message}", message)
+    Fields::with_error_code(decoded.code).fill(text)
 }
 
 fn text(decoded: &Decoded, rules: &[&Rule]) -> String {

@@ -131,27 +131,7 @@ impl Group<'_> {
     fn into_finding(self) -> Finding {
         let fields = &self.fields;
         let code = fields.error_code.and_then(codes::lookup);
-        let fill_in = |text: &str| {
-            let code_text = fields.error_code.map(|c| c.to_string());
-            text.replace("{error_code}", code_text.as_deref().unwrap_or("unknown"))
-                .replace("{error_symbol}", code.map_or("unknown code", |c| c.symbol))
-                .replace(
-                    "{error_message}",
-                    code.map_or("no description known", |c| c.message),
-                )
-                .replace(
-                    "{domain}",
-                    fields.domain.as_deref().unwrap_or("unknown domain"),
-                )
-                .replace(
-                    "{exception}",
-                    fields.exception.as_deref().unwrap_or("unrecognised error"),
-                )
-                .replace(
-                    "{drs_call}",
-                    fields.drs_call.as_deref().unwrap_or("unknown call"),
-                )
-        };
+        let fill_in = |text: &str| fields.fill(text);
         let mut samples: Vec<Sample> = self.first_sample.into_iter().collect();
         if let Some(last) = self.last_sample {
             if samples.first() != Some(&last) {

@@ -26,6 +26,27 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Fields that say only which error code an event carries.
+    pub fn with_error_code(code: u32) -> Self {
+        Fields {
+            error_code: Some(code),
+            ..Fields::default()
+        }
+    }
+
+    /// Fills a rule text's placeholders (`{error_code}`, `{error_symbol}`,
+    /// `{error_message}`, `{domain}`, `{exception}`, `{drs_call}`) from these fields.
+    pub fn fill(&self, text: &str) -> String {
+        let info = self.error_code.and_then(codes::lookup);
+        let code = self.error_code.map(|code| code.to_string());
+        text.replace("{error_code}", code.as_deref().unwrap_or("unknown"))
+            .replace("{error_symbol}", info.map_or("unknown code", |c| c.symbol))
+            .replace("{error_message}", info.map_or("no description known", |c| c.message))
+            .replace("{domain}", self.domain.as_deref().unwrap_or("unknown domain"))
+            .replace("{exception}", self.exception.as_deref().unwrap_or("unrecognised error"))
+            .replace("{drs_call}", self.drs_call.as_deref().unwrap_or("unknown call"))
+    }
+
     /// Sets field `name` from the first (or last) match of `regex` in `text`: its capture group
     /// of that name, else the whole match.
     pub(crate) fn capture_named(
