@@ -5,8 +5,8 @@ use crate::event::Event;
 use crate::input::{Source, collect, describe_io, sniff};
 use crate::knowledge::Knowledge;
 use crate::report::{
-    InputKind, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report, SCHEMA_VERSION,
-    Summary, Tool,
+    AnalysisOptions, InputKind, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report,
+    SCHEMA_VERSION, Summary, Tool,
 };
 use crate::rules::Match;
 use crate::scan::{
@@ -247,6 +247,12 @@ pub fn analyze_inputs(
         tool: Tool {
             name: "evtx-doctor".into(),
             version: env!("CARGO_PKG_VERSION").into(),
+        },
+        options: AnalysisOptions {
+            since: options.since,
+            until: options.until,
+            computers: options.computers.clone(),
+            prefilter: options.prefilter,
         },
         summary,
         verdicts,

@@ -16,6 +16,8 @@ pub struct Report {
     pub schema: u32,
     /// The program that wrote the report.
     pub tool: Tool,
+    /// What the analysis was asked to look at.
+    pub options: AnalysisOptions,
     /// Totals over every input.
     pub summary: Summary,
     /// The answer per domain: failing since when, and why.
@@ -74,6 +76,19 @@ pub struct Tool {
     pub name: String,
     /// Its version.
     pub version: String,
+}
+
+/// The options that shaped the report (the time window and computers narrow what counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisOptions {
+    /// Only events at or after this time counted.
+    pub since: Option<Timestamp>,
+    /// Only events at or before this time counted.
+    pub until: Option<Timestamp>,
+    /// Only events of these computers counted (empty: all).
+    pub computers: Vec<String>,
+    /// Whether chunks that could not match were skipped unparsed.
+    pub prefilter: bool,
 }
 
 /// Totals over every input.
@@ -209,8 +224,39 @@ pub struct Finding {
     pub references: Vec<String>,
     /// Matching events read from chunks whose CRC did not match (read anyway).
     pub from_damaged_chunks: u64,
+    /// Directory objects (distinguished names) the events name, most frequent first (at most
+    /// [`Finding::MAX_OBJECTS`]).
+    pub objects: Vec<ObjectCount>,
+    /// How many distinct objects the events name in all.
+    pub distinct_objects: u64,
+    /// For per-object failures: whether other objects of the domain synced meanwhile.
+    pub scope: Option<Scope>,
     /// A few of the matching events: the first and the last.
     pub samples: Vec<Sample>,
+}
+
+impl Finding {
+    /// How many objects a finding lists.
+    pub const MAX_OBJECTS: usize = 10;
+}
+
+/// An object (distinguished name) and how many matching events name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectCount {
+    /// The distinguished name.
+    pub dn: String,
+    /// Events naming it.
+    pub count: u64,
+}
+
+/// How widespread per-object failures are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Other objects of the domain synced successfully in the logs: look at these objects.
+    Isolated,
+    /// No object of the domain synced in the logs: the failure is general.
+    General,
 }
 
 /// A domain controller named by an event.

@@ -253,6 +253,9 @@ fn full_report() -> Report {
                 "https://example.invalid/a?b=1&c=2".into(),
             ],
             from_damaged_chunks: 1,
+            objects: Vec::new(),
+            distinct_objects: 0,
+            scope: None,
             samples: vec![Sample {
                 input: "a.evtx".into(),
                 chunk: Some(0),

@@ -2,7 +2,8 @@
 
 use crate::event::Event;
 use crate::knowledge::codes;
-use crate::report::{DomainController, Finding, Sample};
+use crate::report::{DomainController, Finding, ObjectCount, Sample, Scope};
+use crate::rules::SignalKind;
 use crate::rules::{Fields, GroupKey, Match, Rule, RuleSet};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,7 @@ struct Group<'r> {
     computers: BTreeSet<String>,
     controllers: BTreeSet<DomainController>,
     damaged: u64,
+    objects: BTreeMap<String, u64>,
     first_sample: Option<Sample>,
     last_sample: Option<Sample>,
 }
@@ -64,12 +66,28 @@ pub(crate) fn build_findings(
             computers: BTreeSet::new(),
             controllers: BTreeSet::new(),
             damaged: 0,
+            objects: BTreeMap::new(),
             first_sample: None,
             last_sample: None,
         });
         group.add(event, fields, input_paths);
     }
-    let mut findings: Vec<Finding> = groups.into_values().map(Group::into_finding).collect();
+    // Domains (lower case) where some object synced: per-object failures there are isolated.
+    let synced: BTreeSet<String> = matched
+        .iter()
+        .filter(|(_, found)| {
+            rules
+                .rules()
+                .get(found.rule)
+                .is_some_and(|r| r.signal == Some(SignalKind::Success))
+                && found.fields.other.contains_key("dn")
+        })
+        .filter_map(|(_, found)| found.fields.domain.as_ref().map(|d| d.to_lowercase()))
+        .collect();
+    let mut findings: Vec<Finding> = groups
+        .into_values()
+        .map(|group| group.into_finding(&synced))
+        .collect();
     findings.sort_by(|a, b| {
         (a.severity, a.first_seen, &a.rule, &a.domain, a.error_code).cmp(&(
             b.severity,
@@ -103,6 +121,9 @@ impl Group<'_> {
         if self.fields.error_code.is_none() {
             self.fields.error_code = fields.error_code;
         }
+        if let Some(dn) = fields.other.get("dn") {
+            *self.objects.entry(dn.clone()).or_default() += 1;
+        }
         if event.origin.damaged_chunk {
             self.damaged += 1;
         }
@@ -128,7 +149,7 @@ impl Group<'_> {
         }
     }
 
-    fn into_finding(self) -> Finding {
+    fn into_finding(self, synced: &BTreeSet<String>) -> Finding {
         let fields = &self.fields;
         let code = fields.error_code.and_then(codes::lookup);
         let fill_in = |text: &str| fields.fill(text);
@@ -138,6 +159,22 @@ impl Group<'_> {
                 samples.push(last);
             }
         }
+        let distinct_objects = self.objects.len() as u64;
+        let mut objects: Vec<ObjectCount> = self
+            .objects
+            .into_iter()
+            .map(|(dn, count)| ObjectCount { dn, count })
+            .collect();
+        objects.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.dn.cmp(&b.dn)));
+        objects.truncate(Finding::MAX_OBJECTS);
+        let scope = (!objects.is_empty()).then(|| {
+            let domain = fields.domain.as_ref().map(|d| d.to_lowercase());
+            if domain.is_some_and(|d| synced.contains(&d)) {
+                Scope::Isolated
+            } else {
+                Scope::General
+            }
+        });
         Finding {
             rule: self.rule.id.clone(),
             title: fill_in(&self.rule.title),
@@ -160,6 +197,9 @@ impl Group<'_> {
             resolution: fill_in(&self.rule.resolution),
             references: self.rule.references.clone(),
             from_damaged_chunks: self.damaged,
+            objects,
+            distinct_objects,
+            scope,
             samples,
         }
     }
