@@ -637,6 +637,7 @@ fn finding_article(out: &mut String, number: usize, finding: &Finding) {
         "Computers",
         (!computers.is_empty()).then(|| computers.join(", ")),
     );
+    row("Objects", super::objects_summary(finding).map(|s| esc(&s)));
     row(
         "From damaged chunks",
         (finding.from_damaged_chunks > 0).then(|| finding.from_damaged_chunks.to_string()),

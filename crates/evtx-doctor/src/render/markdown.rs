@@ -182,6 +182,7 @@ fn finding_section(out: &mut String, number: usize, finding: &Finding) {
         "Computers",
         (!computers.is_empty()).then(|| computers.join(", ")),
     );
+    field("Objects", super::objects_summary(finding).map(|s| text(&s)));
     field(
         "From damaged chunks",
         (finding.from_damaged_chunks > 0).then(|| finding.from_damaged_chunks.to_string()),

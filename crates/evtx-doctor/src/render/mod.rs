@@ -227,3 +227,26 @@ fn bucket_start(report: &Report, index: usize) -> Option<Timestamp> {
 fn one_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim()
 }
+
+/// The objects (distinguished names) behind a finding, for people: how many, whether the
+/// failure is isolated, and the most frequent ones.
+fn objects_summary(finding: &crate::report::Finding) -> Option<String> {
+    if finding.objects.is_empty() {
+        return None;
+    }
+    let scope = match finding.scope {
+        Some(crate::report::Scope::Isolated) => ", isolated: other objects synced",
+        Some(crate::report::Scope::General) => ", general: no object synced",
+        None => "",
+    };
+    let top: Vec<String> = finding
+        .objects
+        .iter()
+        .map(|o| format!("{} ×{}", o.dn, o.count))
+        .collect();
+    Some(format!(
+        "{} distinct{scope}; most frequent: {}",
+        finding.distinct_objects,
+        top.join("; ")
+    ))
+}

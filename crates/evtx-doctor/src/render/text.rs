@@ -359,6 +359,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             "computers",
             (!finding.computers.is_empty()).then(|| finding.computers.join(", ")),
         );
+        field(out, "objects", super::objects_summary(finding));
         field(out, "cause", Some(finding.cause.clone()));
         field(out, "fix", Some(finding.resolution.clone()));
         field(
