@@ -353,6 +353,23 @@ pub struct InputReport {
 /// How many problems an input lists; past it they are only counted.
 pub const MAX_PROBLEMS_PER_INPUT: usize = 100;
 
+impl Problem {
+    /// Where the problem is, for people: `chunk 1, record 5, byte 69632` (empty if unknown).
+    pub fn place(&self) -> String {
+        let mut place = Vec::new();
+        if let Some(chunk) = self.chunk {
+            place.push(format!("chunk {chunk}"));
+        }
+        if let Some(record) = self.record_id {
+            place.push(format!("record {record}"));
+        }
+        if let Some(offset) = self.offset {
+            place.push(format!("byte {offset}"));
+        }
+        place.join(", ")
+    }
+}
+
 /// Something in an input that could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {

@@ -240,20 +240,9 @@ fn inputs(out: &mut String, report: &Report) {
     for input in report.inputs.iter().filter(|i| i.problem_count > 0) {
         let _ = writeln!(out, "Problems in {}:\n", code(&input.path, false));
         for problem in &input.problems {
-            let mut place = Vec::new();
-            if let Some(chunk) = problem.chunk {
-                place.push(format!("chunk {chunk}"));
-            }
-            if let Some(record) = problem.record_id {
-                place.push(format!("record {record}"));
-            }
-            if let Some(offset) = problem.offset {
-                place.push(format!("byte {offset}"));
-            }
-            let place = if place.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", place.join(", "))
+            let place = match problem.place() {
+                place if place.is_empty() => place,
+                place => format!(" ({place})"),
             };
             let _ = writeln!(
                 out,

@@ -456,20 +456,9 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         );
     }
     for problem in &input.problems {
-        let mut place = Vec::new();
-        if let Some(chunk) = problem.chunk {
-            place.push(format!("chunk {chunk}"));
-        }
-        if let Some(record) = problem.record_id {
-            place.push(format!("record {record}"));
-        }
-        if let Some(offset) = problem.offset {
-            place.push(format!("byte {offset}"));
-        }
-        let place = if place.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", place.join(", "))
+        let place = match problem.place() {
+            place if place.is_empty() => place,
+            place => format!(" ({place})"),
         };
         let _ = writeln!(out, "      - {}{place}: {}", problem.kind, problem.message);
     }
