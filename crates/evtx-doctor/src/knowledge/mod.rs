@@ -7,10 +7,16 @@ use crate::rules::{RuleError, RuleSet, RuleSetBuilder};
 use std::path::{Path, PathBuf};
 
 /// The built-in rule packs: (name, TOML text).
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "password-hash-sync.toml",
-    include_str!("packs/password-hash-sync.toml"),
-)];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "password-hash-sync.toml",
+        include_str!("packs/password-hash-sync.toml"),
+    ),
+    (
+        "password-hash-sync-more.toml",
+        include_str!("packs/password-hash-sync-more.toml"),
+    ),
+];
 
 /// Rules ready to use: the built-in packs plus any user packs, later ones overriding
 /// earlier rules with the same id.
