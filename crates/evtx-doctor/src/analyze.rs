@@ -323,8 +323,8 @@ fn prepare(found: crate::input::Found) -> Prepared {
         Ok(layout) => {
             report.kind = InputKind::Evtx;
             report.chunks = layout.slots;
-            if let Some(problem) = layout.header_problem.clone() {
-                add_problem(&mut report, problem);
+            for problem in &layout.header_problems {
+                add_problem(&mut report, problem.clone());
             }
             Prepared {
                 report,
@@ -378,7 +378,9 @@ fn finish_input(prepared: Prepared) -> InputReport {
         let nothing_read = report.chunks_read + report.chunks_skipped == 0;
         if nothing_read && report.chunks_unreadable > 0 {
             report.status = InputStatus::Unreadable;
-        } else if report.problem_count > 0 {
+        } else if report.problem_count
+            > report.problems.iter().filter(|p| p.is_note()).count() as u64
+        {
             report.status = InputStatus::Damaged;
         }
     }

@@ -354,6 +354,15 @@ pub struct InputReport {
 pub const MAX_PROBLEMS_PER_INPUT: usize = 100;
 
 impl Problem {
+    /// Kinds that inform without meaning anything was lost (they do not make an input
+    /// `damaged`): CSV times read as UTC.
+    pub const NOTE_KINDS: &[&str] = &["csv_local_time"];
+
+    /// Whether this is a note rather than damage.
+    pub fn is_note(&self) -> bool {
+        Self::NOTE_KINDS.contains(&self.kind.as_str())
+    }
+
     /// Where the problem is, for people: `chunk 1, record 5, byte 69632` (empty if unknown).
     pub fn place(&self) -> String {
         let mut place = Vec::new();

@@ -289,8 +289,10 @@ fn event_viewer_csv() {
     );
     let input = &report.inputs[0];
     assert_eq!(input.records_read, 3);
-    // One problem, for the whole file: the times are local time read as UTC.
+    // One problem, for the whole file: the times are local time read as UTC. It is a note:
+    // nothing was lost, so the input is not damaged.
     assert_eq!(problem_kinds(input), ["csv_local_time"]);
+    assert_eq!(input.status, evtx_doctor::report::InputStatus::Ok);
 }
 
 #[test]

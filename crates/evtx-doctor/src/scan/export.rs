@@ -1,7 +1,8 @@
-//! Exports (XML, CSV): no chunks to skip, every event goes through the rules.
+//! Exports (XML, CSV): no chunks to skip, every event goes through the rules, one at a time
+//! (memory does not grow with the export).
 
 use super::chunk::{ChunkOutcome, Matched, ScanContext};
-use crate::input::{Source, read_export};
+use crate::input::{Source, for_each_export_event};
 use crate::report::InputKind;
 
 /// Reads an export and keeps the events a rule matches.
@@ -11,20 +12,17 @@ pub(crate) fn scan_export(
     kind: InputKind,
     input: usize,
 ) -> ChunkOutcome {
-    let read = read_export(source, kind, input);
-    let mut out = ChunkOutcome {
-        records_read: read.events.len() as u64,
-        records_unreadable: read.records_unreadable,
-        problems: read.problems,
-        ..ChunkOutcome::default()
-    };
-    for event in read.events {
+    let mut out = ChunkOutcome::default();
+    let stats = for_each_export_event(source, kind, input, &mut |event| {
         if let Some(time) = event.time {
             out.saw(time);
         }
         if let Some(found) = ctx.rules.evaluate(&event) {
             out.matches.push(Matched { event, found });
         }
-    }
+    });
+    out.records_read = stats.records_read;
+    out.records_unreadable = stats.records_unreadable;
+    out.problems = stats.problems;
     out
 }
