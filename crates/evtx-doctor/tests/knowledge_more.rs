@@ -116,6 +116,17 @@ fn count_of(report: &Report, rule: &str) -> u64 {
         .sum()
 }
 
+/// Rule, domain, code, symbol, count, first seen, a phrase of the resolution.
+type RpcCase<'a> = (
+    &'a str,
+    Option<&'a str>,
+    u32,
+    &'a str,
+    u64,
+    &'a str,
+    &'a str,
+);
+
 // ---------------------------------------------------------------------------------------
 
 /// KB2965539: 611 AuthenticationException "user name or password is incorrect", in both
@@ -172,7 +183,7 @@ fn kb2965539_authentication_exception() {
 #[test]
 fn rpc_connectivity_family() {
     let report = report("more-rpc-connectivity.evtx");
-    let cases: &[(&str, Option<&str>, u32, &str, u64, &str, &str)] = &[
+    let cases: &[RpcCase] = &[
         // rule, domain, code, symbol, count, first seen, a word of the resolution
         (
             "phs.611.rpc-1722",
