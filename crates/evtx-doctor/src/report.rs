@@ -204,6 +204,8 @@ pub struct Finding {
     pub error_message: Option<String>,
     /// The .NET exception type that identifies the diagnosis.
     pub exception: Option<String>,
+    /// Other fields the rule captured (e.g. `provision_code`), from the first event.
+    pub fields: std::collections::BTreeMap<String, String>,
     /// The DRS call that failed.
     pub drs_call: Option<String>,
     /// Domain controllers named by the events, distinct.

@@ -254,6 +254,7 @@ fn full_report() -> Report {
             ],
             from_damaged_chunks: 1,
             objects: Vec::new(),
+            fields: Default::default(),
             distinct_objects: 0,
             scope: None,
             samples: vec![Sample {

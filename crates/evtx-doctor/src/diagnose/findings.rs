@@ -4,7 +4,7 @@ use crate::event::Event;
 use crate::knowledge::codes;
 use crate::report::{DomainController, Finding, ObjectCount, Sample, Scope};
 use crate::rules::SignalKind;
-use crate::rules::{Fields, GroupKey, Match, Rule, RuleSet};
+use crate::rules::{Fields, Match, Rule, RuleSet};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +33,7 @@ pub(crate) fn build_findings(
     matched: &[(Event, Match)],
     input_paths: &[String],
 ) -> Vec<Finding> {
-    let mut groups: BTreeMap<(usize, Option<String>, Option<u32>), Group<'_>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, Vec<Option<String>>), Group<'_>> = BTreeMap::new();
     for (event, found) in matched {
         let Some(rule) = rules
             .rules()
@@ -43,16 +43,12 @@ pub(crate) fn build_findings(
             continue;
         };
         let fields = &found.fields;
-        let key = (
+        let key: (usize, Vec<Option<String>>) = (
             found.rule,
             rule.group_by
-                .contains(&GroupKey::Domain)
-                .then(|| fields.domain.as_ref().map(|d| d.to_lowercase()))
-                .flatten(),
-            rule.group_by
-                .contains(&GroupKey::ErrorCode)
-                .then_some(fields.error_code)
-                .flatten(),
+                .iter()
+                .map(|k| fields.group_value(k))
+                .collect(),
         );
         let group = groups.entry(key).or_insert_with(|| Group {
             rule,
@@ -187,6 +183,12 @@ impl Group<'_> {
             error_symbol: code.map(|c| c.symbol.to_owned()),
             error_message: code.map(|c| c.message.to_owned()),
             exception: fields.exception.clone(),
+            fields: fields
+                .other
+                .iter()
+                .filter(|(name, _)| name.as_str() != "dn")
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
             drs_call: fields.drs_call.clone(),
             domain_controllers: self.controllers.into_iter().collect(),
             count: self.count,

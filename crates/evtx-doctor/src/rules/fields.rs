@@ -34,17 +34,50 @@ impl Fields {
         }
     }
 
+    /// The value that separates findings for `key`, when the rule groups by it.
+    pub(crate) fn group_value(&self, key: &super::GroupKey) -> Option<String> {
+        match key {
+            super::GroupKey::Domain => self.domain.as_ref().map(|d| d.to_lowercase()),
+            super::GroupKey::ErrorCode => self.error_code.map(|c| c.to_string()),
+            super::GroupKey::Field(name) => self.other.get(name).cloned(),
+        }
+    }
+
     /// Fills a rule text's placeholders (`{error_code}`, `{error_symbol}`,
-    /// `{error_message}`, `{domain}`, `{exception}`, `{drs_call}`) from these fields.
+    /// `{error_message}`, `{domain}`, `{exception}`, `{drs_call}`, and `{name}` for any other
+    /// captured field) from these fields.
     pub fn fill(&self, text: &str) -> String {
         let info = self.error_code.and_then(codes::lookup);
-        let code = self.error_code.map(|code| code.to_string());
+        // Win32 codes read best in decimal, HRESULTs in hex.
+        let code = self.error_code.map(|code| {
+            if code > 0xFFFF {
+                format!("{code:#010x}")
+            } else {
+                code.to_string()
+            }
+        });
+        let mut text = text.to_owned();
+        for (name, value) in &self.other {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
         text.replace("{error_code}", code.as_deref().unwrap_or("unknown"))
             .replace("{error_symbol}", info.map_or("unknown code", |c| c.symbol))
-            .replace("{error_message}", info.map_or("no description known", |c| c.message))
-            .replace("{domain}", self.domain.as_deref().unwrap_or("unknown domain"))
-            .replace("{exception}", self.exception.as_deref().unwrap_or("unrecognised error"))
-            .replace("{drs_call}", self.drs_call.as_deref().unwrap_or("unknown call"))
+            .replace(
+                "{error_message}",
+                info.map_or("no description known", |c| c.message),
+            )
+            .replace(
+                "{domain}",
+                self.domain.as_deref().unwrap_or("unknown domain"),
+            )
+            .replace(
+                "{exception}",
+                self.exception.as_deref().unwrap_or("unrecognised error"),
+            )
+            .replace(
+                "{drs_call}",
+                self.drs_call.as_deref().unwrap_or("unknown call"),
+            )
     }
 
     /// Sets field `name` from the first (or last) match of `regex` in `text`: its capture group
@@ -99,6 +132,15 @@ impl Fields {
             }
             "error_code" => {
                 if let Some(parsed) = codes::parse_code(&value) {
+                    self.error_code = Some(parsed.win32.unwrap_or(parsed.raw));
+                }
+            }
+            // Hex digits without `0x`, as in `hr=80230626`.
+            "error_code_hex" => {
+                let parsed = u32::from_str_radix(value.trim_start_matches("0x"), 16)
+                    .ok()
+                    .map(codes::ParsedCode::from_raw);
+                if let Some(parsed) = parsed {
                     self.error_code = Some(parsed.win32.unwrap_or(parsed.raw));
                 }
             }

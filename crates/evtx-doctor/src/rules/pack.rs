@@ -93,13 +93,25 @@ pub enum SignalKind {
 }
 
 /// What separates one finding of a rule from another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
 pub enum GroupKey {
-    /// One finding per domain (case-insensitive).
+    /// One finding per domain (case-insensitive): `"domain"`.
     Domain,
-    /// One finding per error code.
+    /// One finding per error code: `"error_code"`.
     ErrorCode,
+    /// One finding per value of another captured field, e.g. `"provision_code"`.
+    Field(String),
+}
+
+impl From<String> for GroupKey {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "domain" => GroupKey::Domain,
+            "error_code" => GroupKey::ErrorCode,
+            _ => GroupKey::Field(name),
+        }
+    }
 }
 
 fn default_group_by() -> Vec<GroupKey> {
