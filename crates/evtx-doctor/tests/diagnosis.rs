@@ -435,3 +435,30 @@ fn reports_do_not_depend_on_threads_or_prefilter() {
     assert_eq!(run(2, true), reference);
     assert_eq!(run(3, false), reference);
 }
+
+/// Per-user results (657 `Result: Failed`): the finding counts the objects, names the most
+/// frequent first, and says the failure is isolated when other users of the domain synced.
+#[test]
+fn per_user_failures_count_objects() {
+    let report = report("more-657-results.evtx");
+    let f = finding(&report, "phs.657.user-failed", "contoso.com");
+    assert_eq!(f.count, 3);
+    assert_eq!(f.distinct_objects, 2);
+    let objects: Vec<(&str, u64)> = f.objects.iter().map(|o| (o.dn.as_str(), o.count)).collect();
+    assert_eq!(
+        objects,
+        [
+            ("CN=Alice,OU=Users,DC=contoso,DC=com", 2),
+            ("CN=Bob,OU=Users,DC=contoso,DC=com", 1)
+        ]
+    );
+    assert_eq!(f.scope, Some(evtx_doctor::report::Scope::Isolated));
+    // A 611 finding names no objects.
+    let report = self::report("kb2867278-rpc-8453.evtx");
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.objects.is_empty() && f.scope.is_none())
+    );
+}
