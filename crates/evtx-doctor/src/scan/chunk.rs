@@ -16,6 +16,14 @@ use std::sync::Arc;
 /// Event logs older than this are damaged timestamps (FILETIME 0 is 1601-01-01).
 const EARLIEST_PLAUSIBLE: Timestamp = Timestamp::constant(631_152_000, 0); // 1990-01-01
 
+/// Problems listed per chunk; past it they are counted and summed up in one problem, so a
+/// chunk of garbage cannot fill the report (each input lists at most
+/// [`MAX_PROBLEMS_PER_INPUT`](crate::report::MAX_PROBLEMS_PER_INPUT) anyway).
+pub(crate) const MAX_PROBLEMS_PER_CHUNK: usize = 20;
+
+/// A chunk of zeros, to tell empty slots fast (one `memcmp`, also in debug builds).
+static ZEROS: [u8; CHUNK_SIZE as usize] = [0; CHUNK_SIZE as usize];
+
 /// What the scanner needs to know, shared by every chunk task.
 pub(crate) struct ScanContext<'a> {
     pub rules: &'a RuleSet,
@@ -70,7 +78,10 @@ pub(crate) struct ChunkOutcome {
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     pub matches: Vec<Matched>,
+    /// At most [`MAX_PROBLEMS_PER_CHUNK`] problems, then one `more_bad_records`.
     pub problems: Vec<Problem>,
+    /// Problems past [`MAX_PROBLEMS_PER_CHUNK`], summed up by [`ChunkOutcome::close`].
+    pub problems_not_listed: u64,
 }
 
 impl ChunkOutcome {
@@ -82,6 +93,12 @@ impl ChunkOutcome {
         record_id: Option<u64>,
         message: String,
     ) {
+        if self.problems.len() >= MAX_PROBLEMS_PER_CHUNK {
+            // Thousands of broken records in one chunk say no more than the first few: the
+            // rest are counted (`records_unreadable`) and summed up in one problem.
+            self.problems_not_listed += 1;
+            return;
+        }
         self.problems.push(Problem {
             kind: kind.into(),
             chunk: Some(chunk),
@@ -89,6 +106,23 @@ impl ChunkOutcome {
             record_id,
             message,
         });
+    }
+
+    /// Sums up the problems that were not listed, in one more problem.
+    fn close(mut self, chunk: u64, offset: u64) -> Self {
+        if self.problems_not_listed > 0 {
+            let more = self.problems_not_listed;
+            self.problems.push(Problem {
+                kind: "more_bad_records".into(),
+                chunk: Some(chunk),
+                offset: Some(offset),
+                record_id: None,
+                message: format!(
+                    "{more} more problems in this chunk are not listed (the records that could not be read are all counted)"
+                ),
+            });
+        }
+        self
     }
 
     pub(crate) fn saw(&mut self, time: Timestamp) {
@@ -102,6 +136,10 @@ impl ChunkOutcome {
 }
 
 /// Scans chunk slot `number` of `source`.
+///
+/// Memory: the slot is read into the thread's fixed 64 KiB buffer whatever the chunk header
+/// claims; the `evtx` crate's parsing of it is bounded by its own per-record and per-chunk
+/// budgets; at most [`MAX_PROBLEMS_PER_CHUNK`] + 1 problems are kept.
 pub(crate) fn scan_chunk(
     ctx: &ScanContext<'_>,
     source: &Source,
@@ -110,10 +148,25 @@ pub(crate) fn scan_chunk(
     number: u64,
     scratch: &mut Scratch,
 ) -> ChunkOutcome {
+    let offset = layout
+        .base
+        .saturating_add(number.saturating_mul(CHUNK_SIZE));
+    scan_slot(ctx, source, input, layout, number, offset, scratch).close(number, offset)
+}
+
+fn scan_slot(
+    ctx: &ScanContext<'_>,
+    source: &Source,
+    input: usize,
+    layout: &Layout,
+    number: u64,
+    offset: u64,
+    scratch: &mut Scratch,
+) -> ChunkOutcome {
     let mut out = ChunkOutcome::default();
-    let offset = layout.base + number * CHUNK_SIZE;
     let buf = &mut scratch.buf;
-    buf.clear();
+    // The read overwrites the buffer and the tail past a short read is zeroed below: no need
+    // to zero the whole buffer first (it matters for huge files of empty slots).
     buf.resize(CHUNK_SIZE as usize, 0);
     let n = match source.read_at(offset, buf) {
         Ok(n) => n,
@@ -129,9 +182,24 @@ pub(crate) fn scan_chunk(
             return out;
         }
     };
+    if let Some(tail) = buf.get_mut(n..) {
+        tail.fill(0);
+    }
     let head = buf.get(..n).unwrap_or_default();
-    if head.iter().all(|&b| b == 0) {
+    if ZEROS.get(..n).is_some_and(|zeros| head == zeros) {
         out.state = ChunkState::Empty;
+        if layout
+            .declared_chunks
+            .is_some_and(|declared| number < declared)
+        {
+            out.problem(
+                "zeroed_chunk",
+                number,
+                Some(offset),
+                None,
+                "the chunk is all zeros although the file header counts it as written; what it held is lost".into(),
+            );
+        }
         return out;
     }
     if !head.starts_with(CHUNK_MAGIC) {
@@ -261,6 +329,11 @@ fn parse_chunk(
                             continue;
                         }
                         let record_id = record.event_record_id;
+                        // The record header (24 bytes) is just before its BinXML.
+                        let record_offset = record
+                            .binxml_offset
+                            .checked_sub(24)
+                            .map(|o| offset.saturating_add(o));
                         match record::to_event(record, origin) {
                             Ok(event) => {
                                 if let Some(found) = ctx.rules.evaluate(&event) {
@@ -272,7 +345,7 @@ fn parse_chunk(
                                 out.problem(
                                     "bad_record",
                                     number,
-                                    None,
+                                    record_offset,
                                     Some(record_id),
                                     format!("record {record_id} cannot be rendered: {message}"),
                                 );
@@ -285,7 +358,7 @@ fn parse_chunk(
                         out.problem(
                             "bad_record",
                             number,
-                            record_offset.map(|o| offset + o),
+                            record_offset.map(|o| offset.saturating_add(o)),
                             record_id,
                             format!("a record cannot be read: {}", describe(&err)),
                         );

@@ -22,8 +22,12 @@ pub struct Layout {
     pub base: u64,
     /// Number of 64 KiB slots from `base` to the end of the file (the last may be short).
     pub slots: u64,
-    /// What was wrong with the file header, if anything.
-    pub header_problem: Option<Problem>,
+    /// What was wrong with the file header, if anything (damage, a file shorter than the
+    /// header says).
+    pub header_problems: Vec<Problem>,
+    /// How many chunks the file header says were written, when there is a header. Slots past
+    /// it that are all zeros are unused space; zero slots before it are lost chunks.
+    pub declared_chunks: Option<u64>,
 }
 
 /// Why a source is not an .evtx file at all.
@@ -31,6 +35,8 @@ pub struct Layout {
 pub struct NotEvtx(pub String);
 
 /// Reads the file header and decides where the chunks are.
+///
+/// Allocates at most [`SIGNATURE_SEARCH`] bytes, whatever the file's size or header claims.
 pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
     let len = source.len();
     if len == 0 {
@@ -42,11 +48,35 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
         .map_err(|err| NotEvtx(format!("cannot read the file header: {err}")))?;
     header.truncate(n);
     if header.starts_with(FILE_MAGIC) {
-        let header_problem = header_checksum_problem(&header);
+        if (n as u64) < FILE_HEADER_SIZE {
+            return Err(NotEvtx(format!(
+                "the file ends {n} bytes into its {FILE_HEADER_SIZE}-byte header: it holds no chunk"
+            )));
+        }
+        let slots = slots(len, FILE_HEADER_SIZE);
+        // Chunk count (u16 at 42); 0xFFFF on files with more chunks than it can hold.
+        let declared = header
+            .get(42..44)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| u64::from(u16::from_le_bytes(b)));
+        let mut header_problems: Vec<Problem> =
+            header_checksum_problem(&header).into_iter().collect();
+        if let Some(declared) = declared.filter(|&d| d > slots && d < u64::from(u16::MAX)) {
+            header_problems.push(Problem {
+                kind: "truncated_file".into(),
+                chunk: Some(slots),
+                offset: Some(len),
+                record_id: None,
+                message: format!(
+                    "the file header says {declared} chunks were written but the file ends after {slots}: it was cut at byte {len}; what is after the cut is lost"
+                ),
+            });
+        }
         return Ok(Layout {
             base: FILE_HEADER_SIZE,
-            slots: slots(len, FILE_HEADER_SIZE),
-            header_problem,
+            slots,
+            header_problems,
+            declared_chunks: declared,
         });
     }
     // No file header: look for the first chunk signature.
@@ -56,19 +86,26 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
         .map_err(|err| NotEvtx(format!("cannot read: {err}")))?;
     head.truncate(n);
     match memchr::memmem::find(&head, CHUNK_MAGIC) {
-        Some(base) => Ok(Layout {
-            base: base as u64,
-            slots: slots(len, base as u64),
-            header_problem: Some(Problem {
-                kind: "bad_file_header".into(),
-                chunk: None,
-                offset: Some(0),
-                record_id: None,
-                message: format!(
-                    "the file header is missing or damaged; chunks found by their signature from byte {base}"
-                ),
-            }),
-        }),
+        Some(found) => {
+            // Chunks sit at the same place modulo the chunk size: slots before the first
+            // chunk found are kept (and reported as what they are), and chunk numbers stay
+            // those of the file.
+            let base = found as u64 % CHUNK_SIZE;
+            Ok(Layout {
+                base,
+                slots: slots(len, base),
+                header_problems: vec![Problem {
+                    kind: "bad_file_header".into(),
+                    chunk: None,
+                    offset: Some(0),
+                    record_id: None,
+                    message: format!(
+                        "the file header is missing or damaged; chunks found by their signature (the first at byte {found})"
+                    ),
+                }],
+                declared_chunks: None,
+            })
+        }
         None => Err(NotEvtx(
             "not an .evtx file: no file header and no chunk signature in its first MiB".into(),
         )),

@@ -13,10 +13,14 @@ pub(crate) fn template_definition<'c>(chunk: &'c [u8], record: &[u8]) -> Option<
     if head.get(..6)? != [0x0f, 0x01, 0x01, 0x00, 0x0c, 0x01] {
         return None;
     }
-    let offset = u32::from_le_bytes(head.get(10..14)?.try_into().ok()?) as usize;
-    // Definition: next-template offset (4), GUID (16), body size (4), body.
-    let size = u32::from_le_bytes(chunk.get(offset + 20..offset + 24)?.try_into().ok()?) as usize;
-    let start = offset + 24;
+    let offset = usize::try_from(u32::from_le_bytes(head.get(10..14)?.try_into().ok()?)).ok()?;
+    // Definition: next-template offset (4), GUID (16), body size (4), body. Only this one
+    // level is looked at: a template that instantiates templates (even itself) costs nothing
+    // here, and the `evtx` crate caps how deep it follows them.
+    let size_at = offset.checked_add(20)?;
+    let size = chunk.get(size_at..size_at.checked_add(4)?)?;
+    let size = usize::try_from(u32::from_le_bytes(size.try_into().ok()?)).ok()?;
+    let start = size_at.checked_add(4)?;
     chunk.get(start..start.checked_add(size)?.min(chunk.len()))
 }
 
