@@ -1,102 +1,250 @@
 //! The literal prefilter: which chunks (and records) could hold an event some rule matches.
 //!
 //! Strings in .evtx are UTF-16LE (sometimes ANSI), so every literal is searched in both forms,
-//! ignoring ASCII case, with one multi-pattern SIMD automaton. A chunk is kept when, for some
-//! rule clause, every group of literals has a hit somewhere in the chunk. The check is sound
-//! only per chunk (or per record plus its template): a provider name may live only in a
-//! template that an earlier record of the chunk defined.
+//! ignoring ASCII case. A chunk is kept when, for some rule clause, every group of literals has
+//! a hit somewhere in the chunk. The check is sound only per chunk (or per record plus its
+//! template): a provider name may live only in a template that an earlier record of the chunk
+//! defined.
+//!
+//! Speed (docs/performance.md): the bytes are ASCII-lowercased into a reused buffer, then
+//! searched in two steps. First for the *anchors* only: one group of each clause (the group
+//! with the longest, rarest words, usually the provider names), with a packed SIMD searcher;
+//! when no anchor is present no clause can be satisfied and the bytes are done with, which is
+//! the fate of almost every noise chunk. Only bytes that hold an anchor get the full
+//! overlapping search for every literal. Words shorter than [`MIN_LITERAL`] bytes ("a", "is",
+//! "or", ...) are in nearly every chunk and would cost a match every few bytes: a group
+//! holding one is taken as present, which can only keep more, never skip more.
 
 use crate::rules::LiteralPlan;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem::Finder;
+
+/// Literals shorter than this (in characters) are not searched; their group counts as present.
+pub const MIN_LITERAL: usize = 4;
+
+/// Put before every part appended to [`Hits`]' buffer, so that no literal matches across two
+/// parts: the (ASCII) literals hold no 0xFF byte in either encoding.
+const SEPARATOR: u8 = 0xff;
 
 /// The compiled prefilter of a rule set.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    automaton: AhoCorasick,
-    /// Pattern id → literal id (each literal has two patterns: UTF-16LE and single-byte).
-    literal_of_pattern: Vec<usize>,
-    literals: usize,
+    /// Per literal (lower case): finders of its UTF-16LE and single-byte forms.
+    finders: Vec<[Finder<'static>; 2]>,
     /// Clauses → groups → alternative literal ids.
     clauses: Vec<Vec<Vec<usize>>>,
+    /// The literals of one group of every clause, in both encodings, lower case; `None` when
+    /// no clause can be satisfied.
+    anchors: Option<AhoCorasick>,
+    /// Anchor pattern id → literal id.
+    literal_of_anchor: Vec<usize>,
+}
+
+/// What is known of one literal in the parts scanned since the last [`Hits::clear`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    found: bool,
+    /// The parts' buffer was searched for the literal up to here.
+    searched: usize,
 }
 
 /// Which literals were seen; reused between chunks to avoid allocation.
 #[derive(Debug, Clone, Default)]
-pub struct Hits(Vec<bool>);
+pub struct Hits {
+    seen: Vec<Seen>,
+    /// Whether an anchor literal was seen since the last [`Hits::clear`]; until one is, no
+    /// clause can be satisfied and no other literal is looked for.
+    anchored: bool,
+    /// The answer of [`Prefilter::admits`] for the parts scanned so far.
+    admitted: bool,
+    /// The lower-cased parts scanned since the last clear, each after a [`SEPARATOR`].
+    folded: Vec<u8>,
+}
 
 impl Prefilter {
-    /// Compiles `plan`; `None` when it has no literals at all (then nothing can be skipped).
+    /// Compiles `plan`; `None` when nothing could ever be skipped: the plan has no literals,
+    /// or some clause has none (or only words shorter than [`MIN_LITERAL`]).
     pub fn new(plan: &LiteralPlan) -> Option<Self> {
         let mut literals: Vec<String> = Vec::new();
-        let clauses = plan
+        let mut anchor_literals: Vec<usize> = Vec::new();
+        let mut clauses: Vec<Vec<Vec<usize>>> = Vec::new();
+        // A group with a short alternative is as good as present: leave it out.
+        let searched: Vec<Vec<Vec<String>>> = plan
             .clauses
             .iter()
             .map(|groups| {
                 groups
                     .iter()
-                    .map(|alternatives| {
+                    .filter(|alternatives| {
                         alternatives
                             .iter()
-                            .map(|literal| intern(&mut literals, literal))
-                            .collect()
+                            .all(|literal| literal.chars().count() >= MIN_LITERAL)
+                    })
+                    .map(|alternatives| {
+                        let mut lower: Vec<String> = alternatives
+                            .iter()
+                            .map(|a| a.to_ascii_lowercase())
+                            .collect();
+                        lower.sort_unstable();
+                        lower.dedup();
+                        lower
                     })
                     .collect()
             })
             .collect();
+        let shared = |group: &Vec<String>| {
+            searched
+                .iter()
+                .filter(|groups| groups.contains(group))
+                .count()
+        };
+        for groups in &searched {
+            // The anchor: the group most clauses share (usually the provider names), so that
+            // few literals are anchors; then the one whose shortest word is longest.
+            let anchor = groups.iter().max_by_key(|alternatives| {
+                let shortest = alternatives.iter().map(String::len).min().unwrap_or(0);
+                (
+                    shared(alternatives),
+                    shortest,
+                    std::cmp::Reverse(alternatives.len()),
+                )
+            })?;
+            anchor_literals.extend(anchor.iter().map(|literal| intern(&mut literals, literal)));
+            let mut ids: Vec<Vec<usize>> = groups
+                .iter()
+                .map(|alternatives| {
+                    alternatives
+                        .iter()
+                        .map(|literal| intern(&mut literals, literal))
+                        .collect()
+                })
+                .collect();
+            // Look at the anchor group first: it is known (or shared, so looked up once).
+            let anchor_ids: Vec<usize> = anchor
+                .iter()
+                .map(|literal| intern(&mut literals, literal))
+                .collect();
+            ids.sort_by_key(|group| *group != anchor_ids);
+            clauses.push(ids);
+        }
+        // Clauses with fewer groups first: they are the quickest to satisfy.
+        clauses.sort_by_key(Vec::len);
         if literals.is_empty() {
             return None;
         }
-        let mut patterns: Vec<Vec<u8>> = Vec::with_capacity(literals.len() * 2);
-        let mut literal_of_pattern = Vec::with_capacity(literals.len() * 2);
-        for (id, literal) in literals.iter().enumerate() {
-            patterns.push(literal.encode_utf16().flat_map(u16::to_le_bytes).collect());
-            patterns.push(literal.as_bytes().to_vec());
-            literal_of_pattern.extend([id, id]);
-        }
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok()?;
+        anchor_literals.sort_unstable();
+        anchor_literals.dedup();
+        let anchor_patterns: Vec<Vec<u8>> = anchor_literals
+            .iter()
+            .filter_map(|&id| literals.get(id))
+            .flat_map(|literal| encodings(literal))
+            .collect();
+        let anchors = if anchor_patterns.is_empty() {
+            None
+        } else {
+            // Leftmost-first (and case-sensitive, over folded bytes) lets aho-corasick use its
+            // packed SIMD (Teddy) searcher.
+            let built = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&anchor_patterns);
+            Some(built.ok()?)
+        };
+        let finders = literals
+            .iter()
+            .map(|literal| encodings(literal).map(|pattern| Finder::new(&pattern).into_owned()))
+            .collect();
+        let literal_of_anchor = anchor_literals.iter().flat_map(|&id| [id, id]).collect();
         Some(Prefilter {
-            automaton,
-            literal_of_pattern,
-            literals: literals.len(),
+            finders,
             clauses,
+            anchors,
+            literal_of_anchor,
         })
     }
 
     /// An empty hit set sized for this prefilter.
     pub fn new_hits(&self) -> Hits {
-        Hits(vec![false; self.literals])
-    }
-
-    /// Marks in `hits` every literal found in `bytes` (adding to what is already marked).
-    pub fn scan(&self, bytes: &[u8], hits: &mut Hits) {
-        for found in self.automaton.find_overlapping_iter(bytes) {
-            let literal = self.literal_of_pattern.get(found.pattern().as_usize());
-            if let Some(slot) = literal.and_then(|&id| hits.0.get_mut(id)) {
-                *slot = true;
-            }
+        Hits {
+            seen: vec![Seen::default(); self.finders.len()],
+            anchored: false,
+            admitted: false,
+            folded: Vec::new(),
         }
     }
 
-    /// Whether the literals in `hits` could satisfy some rule clause.
-    pub fn admits(&self, hits: &Hits) -> bool {
-        let seen = |id: &usize| hits.0.get(*id).copied().unwrap_or(false);
-        self.clauses.iter().any(|groups| {
+    /// Adds `bytes` to what `hits` has seen since its last [`Hits::clear`] and decides whether
+    /// all of it together could satisfy some rule clause (see [`Prefilter::admits`]).
+    ///
+    /// Literals are looked for lazily, each at most once per byte, and only once an anchor
+    /// has been seen.
+    pub fn scan(&self, bytes: &[u8], hits: &mut Hits) {
+        let start = hits.folded.len();
+        hits.folded.push(SEPARATOR);
+        hits.folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        if !hits.anchored {
+            let part = hits.folded.get(start..).unwrap_or_default();
+            let Some(found) = self.anchors.as_ref().and_then(|a| a.find(part)) else {
+                return;
+            };
+            hits.anchored = true;
+            let literal = self.literal_of_anchor.get(found.pattern().as_usize());
+            if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
+                state.found = true;
+            }
+            // Often a clause needs nothing but that anchor (a provider name): no search.
+            let known = |id: &usize| hits.seen.get(*id).is_some_and(|state| state.found);
+            if self.clauses.iter().any(|groups| {
+                groups
+                    .iter()
+                    .all(|alternatives| alternatives.iter().any(known))
+            }) {
+                hits.admitted = true;
+                return;
+            }
+        }
+        let Hits { seen, folded, .. } = hits;
+        let mut present = |id: usize| {
+            let (Some(state), Some(finders)) = (seen.get_mut(id), self.finders.get(id)) else {
+                return false;
+            };
+            if !state.found {
+                let rest = folded.get(state.searched..).unwrap_or_default();
+                state.found = finders.iter().any(|finder| finder.find(rest).is_some());
+                state.searched = folded.len();
+            }
+            state.found
+        };
+        hits.admitted = self.clauses.iter().any(|groups| {
             groups
                 .iter()
-                .all(|alternatives| alternatives.iter().any(seen))
-        })
+                .all(|alternatives| alternatives.iter().any(|&id| present(id)))
+        });
+    }
+
+    /// Whether the parts scanned into `hits` since its last [`Hits::clear`], taken together,
+    /// could satisfy some rule clause: for some clause, every group of literals has an
+    /// alternative somewhere in them.
+    pub fn admits(&self, hits: &Hits) -> bool {
+        hits.admitted
     }
 }
 
 impl Hits {
     /// Forgets every hit.
     pub fn clear(&mut self) {
-        self.0.fill(false);
+        self.seen.fill(Seen::default());
+        self.anchored = false;
+        self.admitted = false;
+        self.folded.clear();
     }
+}
+
+/// A lower-case literal in UTF-16LE and in its single-byte form.
+fn encodings(literal: &str) -> [Vec<u8>; 2] {
+    [
+        literal.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        literal.as_bytes().to_vec(),
+    ]
 }
 
 fn intern(literals: &mut Vec<String>, literal: &str) -> usize {
@@ -113,6 +261,7 @@ fn intern(literals: &mut Vec<String>, literal: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn utf16(text: &str) -> Vec<u8> {
         text.encode_utf16().flat_map(u16::to_le_bytes).collect()
@@ -156,5 +305,128 @@ mod tests {
     #[test]
     fn no_literals_means_no_prefilter() {
         assert!(Prefilter::new(&LiteralPlan::default()).is_none());
+        // A clause with only short words cannot rule anything out.
+        let short = LiteralPlan {
+            clauses: vec![vec![vec!["or".into()], vec!["is".into()]]],
+        };
+        assert!(Prefilter::new(&short).is_none());
+    }
+
+    #[test]
+    fn short_words_count_as_present() {
+        let plan = LiteralPlan {
+            clauses: vec![vec![vec!["adsync".into()], vec!["a".into()]]],
+        };
+        let prefilter = Prefilter::new(&plan).unwrap();
+        let mut hits = prefilter.new_hits();
+        prefilter.scan(&utf16("ADSync"), &mut hits);
+        assert!(prefilter.admits(&hits));
+    }
+
+    #[test]
+    fn literals_before_the_anchor_count() {
+        // The record holds the words, its template (scanned second) the provider.
+        let prefilter = Prefilter::new(&plan()).unwrap();
+        let mut hits = prefilter.new_hits();
+        prefilter.scan(&utf16("a DrsException here"), &mut hits);
+        assert!(!prefilter.admits(&hits));
+        prefilter.scan(b"directory SYNCHRONIZATION", &mut hits);
+        assert!(prefilter.admits(&hits));
+        hits.clear();
+        assert!(!prefilter.admits(&hits));
+        prefilter.scan(b"directory SYNCHRONIZATION", &mut hits);
+        assert!(!prefilter.admits(&hits));
+    }
+
+    #[test]
+    fn no_match_across_parts() {
+        let prefilter = Prefilter::new(&plan()).unwrap();
+        let mut hits = prefilter.new_hits();
+        prefilter.scan(b"AD", &mut hits);
+        prefilter.scan(b"SYNC", &mut hits);
+        assert!(!prefilter.admits(&hits));
+    }
+
+    const WORDS: &[&str] = &[
+        "directory synchronization",
+        "drsexception",
+        "adsync",
+        "fimsynchronizationservice",
+        "rpc",
+        "error",
+        "a",
+        "password",
+    ];
+
+    /// The plain definition: some clause has every group (but those with a word shorter than
+    /// MIN_LITERAL) present in some part, in either encoding, ignoring ASCII case.
+    fn reference(plan: &LiteralPlan, parts: &[Vec<u8>], drop_short: bool) -> bool {
+        let lower: Vec<Vec<u8>> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
+        let present = |word: &str| {
+            let [wide, narrow] = encodings(&word.to_ascii_lowercase());
+            lower.iter().any(|part| {
+                memchr::memmem::find(part, &wide).is_some()
+                    || memchr::memmem::find(part, &narrow).is_some()
+            })
+        };
+        plan.clauses.iter().any(|groups| {
+            groups.iter().all(|alternatives| {
+                (drop_short && alternatives.iter().any(|w| w.len() < MIN_LITERAL))
+                    || alternatives.iter().any(|w| present(w))
+            })
+        })
+    }
+
+    fn word_plan() -> impl Strategy<Value = LiteralPlan> {
+        let word = prop::sample::select(WORDS).prop_map(String::from);
+        let group = prop::collection::vec(word, 1..3);
+        let clause = prop::collection::vec(group, 1..4);
+        prop::collection::vec(clause, 1..4).prop_map(|clauses| LiteralPlan { clauses })
+    }
+
+    fn part() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            (prop::sample::select(WORDS), any::<bool>(), any::<u32>()).prop_map(
+                |(word, wide, case)| {
+                    let cased: String = word
+                        .chars()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if case >> (i % 32) & 1 == 1 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    if wide {
+                        utf16(&cased)
+                    } else {
+                        cased.into_bytes()
+                    }
+                }
+            ),
+            prop::collection::vec(any::<u8>(), 0..8),
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_answer_as_the_definition(plan in word_plan(), parts in prop::collection::vec(part(), 1..4)) {
+            let reference_answer = reference(&plan, &parts, true);
+            // No prefilter (None) means everything is read.
+            if let Some(prefilter) = Prefilter::new(&plan) {
+                let mut hits = prefilter.new_hits();
+                for part in &parts {
+                    prefilter.scan(part, &mut hits);
+                }
+                proptest::prop_assert_eq!(prefilter.admits(&hits), reference_answer);
+            }
+            // Never skips what the strict definition (short words searched too) would keep.
+            if reference(&plan, &parts, false) {
+                proptest::prop_assert!(reference_answer);
+            }
+        }
     }
 }

@@ -1,0 +1,190 @@
+//! Criterion benchmarks of evtx-doctor's hot path: the chunk prefilter, record → `Event`,
+//! rule evaluation, and whole-file analysis. Run with `cargo bench -p evtx-doctor-bench`.
+//!
+//! Chunks come from evtx-forge's corpus generator (always) and from the shared corpus
+//! (`EVTX_DOCTOR_CORPUS`, else `../shared/corpus`; skipped when absent).
+
+#![allow(missing_docs)] // criterion's macros generate undocumented public functions
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use evtx::{EvtxChunkData, ParserSettings};
+use evtx_doctor::event::{Event, parse_event_xml};
+use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::scan::Prefilter;
+use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor_bench::{CHUNK_SIZE, chunks_of, corpus_dir, forge_file, real_chunks};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const CHUNK_HEADER_SIZE: usize = 512;
+
+/// The chunks the benchmarks run on, by name.
+struct Chunks {
+    named: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Chunks {
+    fn load() -> Self {
+        // Three chunks: 0 and 2 hold password-sync events (653, 611, 654), 1 is noise only.
+        let forge = forge_file(4096 + 3 * CHUNK_SIZE as u64, 2, 7).expect("forge corpus");
+        let forge: Vec<&[u8]> = chunks_of(&forge).collect();
+        let mut named = vec![
+            ("signal", forge[0].to_vec()),
+            ("forge-noise", forge[1].to_vec()),
+        ];
+        let dir = corpus_dir();
+        match real_chunks(&dir) {
+            // The fullest real chunk: most records, most work.
+            Ok(real) if !real.is_empty() => {
+                let fullest = real
+                    .iter()
+                    .max_by_key(|c| u32::from_le_bytes([c[48], c[49], c[50], c[51]]))
+                    .expect("non-empty");
+                named.push(("real-noise", fullest.clone()));
+            }
+            _ => eprintln!("no shared corpus at {}: real chunks skipped", dir.display()),
+        }
+        Chunks { named }
+    }
+}
+
+fn settings() -> Arc<ParserSettings> {
+    Arc::new(ParserSettings::default().indent(false).num_threads(1))
+}
+
+/// Every record of `chunk` rendered to XML and read into an `Event`.
+fn events(chunk: &[u8], settings: &Arc<ParserSettings>) -> Vec<Event> {
+    let mut data = EvtxChunkData::new(chunk.to_vec(), false).expect("chunk header");
+    let mut parsed = data.parse(Arc::clone(settings)).expect("chunk");
+    parsed
+        .iter()
+        .filter_map(Result::ok)
+        .filter_map(|record| {
+            let xml = record.into_xml_bytes().ok()?;
+            parse_event_xml(&xml.data).ok()
+        })
+        .collect()
+}
+
+fn prefilter(c: &mut Criterion) {
+    let knowledge = Knowledge::builtin().expect("built-in rules");
+    let plan = knowledge
+        .rules()
+        .literal_plan()
+        .expect("every rule has literals");
+    let prefilter = Prefilter::new(&plan).expect("literals");
+    let chunks = Chunks::load();
+    let mut group = c.benchmark_group("prefilter");
+    group.throughput(Throughput::Bytes(CHUNK_SIZE as u64));
+    for (name, chunk) in &chunks.named {
+        let body = &chunk[CHUNK_HEADER_SIZE..];
+        let mut hits = prefilter.new_hits();
+        group.bench_function(BenchmarkId::new("chunk", name), |b| {
+            b.iter(|| {
+                hits.clear();
+                prefilter.scan(black_box(body), &mut hits);
+                prefilter.admits(&hits)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn records(c: &mut Criterion) {
+    let settings = settings();
+    let chunks = Chunks::load();
+    let mut group = c.benchmark_group("record");
+    group.throughput(Throughput::Bytes(CHUNK_SIZE as u64));
+    for (name, chunk) in &chunks.named {
+        group.bench_function(BenchmarkId::new("iterate", name), |b| {
+            b.iter(|| {
+                let mut data = EvtxChunkData::new(chunk.clone(), false).expect("chunk header");
+                let mut parsed = data.parse(Arc::clone(&settings)).expect("chunk");
+                parsed
+                    .iter()
+                    .filter_map(Result::ok)
+                    .map(|r| r.event_record_id)
+                    .sum::<u64>()
+            })
+        });
+        group.bench_function(BenchmarkId::new("to_event", name), |b| {
+            b.iter(|| events(black_box(chunk), &settings).len())
+        });
+    }
+    group.finish();
+}
+
+fn rules(c: &mut Criterion) {
+    let knowledge = Knowledge::builtin().expect("built-in rules");
+    let rules = knowledge.rules();
+    let chunks = Chunks::load();
+    let settings = settings();
+    let signal = events(&chunks.named[0].1, &settings);
+    let failure = signal
+        .iter()
+        .find(|e| e.event_id == 611)
+        .expect("a 611 in the signal chunk")
+        .clone();
+    assert!(rules.evaluate(&failure).is_some(), "the 611 is diagnosed");
+    let heartbeat = signal
+        .iter()
+        .find(|e| e.event_id == 653)
+        .expect("a 653 in the signal chunk")
+        .clone();
+    let mut group = c.benchmark_group("rules");
+    group.bench_function("evaluate/611", |b| {
+        b.iter(|| rules.evaluate(black_box(&failure)))
+    });
+    group.bench_function("evaluate/653", |b| {
+        b.iter(|| rules.evaluate(black_box(&heartbeat)))
+    });
+    group.finish();
+}
+
+fn whole_file(c: &mut Criterion) {
+    let knowledge = Knowledge::builtin().expect("built-in rules");
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/kb2867278-rpc-8453.evtx");
+    let dir = std::env::temp_dir().join(format!("evtx-doctor-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let forged = dir.join("forge-8MiB.evtx");
+    std::fs::write(&forged, forge_file(8 << 20, 16, 7).expect("forge corpus")).expect("write");
+    let mut group = c.benchmark_group("analyze");
+    group.sample_size(20);
+    for (name, path) in [("fixture", &fixture), ("forge-8MiB", &forged)] {
+        group.throughput(Throughput::Bytes(
+            std::fs::metadata(path).map_or(0, |m| m.len()),
+        ));
+        for prefilter in [true, false] {
+            let options = Options {
+                threads: Some(1),
+                prefilter,
+                ..Options::default()
+            };
+            let id = if prefilter {
+                "prefilter"
+            } else {
+                "no-prefilter"
+            };
+            group.bench_function(BenchmarkId::new(id, name), |b| {
+                b.iter(|| {
+                    analyze(
+                        std::slice::from_ref(path),
+                        &knowledge,
+                        &options,
+                        &NoProgress,
+                    )
+                    .expect("analyze")
+                    .findings
+                    .len()
+                })
+            });
+        }
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, prefilter, records, rules, whole_file);
+criterion_main!(benches);
