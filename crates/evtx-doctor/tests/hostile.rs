@@ -406,6 +406,15 @@ fn crc_mismatch_chunks_are_read_and_flagged() {
         *b = !*b;
     }
     let path = write(dir.path(), "crc.evtx", &bytes);
+    // With the prefilter, chunks that cannot match are not parsed, but still checked.
+    let skimmed = run(&[path.clone()]);
+    let input = only_input(&skimmed);
+    assert_eq!(input.chunks_crc_mismatch, chunks);
+    assert_eq!(
+        problems_of(input, "chunk_crc_mismatch").len() as u64,
+        chunks
+    );
+    assert_eq!(keyed(&skimmed), keyed(intact()));
     let report = run_with(&[path], &no_prefilter());
     let input = only_input(&report);
     check_accounting(input);
@@ -428,6 +437,23 @@ fn crc_mismatch_chunks_are_read_and_flagged() {
         );
         assert!(finding.from_damaged_chunks > 0);
     }
+}
+
+/// The "no CRC32" chunk flag (0x4) sits outside the header CRC: it does not make a changed
+/// chunk pass.
+#[test]
+fn no_crc_flag_does_not_hide_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = fixture_bytes(BASE);
+    put_u32(&mut bytes, HEADER + 120, 0x4);
+    // A changed byte in the first record's data.
+    let first = record_offsets(&bytes[HEADER..HEADER + CHUNK])[0];
+    bytes[HEADER + first + 100] ^= 0x20;
+    let path = write(dir.path(), "flag.evtx", &bytes);
+    let report = run(&[path]);
+    let input = only_input(&report);
+    assert_eq!(input.chunks_crc_mismatch, 1);
+    assert_eq!(problems_of(input, "chunk_crc_mismatch")[0].chunk, Some(0));
 }
 
 #[test]
@@ -540,15 +566,12 @@ fn truncation_at_many_offsets_keeps_what_is_before_the_cut() {
     assert_eq!(report.inputs.len(), cuts.len());
     for (input, &cut) in report.inputs.iter().zip(&cuts) {
         check_accounting(input);
-        // Every record that ends before the cut is read (nothing readable is lost); the
-        // record the cut goes through may be read too (when only its trailing size copy or
-        // some of its data is gone).
-        let whole = ends.iter().filter(|&&e| e <= cut).count() as u64;
+        // Every record whose data ends before the cut is read (nothing readable is lost; the
+        // size copy in a record's last 4 bytes is not needed), and no record the cut goes
+        // through is read as if it were whole.
+        let whole = ends.iter().filter(|&&e| e <= cut + 4).count() as u64;
         if cut >= HEADER {
-            assert!(
-                input.records_read == whole || input.records_read == whole + 1,
-                "cut at {cut}: {whole} whole records: {input:#?}"
-            );
+            assert_eq!(input.records_read, whole, "cut at {cut}: {input:#?}");
         }
         // ...and the cut is named.
         if cut < bytes.len() {

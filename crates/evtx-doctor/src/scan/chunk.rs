@@ -235,6 +235,19 @@ fn scan_slot(
         );
     }
 
+    // Checked before the prefilter, so the report names the damage whether or not the chunk
+    // is parsed.
+    if !checksums_match(buf) {
+        out.crc_mismatch = true;
+        out.problem(
+            "chunk_crc_mismatch",
+            number,
+            Some(offset),
+            None,
+            "the chunk's CRC does not match; its records are read anyway and findings resting on them say so".into(),
+        );
+    }
+
     if let Some(prefilter) = ctx.prefilter {
         scratch.hits.clear();
         prefilter.scan(
@@ -250,15 +263,12 @@ fn scan_slot(
 
     let data = std::mem::take(buf);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
-        parse_chunk(
-            ctx,
-            data,
-            input,
+        let slot = Slot {
             number,
             offset,
-            &mut scratch.hits,
-            &mut out,
-        )
+            valid: n,
+        };
+        parse_chunk(ctx, data, input, slot, &mut scratch.hits, &mut out)
     }));
     match parsed {
         Ok(data) => *buf = data,
@@ -276,16 +286,29 @@ fn scan_slot(
     out
 }
 
+/// Where a chunk slot is, and how many of its bytes the file holds.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    number: u64,
+    offset: u64,
+    /// Bytes read; past them the buffer is zero-filled (a truncated file).
+    valid: usize,
+}
+
 /// Parses a chunk that may hold matches; returns the buffer for reuse.
 fn parse_chunk(
     ctx: &ScanContext<'_>,
     data: Vec<u8>,
     input: usize,
-    number: u64,
-    offset: u64,
+    slot: Slot,
     hits: &mut Hits,
     out: &mut ChunkOutcome,
 ) -> Vec<u8> {
+    let Slot {
+        number,
+        offset,
+        valid,
+    } = slot;
     let mut chunk_data = match EvtxChunkData::new(data, false) {
         Ok(chunk_data) => chunk_data,
         Err(err) => {
@@ -300,16 +323,6 @@ fn parse_chunk(
             return Vec::new();
         }
     };
-    if !(chunk_data.validate_header_checksum() && chunk_data.validate_data_checksum()) {
-        out.crc_mismatch = true;
-        out.problem(
-            "chunk_crc_mismatch",
-            number,
-            Some(offset),
-            None,
-            "the chunk's CRC does not match; its records are read anyway and findings resting on them say so".into(),
-        );
-    }
     let origin = Origin {
         input,
         chunk: Some(number),
@@ -320,6 +333,27 @@ fn parse_chunk(
             for record in chunk.iter() {
                 match record {
                     Ok(record) => {
+                        let binxml_end = record
+                            .binxml_offset
+                            .saturating_add(u64::from(record.binxml_size));
+                        if binxml_end > valid as u64 {
+                            // The file ends inside this record: what the parser sees past the
+                            // cut are zeros, not the record's text. Read as whole it could
+                            // make a finding the log does not hold.
+                            out.records_unreadable += 1;
+                            let record_id = record.event_record_id;
+                            out.problem(
+                                "truncated_record",
+                                number,
+                                record
+                                    .binxml_offset
+                                    .checked_sub(24)
+                                    .map(|o| offset.saturating_add(o)),
+                                Some(record_id),
+                                format!("the file ends inside record {record_id}; it is not read"),
+                            );
+                            continue;
+                        }
                         out.records_read += 1;
                         out.saw(record.timestamp);
                         let wanted = ctx
@@ -378,6 +412,33 @@ fn parse_chunk(
         }
     }
     chunk_data.data
+}
+
+/// Whether the chunk's header CRC (at 124, over bytes 0..120 and 128..512) and records CRC
+/// (at 52, over 512 up to the free space offset at 48) match.
+///
+/// Unlike the `evtx` crate, a chunk whose flags say "no CRC32" (0x4) is checked anyway: the
+/// flags are outside the header CRC, so one flipped bit would otherwise vouch for anything.
+fn checksums_match(chunk: &[u8]) -> bool {
+    let u32_at = |at: usize| {
+        chunk
+            .get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    let header_ok = match (chunk.get(..120), chunk.get(128..CHUNK_HEADER_SIZE)) {
+        (Some(a), Some(b)) => {
+            let mut hasher = crc32fast::Hasher::new();
+            hasher.update(a);
+            hasher.update(b);
+            u32_at(124) == Some(hasher.finalize())
+        }
+        _ => false,
+    };
+    let records_ok = u32_at(48)
+        .and_then(|free| chunk.get(CHUNK_HEADER_SIZE..usize::try_from(free).ok()?))
+        .is_some_and(|records| u32_at(52) == Some(crc32fast::hash(records)));
+    header_ok && records_ok
 }
 
 /// Counts the records of a chunk the prefilter skipped, from its header, and takes the times
