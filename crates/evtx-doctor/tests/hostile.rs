@@ -256,7 +256,7 @@ fn non_utf8_file_name_is_read() {
     let path = dir.path().join(name);
     std::fs::write(&path, fixture_bytes(BASE)).unwrap();
     // Named directly and found in a folder.
-    for report in [run(&[path.clone()]), run(&[dir.path().to_owned()])] {
+    for report in [run(std::slice::from_ref(&path)), run(&[dir.path().to_owned()])] {
         let input = only_input(&report);
         assert_eq!(input.status, InputStatus::Ok);
         assert!(
@@ -407,7 +407,7 @@ fn crc_mismatch_chunks_are_read_and_flagged() {
     }
     let path = write(dir.path(), "crc.evtx", &bytes);
     // With the prefilter, chunks that cannot match are not parsed, but still checked.
-    let skimmed = run(&[path.clone()]);
+    let skimmed = run(std::slice::from_ref(&path));
     let input = only_input(&skimmed);
     assert_eq!(input.chunks_crc_mismatch, chunks);
     assert_eq!(
@@ -593,7 +593,7 @@ fn truncation_at_many_offsets_keeps_what_is_before_the_cut() {
     }
     // Analyzed alone, every cut's findings are within the intact file's.
     for (&cut, path) in cuts.iter().zip(&paths).step_by(5) {
-        let alone = run(&[path.clone()]);
+        let alone = run(std::slice::from_ref(path));
         for (key, count) in keyed(&alone) {
             assert!(
                 intact_keys.get(&key).is_some_and(|&c| count <= c),
@@ -826,7 +826,7 @@ fn cyclic_template_references_fail_the_records_not_the_run() {
         let path = write(dir.path(), "cycle.evtx", &cyclic_templates(two));
         for options in [Options::default(), no_prefilter()] {
             let started = Instant::now();
-            let report = run_with(&[path.clone()], &options);
+            let report = run_with(std::slice::from_ref(&path), &options);
             assert!(started.elapsed() < Duration::from_secs(60));
             let input = only_input(&report);
             check_accounting(input);
