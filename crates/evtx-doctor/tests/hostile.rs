@@ -256,7 +256,10 @@ fn non_utf8_file_name_is_read() {
     let path = dir.path().join(name);
     std::fs::write(&path, fixture_bytes(BASE)).unwrap();
     // Named directly and found in a folder.
-    for report in [run(std::slice::from_ref(&path)), run(&[dir.path().to_owned()])] {
+    for report in [
+        run(std::slice::from_ref(&path)),
+        run(&[dir.path().to_owned()]),
+    ] {
         let input = only_input(&report);
         assert_eq!(input.status, InputStatus::Ok);
         assert!(
