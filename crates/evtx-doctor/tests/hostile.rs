@@ -315,6 +315,23 @@ fn destroyed_file_header_chunks_found_by_signature() {
     }
 }
 
+/// The first chunk signature far into the file (past 2 MiB of zeros) is still found.
+#[test]
+fn chunks_found_by_signature_after_megabytes_of_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0u8; 2 << 20];
+    bytes.extend_from_slice(&fixture_bytes(BASE));
+    let header = 2 << 20;
+    bytes[header..header + HEADER].fill(0);
+    let path = write(dir.path(), "zeros-first.evtx", &bytes);
+    let report = run(&[path]);
+    let input = only_input(&report);
+    check_accounting(input);
+    assert_eq!(problems_of(input, "bad_file_header").len(), 1);
+    assert_eq!(input.chunks_read + input.chunks_skipped, 5);
+    assert_eq!(keyed(&report), keyed(intact()));
+}
+
 #[test]
 fn header_and_first_chunk_destroyed_keep_file_chunk_numbers() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,9 @@ pub const CHUNK_HEADER_SIZE: usize = 512;
 pub(crate) const FILE_MAGIC: &[u8; 8] = b"ElfFile\0";
 pub(crate) const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
 /// How far into a file with a broken header the first chunk signature is looked for.
-const SIGNATURE_SEARCH: usize = 1 << 20;
+const SIGNATURE_SEARCH: u64 = 64 << 20;
+/// The search reads this much at a time (the memory it takes).
+const SEARCH_WINDOW: usize = 1 << 20;
 
 /// The chunk slots of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +38,7 @@ pub struct NotEvtx(pub String);
 
 /// Reads the file header and decides where the chunks are.
 ///
-/// Allocates at most [`SIGNATURE_SEARCH`] bytes, whatever the file's size or header claims.
+/// Allocates at most [`SEARCH_WINDOW`] bytes, whatever the file's size or header claims.
 pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
     let len = source.len();
     if len == 0 {
@@ -79,18 +81,16 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
             declared_chunks: declared,
         });
     }
-    // No file header: look for the first chunk signature.
-    let mut head = vec![0u8; SIGNATURE_SEARCH.min(usize::try_from(len).unwrap_or(usize::MAX))];
-    let n = source
-        .read_at(0, &mut head)
+    // No file header: look for the first chunk signature (leading chunks may be zeroed or
+    // overwritten too), one window at a time.
+    let found = find_signature(source, len.min(SIGNATURE_SEARCH))
         .map_err(|err| NotEvtx(format!("cannot read: {err}")))?;
-    head.truncate(n);
-    match memchr::memmem::find(&head, CHUNK_MAGIC) {
+    match found {
         Some(found) => {
             // Chunks sit at the same place modulo the chunk size: slots before the first
             // chunk found are kept (and reported as what they are), and chunk numbers stay
             // those of the file.
-            let base = found as u64 % CHUNK_SIZE;
+            let base = found % CHUNK_SIZE;
             Ok(Layout {
                 base,
                 slots: slots(len, base),
@@ -107,9 +107,33 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
             })
         }
         None => Err(NotEvtx(
-            "not an .evtx file: no file header and no chunk signature in its first MiB".into(),
+            "not an .evtx file: no file header and no chunk signature in its first 64 MiB".into(),
         )),
     }
+}
+
+/// The offset of the first chunk signature in the first `limit` bytes of `source`.
+fn find_signature(source: &Source, limit: u64) -> std::io::Result<Option<u64>> {
+    let mut window = vec![0u8; SEARCH_WINDOW];
+    let mut at = 0u64;
+    while at < limit {
+        let want =
+            usize::try_from(limit - at).map_or(SEARCH_WINDOW, |rest| rest.min(SEARCH_WINDOW));
+        let Some(buf) = window.get_mut(..want) else {
+            break;
+        };
+        let n = source.read_at(at, buf)?;
+        let read = buf.get(..n).unwrap_or_default();
+        if let Some(found) = memchr::memmem::find(read, CHUNK_MAGIC) {
+            return Ok(Some(at + found as u64));
+        }
+        if n < CHUNK_MAGIC.len() {
+            break;
+        }
+        // Overlap the windows so a signature across their border is found.
+        at += (n - (CHUNK_MAGIC.len() - 1)) as u64;
+    }
+    Ok(None)
 }
 
 fn slots(len: u64, base: u64) -> u64 {
