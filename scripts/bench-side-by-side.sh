@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark of docs/performance.md: builds the workloads, then times
+# evtx-doctor against `evtx_dump -o jsonl -t 2` and the `cat FILE > /dev/null` floor, in
+# interleaved rounds (doctor, dump, cat, doctor, dump, cat, ...), page cache warm, and prints
+# the medians and the medians of the paired ratios as a Markdown table.
+#
+#   scripts/bench-side-by-side.sh            # RUNS=5 rounds per workload
+#
+# Environment:
+#   EVTX_DOCTOR_CORPUS  the shared corpus of real .evtx files (default ../shared/corpus)
+#   BENCH_DATA          where the workloads go (default bench-data/, git-ignored)
+#   RUNS                rounds per workload (default 5)
+#   REBUILD=1           rebuild the workloads even when they exist
+#   CARGO_TARGET_DIR    as usual
+#   SKIP_BUILD=1        use the release binaries already built
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATA=${BENCH_DATA:-$ROOT/bench-data}
+CORPUS=${EVTX_DOCTOR_CORPUS:-$ROOT/../shared/corpus}
+RUNS=${RUNS:-5}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release
+mkdir -p "$DATA"
+
+log() { printf '%s\n' "$*" >&2; }
+
+# --- tools -----------------------------------------------------------------------------
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    log "building release binaries (evtx-doctor, evtx-forge, bench-workload)"
+    (cd "$ROOT" && cargo build --release --quiet -p evtx-doctor-cli -p evtx-forge -p evtx-doctor-bench)
+fi
+DOCTOR=$BIN/evtx-doctor
+FORGE=$BIN/evtx-forge
+WORKLOAD=$BIN/bench-workload
+
+DUMP=${EVTX_DUMP:-$(command -v evtx_dump || echo "$HOME/.cargo/bin/evtx_dump")}
+if [[ ! -x $DUMP ]]; then
+    log "installing evtx_dump (cargo install evtx)"
+    cargo install evtx
+    DUMP=$HOME/.cargo/bin/evtx_dump
+fi
+if [[ ! -x /usr/bin/time ]]; then
+    log "installing GNU time"
+    apt-get install -y time >/dev/null
+fi
+if [[ ! -d $CORPUS ]]; then
+    log "no corpus at $CORPUS (set EVTX_DOCTOR_CORPUS): it is needed for the noise and many-files rows"
+    exit 2
+fi
+
+# --- workloads ---------------------------------------------------------------------------
+NOISE=$DATA/noise-1GiB.evtx
+FORGE_NOISE=$DATA/forge-noise.evtx
+SIGNAL=$DATA/signal-256MiB.evtx
+if [[ ${REBUILD:-0} == 1 || ! -s $NOISE ]]; then
+    # Half of the 16383 chunks from evtx-forge (noise; signal in chunks 0, 2048, 4096 and
+    # 6144 of it), the other half real chunks of the corpus (clean ones, cycled).
+    log "building $NOISE"
+    "$FORGE" corpus --size 513MiB --signal-every 2048 --seed 7 -o "$FORGE_NOISE" >&2
+    "$WORKLOAD" mix --forge "$FORGE_NOISE" --corpus "$CORPUS" --real-per-forge 1 --size 1GiB -o "$NOISE" >&2
+    rm -f "$FORGE_NOISE"
+fi
+if [[ ${REBUILD:-0} == 1 || ! -s $SIGNAL ]]; then
+    log "building $SIGNAL"
+    "$FORGE" corpus --size 256MiB --signal-every 1 --seed 7 -o "$SIGNAL" >&2
+fi
+mapfile -d '' FILES < <(find "$CORPUS" -type f -iname '*.evtx' -print0 | sort -z)
+
+# --- timing ------------------------------------------------------------------------------
+# Milliseconds of wall time of one command; its output and exit status are ignored
+# (evtx-doctor exits 1 when it finds something, evtx_dump 1 on the damaged corpus files).
+ms() {
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    echo $(((end - start) / 1000000))
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+
+doctor_one() { "$DOCTOR" analyze --no-progress --format json -o /dev/null "$1"; }
+dump_one() { "$DUMP" -o jsonl -t 2 "$1" >/dev/null; }
+cat_one() { cat "$1" >/dev/null; }
+doctor_corpus() { "$DOCTOR" analyze --no-progress --format json -o /dev/null "$CORPUS"; }
+dump_corpus() { local f; for f in "${FILES[@]}"; do "$DUMP" -o jsonl -t 2 "$f" >/dev/null 2>&1 || true; done; }
+cat_corpus() { cat "${FILES[@]}" >/dev/null; }
+
+ROWS=()
+# side_by_side NAME DOCTOR_CMD DUMP_CMD CAT_CMD [ARG]: RUNS interleaved rounds.
+side_by_side() {
+    local name=$1 doctor=$2 dump=$3 floor=$4 arg=${5:-}
+    local d=() u=() c=() speedup=() overcat=() i td tu tc
+    log "$name: warming up"
+    $floor "$arg" >/dev/null 2>&1 || true
+    $doctor "$arg" >/dev/null 2>&1 || true
+    for ((i = 1; i <= RUNS; i++)); do
+        td=$(ms $doctor "$arg")
+        tu=$(ms $dump "$arg")
+        tc=$(ms $floor "$arg")
+        d+=("$td") u+=("$tu") c+=("$tc")
+        speedup+=("$(ratio "$tu" "$td")") overcat+=("$(ratio "$td" "$tc")")
+        log "  round $i: evtx-doctor ${td} ms, evtx_dump ${tu} ms, cat ${tc} ms"
+    done
+    ROWS+=("| $name | $(median "${d[@]}") | $(median "${u[@]}") | $(median "${c[@]}") | $(median "${speedup[@]}")× | $(median "${overcat[@]}")× |")
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+side_by_side "1 GiB noise, 4 chunks of 611 events" doctor_one dump_one cat_one "$NOISE"
+side_by_side "256 MiB, password-sync events in every chunk" doctor_one dump_one cat_one "$SIGNAL"
+side_by_side "shared corpus, ${#FILES[@]} files (evtx_dump one by one)" doctor_corpus dump_corpus cat_corpus ""
+
+log "peak memory on $NOISE"
+rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -n 1; }
+RSS_DOCTOR=$(rss "$DOCTOR" analyze --no-progress --format json -o /dev/null "$NOISE")
+RSS_DUMP=$(rss "$DUMP" -o jsonl -t 2 "$NOISE")
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+echo
+echo "evtx-doctor $("$DOCTOR" --version 2>/dev/null | awk '{print $2}') vs $("$DUMP" --version 2>/dev/null | tr -d '\n'); $(nproc) cores; $RUNS interleaved rounds; load average before ${LOAD_BEFORE}, after ${LOAD_AFTER}"
+echo
+echo "| workload | evtx-doctor ms | evtx_dump ms | cat ms | evtx_dump ÷ evtx-doctor | evtx-doctor ÷ cat |"
+echo "|---|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "| peak RSS on the 1 GiB file | evtx-doctor $((RSS_DOCTOR / 1024)) MiB | evtx_dump $((RSS_DUMP / 1024)) MiB |"
+echo "|---|---|---|"
+echo
+echo "Times are medians; ratios are medians of the per-round ratios."
