@@ -1,6 +1,6 @@
 //! The whole flow, input → scan → event → rules → diagnose → report, in one call.
 
-use crate::diagnose::{build_findings, build_timeline, build_verdicts};
+use crate::diagnose::{build_findings, build_timeline, build_verdicts, drop_duplicates};
 use crate::event::Event;
 use crate::input::{Source, collect, describe_io, sniff};
 use crate::knowledge::Knowledge;
@@ -16,7 +16,6 @@ use crate::scan::{
 use evtx::ParserSettings;
 use jiff::Timestamp;
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -385,22 +384,6 @@ fn finish_input(prepared: Prepared) -> InputReport {
         }
     }
     report
-}
-
-/// Drops events seen twice (same computer, channel, record id and time), keeping the first.
-fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
-    let before = matched.len();
-    let mut seen = HashSet::new();
-    matched.retain(|(event, _)| match (event.record_id, event.time) {
-        (Some(record_id), Some(time)) => seen.insert((
-            event.computer.to_lowercase(),
-            event.channel.to_lowercase(),
-            record_id,
-            time,
-        )),
-        _ => true,
-    });
-    (before - matched.len()) as u64
 }
 
 fn summarize(reports: &[InputReport], events_matched: u64, duplicates_dropped: u64) -> Summary {
