@@ -51,14 +51,18 @@ fi
 
 # --- workloads ---------------------------------------------------------------------------
 NOISE=$DATA/noise-1GiB.evtx
+REAL=$DATA/real-1GiB.evtx
 FORGE_NOISE=$DATA/forge-noise.evtx
 SIGNAL=$DATA/signal-256MiB.evtx
-if [[ ${REBUILD:-0} == 1 || ! -s $NOISE ]]; then
-    # Half of the 16383 chunks from evtx-forge (noise; signal in chunks 0, 2048, 4096 and
-    # 6144 of it), the other half real chunks of the corpus (clean ones, cycled).
-    log "building $NOISE"
+if [[ ${REBUILD:-0} == 1 || ! -s $NOISE || ! -s $REAL ]]; then
+    # The noise row: half of the 16383 chunks from evtx-forge (its noise is a sync server's
+    # Application log: ADSync 904 in every chunk; signal in its chunks 0, 2048, 4096, 6144),
+    # the other half real chunks of the corpus (the clean ones, cycled).
+    log "building $NOISE and $REAL"
     "$FORGE" corpus --size 513MiB --signal-every 2048 --seed 7 -o "$FORGE_NOISE" >&2
     "$WORKLOAD" mix --forge "$FORGE_NOISE" --corpus "$CORPUS" --real-per-forge 1 --size 1GiB -o "$NOISE" >&2
+    # For reference: real chunks only, but for 4 forge chunks (the first one with signal).
+    "$WORKLOAD" mix --forge "$FORGE_NOISE" --corpus "$CORPUS" --real-per-forge 4095 --size 1GiB -o "$REAL" >&2
     rm -f "$FORGE_NOISE"
 fi
 if [[ ${REBUILD:-0} == 1 || ! -s $SIGNAL ]]; then
@@ -107,7 +111,8 @@ side_by_side() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-side_by_side "1 GiB noise, 4 chunks of 611 events" doctor_one dump_one cat_one "$NOISE"
+side_by_side "1 GiB noise (half forge, half real chunks), 4 chunks of 611 events" doctor_one dump_one cat_one "$NOISE"
+side_by_side "1 GiB real chunks only, 1 chunk of 611 events (reference)" doctor_one dump_one cat_one "$REAL"
 side_by_side "256 MiB, password-sync events in every chunk" doctor_one dump_one cat_one "$SIGNAL"
 side_by_side "shared corpus, ${#FILES[@]} files (evtx_dump one by one)" doctor_corpus dump_corpus cat_corpus ""
 

@@ -7,8 +7,8 @@
 //! defined.
 //!
 //! Speed (docs/performance.md): the bytes are ASCII-lowercased into a reused buffer, then
-//! searched in two steps. First for the *anchors* only: one group of each clause (the group
-//! most clauses share, usually the provider names), with aho-corasick's packed SIMD (Teddy)
+//! searched in two steps. First for the *anchors* only: one group of each clause (its
+//! provider names, when it names any), with aho-corasick's packed SIMD (Teddy)
 //! searcher; when no anchor is present no clause can be satisfied and the bytes are done
 //! with, which is the fate of almost every noise chunk. Only bytes that hold an anchor get
 //! the other literals looked for, each with its own SIMD `memmem` finder, lazily (clause by
@@ -83,23 +83,16 @@ impl Prefilter {
                     .collect()
             })
             .collect();
-        let shared = |group: &Vec<String>| {
-            searched
-                .iter()
-                .filter(|groups| groups.contains(group))
-                .count()
-        };
         for groups in &searched {
-            // The anchor: the group most clauses share (usually the provider names), so that
-            // few literals are anchors; then the one whose shortest word is longest.
-            let anchor = groups.iter().max_by_key(|alternatives| {
-                let shortest = alternatives.iter().map(String::len).min().unwrap_or(0);
-                (
-                    shared(alternatives),
-                    shortest,
-                    std::cmp::Reverse(alternatives.len()),
-                )
-            })?;
+            // The anchor: the first group, which is the provider names when the clause names
+            // any (`RuleSet::literal_plan` lists them first): rare outside the events the rules
+            // are about, and shared by many clauses, so that the anchors are few. A first group
+            // with a short word ("rpc") gives way to the group whose shortest word is longest.
+            let shortest = |group: &Vec<String>| group.iter().map(String::len).min().unwrap_or(0);
+            let anchor = match groups.first() {
+                Some(first) if shortest(first) >= 4 => first,
+                _ => groups.iter().max_by_key(|group| shortest(group))?,
+            };
             anchor_literals.extend(anchor.iter().map(|literal| intern(&mut literals, literal)));
             let mut ids: Vec<Vec<usize>> = groups
                 .iter()
