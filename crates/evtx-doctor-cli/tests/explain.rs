@@ -34,11 +34,21 @@ fn hresult_wraps_win32() {
 }
 
 #[test]
-fn hex_6ba_is_rpc_server_unavailable_without_a_specific_rule() {
+fn hex_6ba_is_rpc_server_unavailable() {
     let (code, stdout, stderr) = run(&["explain", "0x6ba"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("1722 (0x6ba)"), "{stdout}");
     assert!(stdout.contains("RPC_S_SERVER_UNAVAILABLE"), "{stdout}");
+    assert!(stdout.contains("phs.611.rpc-1722"), "{stdout}");
+}
+
+#[test]
+fn a_code_without_a_specific_rule_says_so() {
+    // 8524 ERROR_DS_DNS_LOOKUP_FAILURE: decoded, reported generically in 611 events.
+    let (code, stdout, stderr) = run(&["explain", "0x214c"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("8524 (0x214c)"), "{stdout}");
+    assert!(stdout.contains("ERROR_DS_DNS_LOOKUP_FAILURE"), "{stdout}");
     assert!(stdout.contains("No password hash sync rule"), "{stdout}");
     assert!(stdout.contains("still reported"), "{stdout}");
 }
@@ -63,7 +73,7 @@ fn json() {
     assert_eq!(json["hresult"], "0x80072105");
     assert_eq!(json["symbol"], "ERROR_DS_DRA_ACCESS_DENIED");
     assert_eq!(json["rules"][0]["id"], "phs.611.rpc-8453");
-    let (_, stdout, _) = run(&["explain", "-f", "json", "1722"]);
+    let (_, stdout, _) = run(&["explain", "-f", "json", "8524"]);
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(json["rules"].as_array().map(Vec::len), Some(0));
 }
