@@ -247,6 +247,40 @@ fn symlink_loop_in_a_folder_is_walked_once() {
     assert_eq!(keyed(&report), keyed(intact()));
 }
 
+/// A named pipe (or socket, or device) among the logs, found in a folder or named: opening
+/// a pipe blocks until someone writes to it, so it is never opened.
+#[cfg(unix)]
+#[test]
+fn named_pipe_is_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Application.evtx", &fixture_bytes(BASE));
+    let fifo = dir.path().join("System.evtx");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let paths = [dir.path().to_owned(), fifo.clone()];
+    std::thread::spawn(move || {
+        let _ = sender.send(run(&paths));
+    });
+    let report = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the analysis does not wait on the pipe");
+    assert_eq!(keyed(&report), keyed(intact()));
+    let named = report
+        .inputs
+        .iter()
+        .filter(|i| i.path == fifo.to_string_lossy())
+        .collect::<Vec<_>>();
+    assert!(!named.is_empty(), "{:#?}", report.inputs);
+    for input in named {
+        assert_eq!(input.status, InputStatus::Unreadable);
+        assert!(input.problems[0].message.contains("not a regular file"));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn non_utf8_file_name_is_read() {

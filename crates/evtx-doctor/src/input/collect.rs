@@ -152,6 +152,14 @@ fn expand_glob(
 /// whatever it holds, so that the report says what it is.
 fn add_file(path: &Path, walked: bool, limits: &ArchiveLimits, found: &mut Vec<Found>) {
     let named_evtx = has_extension(path, "evtx");
+    // Opening a named pipe waits for a writer: never open what is not a regular file.
+    if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        if !walked || named_evtx {
+            let message = "not a regular file (a pipe, socket or device); it is not read";
+            found.push(Found::file(path.to_owned(), Some(message.into())));
+        }
+        return;
+    }
     let content = match read_head(path) {
         Ok(head) => sniff_bytes(&head),
         Err(err) => {
