@@ -167,8 +167,16 @@ impl RuleSet {
             if !clause.providers.is_empty() {
                 groups.push(clause.providers.clone());
             }
+            // A keyword matches the normalised text, where white space is folded; in the raw
+            // bytes its words may be separated by anything. Each of its words is present, so
+            // the longest (the most selective) is a sound literal to require.
             for keyword in &clause.keywords {
-                groups.extend(keyword.split_whitespace().map(|word| vec![word.to_owned()]));
+                let longest = keyword.split_whitespace().fold("", |best, word| {
+                    if word.len() > best.len() { word } else { best }
+                });
+                if !longest.is_empty() {
+                    groups.push(vec![longest.to_owned()]);
+                }
             }
             if groups.is_empty() {
                 return None;

@@ -35,6 +35,11 @@ pub struct Prefilter {
     anchors: Option<AhoCorasick>,
     /// Anchor pattern id → literal id.
     literal_of_anchor: Vec<usize>,
+    /// The distinct anchor literal ids.
+    anchor_ids: Vec<usize>,
+    /// Whether no two anchor patterns can overlap, so that one pass of the anchor searcher
+    /// reports every anchor present (then absent anchors need no second look).
+    anchors_disjoint: bool,
 }
 
 /// What is known of one literal in the parts scanned since the last [`Hits::clear`].
@@ -88,6 +93,8 @@ impl Prefilter {
             // any (`RuleSet::literal_plan` lists them first): rare outside the events the rules
             // are about, and shared by many clauses, so that the anchors are few. A first group
             // with a short word ("rpc") gives way to the group whose shortest word is longest.
+            // (Choosing the most selective group everywhere was measured slower: long keywords
+            // such as "description" are common in real logs, and more anchors slow the search.)
             let shortest = |group: &Vec<String>| group.iter().map(String::len).min().unwrap_or(0);
             let anchor = match groups.first() {
                 Some(first) if shortest(first) >= 4 => first,
@@ -123,6 +130,12 @@ impl Prefilter {
             .filter_map(|&id| literals.get(id))
             .flat_map(|literal| encodings(literal))
             .collect();
+        let anchors_disjoint = anchor_patterns.iter().enumerate().all(|(i, a)| {
+            anchor_patterns
+                .iter()
+                .skip(i + 1)
+                .all(|b| !can_overlap(a, b))
+        });
         let anchors = if anchor_patterns.is_empty() {
             None
         } else {
@@ -143,6 +156,8 @@ impl Prefilter {
             clauses,
             anchors,
             literal_of_anchor,
+            anchor_ids: anchor_literals,
+            anchors_disjoint,
         })
     }
 
@@ -165,26 +180,39 @@ impl Prefilter {
         let start = hits.folded.len();
         hits.folded.push(SEPARATOR);
         hits.folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
-        if !hits.anchored {
+        let end = hits.folded.len();
+        if let Some(anchors) = &self.anchors {
             let part = hits.folded.get(start..).unwrap_or_default();
-            let Some(found) = self.anchors.as_ref().and_then(|a| a.find(part)) else {
-                return;
-            };
-            hits.anchored = true;
-            let literal = self.literal_of_anchor.get(found.pattern().as_usize());
-            if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
-                state.found = true;
+            if self.anchors_disjoint {
+                // Every occurrence of every anchor is reported: mark them all, and the
+                // anchors not seen need no search of their own in this part.
+                for found in anchors.find_iter(part) {
+                    let literal = self.literal_of_anchor.get(found.pattern().as_usize());
+                    if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
+                        state.found = true;
+                    }
+                }
+                for &id in &self.anchor_ids {
+                    if let Some(state) = hits.seen.get_mut(id)
+                        && state.searched == start
+                    {
+                        state.searched = end;
+                    }
+                }
+            } else if let Some(found) = anchors.find(part) {
+                let literal = self.literal_of_anchor.get(found.pattern().as_usize());
+                if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
+                    state.found = true;
+                }
             }
-            // Often a clause needs nothing but that anchor (a provider name): no search.
-            let known = |id: &usize| hits.seen.get(*id).is_some_and(|state| state.found);
-            if self.clauses.iter().any(|groups| {
-                groups
-                    .iter()
-                    .all(|alternatives| alternatives.iter().any(known))
-            }) {
-                hits.admitted = true;
-                return;
-            }
+        }
+        hits.anchored = self
+            .anchor_ids
+            .iter()
+            .any(|&id| hits.seen.get(id).is_some_and(|state| state.found));
+        if !hits.anchored {
+            // Every clause needs one of its anchors: nothing can be satisfied yet.
+            return;
         }
         let Hits { seen, folded, .. } = hits;
         let mut present = |id: usize| {
@@ -221,6 +249,18 @@ impl Hits {
         self.admitted = false;
         self.folded.clear();
     }
+}
+
+/// Whether an occurrence of `a` and one of `b` can share bytes: one contains the other, or a
+/// suffix of one is a prefix of the other.
+fn can_overlap(a: &[u8], b: &[u8]) -> bool {
+    let contains = |haystack: &[u8], needle: &[u8]| {
+        needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+    };
+    let bridges = |x: &[u8], y: &[u8]| {
+        (1..x.len().min(y.len())).any(|k| y.get(..k).is_some_and(|head| x.ends_with(head)))
+    };
+    contains(a, b) || contains(b, a) || bridges(a, b) || bridges(b, a)
 }
 
 /// A lower-case literal in UTF-16LE and in its single-byte form.
@@ -409,5 +449,60 @@ mod tests {
                 proptest::prop_assert_eq!(prefilter.admits(&hits), reference_answer);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn overlap_is_detected() {
+        assert!(can_overlap(b"adsync", b"sync"));
+        assert!(can_overlap(b"abc", b"cde"));
+        assert!(can_overlap(b"cde", b"abc"));
+        assert!(!can_overlap(b"adsync", b"directory"));
+    }
+
+    /// Anchors that can hide one another ("sync" inside "adsync") still find every clause.
+    #[test]
+    fn overlapping_anchors_stay_sound() {
+        let plan = LiteralPlan {
+            clauses: vec![
+                vec![vec!["adsync".into()], vec!["mms".into()]],
+                vec![vec!["sync".into()], vec!["failed".into()]],
+            ],
+        };
+        let prefilter = Prefilter::new(&plan).unwrap();
+        assert!(!prefilter.anchors_disjoint);
+        let mut hits = prefilter.new_hits();
+        prefilter.scan(&utf16("ADSync ... Failed"), &mut hits);
+        assert!(prefilter.admits(&hits));
+    }
+
+    /// With disjoint anchors, an anchor missing from one part is still found in a later part
+    /// (a record, then its template).
+    #[test]
+    fn disjoint_anchors_across_parts() {
+        let plan = LiteralPlan {
+            clauses: vec![vec![
+                vec!["directory synchronization".into()],
+                vec!["rpc".into()],
+            ]],
+        };
+        let prefilter = Prefilter::new(&plan).unwrap();
+        assert!(prefilter.anchors_disjoint);
+        let mut hits = prefilter.new_hits();
+        prefilter.scan(&utf16("RPC Error 8453"), &mut hits);
+        assert!(!prefilter.admits(&hits));
+        prefilter.scan(
+            &utf16("<Provider Name=\"Directory Synchronization\"/>"),
+            &mut hits,
+        );
+        assert!(prefilter.admits(&hits));
     }
 }
