@@ -441,43 +441,37 @@ fn checksums_match(chunk: &[u8]) -> bool {
     header_ok && records_ok
 }
 
-/// Counts the records of a chunk the prefilter skipped, from its header, and takes the times
-/// of its first and last records from their headers.
-///
-/// Chunk header: first/last record number at 8/16, last record's offset at 44; a record
-/// header: magic `2a 2a 00 00`, size, id, then its FILETIME at 16.
+/// Counts the records of a chunk the prefilter skipped and takes their times, walking their
+/// headers (magic `2a 2a 00 00`, size, id, FILETIME at 16) from the chunk header to its free
+/// space, so that the counts and the time span are the same as with the prefilter off.
 fn skipped_chunk_summary(chunk: &[u8], out: &mut ChunkOutcome) {
-    let u64_at = |at: usize| {
-        chunk
-            .get(at..at + 8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
     let u32_at = |at: usize| {
         chunk
-            .get(at..at + 4)
+            .get(at..at.checked_add(4)?)
             .and_then(|b| b.try_into().ok())
             .map(u32::from_le_bytes)
     };
-    if let (Some(first), Some(last)) = (u64_at(8), u64_at(16)) {
-        out.records_skipped = last
-            .saturating_sub(first)
-            .saturating_add(1)
-            .min(CHUNK_SIZE / 24);
-    }
-    let record_time = |at: usize| {
-        (chunk.get(at..at + 4)? == [0x2a, 0x2a, 0, 0])
-            .then(|| u64_at(at + 16))
-            .flatten()
-            .and_then(filetime_to_timestamp)
+    let u64_at = |at: usize| {
+        chunk
+            .get(at..at.checked_add(8)?)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
     };
-    for at in [Some(CHUNK_HEADER_SIZE), u32_at(44).map(|o| o as usize)]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(time) = record_time(at) {
+    // The free space offset is at 48 of the chunk header.
+    let free = u32_at(48).map_or(chunk.len(), |f| (f as usize).min(chunk.len()));
+    let mut at = CHUNK_HEADER_SIZE;
+    while chunk.get(at..at + 4) == Some(&[0x2a, 0x2a, 0, 0][..]) {
+        let Some(size) = u32_at(at + 4).map(|s| s as usize).filter(|&s| s >= 28) else {
+            break;
+        };
+        if at.saturating_add(size) > free {
+            break;
+        }
+        out.records_skipped += 1;
+        if let Some(time) = u64_at(at + 16).and_then(filetime_to_timestamp) {
             out.saw(time);
         }
+        at += size;
     }
 }
 
