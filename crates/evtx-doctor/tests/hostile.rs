@@ -329,6 +329,7 @@ fn destroyed_file_header_chunks_found_by_signature() {
         ("bad-magic.evtx", damaged(BASE, &[Damage::BadFileHeader])),
         ("zeroed-header.evtx", zeroed),
         ("garbage-header.evtx", garbage),
+        ("no-header.evtx", fixture_bytes(BASE)[HEADER..].to_vec()),
     ] {
         let path = write(dir.path(), name, &bytes);
         let report = run_with(&[path], &no_prefilter());
