@@ -167,7 +167,7 @@ fn mistakes_are_reported_with_file_and_line() {
     assert_eq!(line, 12, "{message}");
     assert!(message.contains("ASCII"), "{message}");
 
-    let (_, message) = error_line(&format!("{HEAD}"));
+    let (_, message) = error_line(HEAD);
     assert!(message.contains("when"), "{message}");
 
     let (line, message) = error_line(
