@@ -287,6 +287,19 @@ pub struct Sample {
     pub first_line: String,
 }
 
+impl Sample {
+    /// Where the event sits in its input, for people: `chunk 0, record 27` (empty if unknown).
+    pub fn place(&self) -> String {
+        let chunk = self.chunk.map(|chunk| format!("chunk {chunk}"));
+        let record = self.record_id.map(|record| format!("record {record}"));
+        [chunk, record]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// What kind of file an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -661,12 +661,7 @@ fn finding_article(out: &mut String, number: usize, finding: &Finding) {
         out.push_str("<p><strong>Samples:</strong></p>\n<ul class=\"samples\">\n");
         for sample in &finding.samples {
             let mut place = vec![code(&sample.input)];
-            if let Some(chunk) = sample.chunk {
-                place.push(format!("chunk {chunk}"));
-            }
-            if let Some(record) = sample.record_id {
-                place.push(format!("record {record}"));
-            }
+            place.extend(Some(sample.place()).filter(|p| !p.is_empty()));
             place.push(human_time(sample.time));
             place.push(format!("event {}", sample.event_id));
             let _ = writeln!(

@@ -198,12 +198,7 @@ fn finding_section(out: &mut String, number: usize, finding: &Finding) {
         let _ = writeln!(out, "**Samples:**\n");
         for sample in &finding.samples {
             let mut place = vec![code(&sample.input, false)];
-            if let Some(chunk) = sample.chunk {
-                place.push(format!("chunk {chunk}"));
-            }
-            if let Some(record) = sample.record_id {
-                place.push(format!("record {record}"));
-            }
+            place.extend(Some(sample.place()).filter(|p| !p.is_empty()));
             place.push(time(sample.time));
             place.push(format!("event {}", sample.event_id));
             let _ = writeln!(

@@ -376,11 +376,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             );
         }
         for sample in &finding.samples {
-            let place = match (sample.chunk, sample.record_id) {
-                (Some(chunk), Some(record)) => format!("chunk {chunk}, record {record}"),
-                (None, Some(record)) => format!("record {record}"),
-                _ => String::new(),
-            };
+            let place = sample.place();
             let _ = writeln!(
                 out,
                 "     {} {} [{place}] {}: {}",
