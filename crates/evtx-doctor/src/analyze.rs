@@ -353,10 +353,7 @@ fn merge(
     report.records_read += outcome.records_read;
     report.records_skipped += outcome.records_skipped;
     report.records_unreadable += outcome.records_unreadable;
-    report.first_event = match (report.first_event, outcome.first) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    report.first_event = earliest(report.first_event, outcome.first);
     report.last_event = report.last_event.max(outcome.last);
     for problem in outcome.problems {
         add_problem(report, problem);
@@ -400,11 +397,16 @@ fn summarize(reports: &[InputReport], events_matched: u64, duplicates_dropped: u
         summary.chunks_unreadable += report.chunks_unreadable;
         summary.records_unreadable += report.records_unreadable;
         summary.problems += report.problem_count;
-        summary.first_event = match (summary.first_event, report.first_event) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        summary.first_event = earliest(summary.first_event, report.first_event);
         summary.last_event = summary.last_event.max(report.last_event);
     }
     summary
+}
+
+/// The earlier of two optional times (`Option::min` would prefer `None`).
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }

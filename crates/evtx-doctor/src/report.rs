@@ -365,6 +365,14 @@ pub struct InputReport {
     pub problem_count: u64,
 }
 
+impl InputReport {
+    /// Problems counted but not listed (past [`MAX_PROBLEMS_PER_INPUT`]).
+    pub fn unlisted_problems(&self) -> u64 {
+        self.problem_count
+            .saturating_sub(self.problems.len() as u64)
+    }
+}
+
 /// How many problems an input lists; past it they are only counted.
 pub const MAX_PROBLEMS_PER_INPUT: usize = 100;
 

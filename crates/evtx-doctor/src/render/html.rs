@@ -688,10 +688,7 @@ fn inputs(out: &mut String, report: &Report) {
     for input in report.inputs.iter().filter(|i| i.problem_count > 0) {
         let _ = writeln!(out, "<p>Problems in {}:</p>\n<ul>", code(&input.path));
         for problem in &input.problems {
-            let place = match problem.place() {
-                place if place.is_empty() => place,
-                place => format!(" ({place})"),
-            };
+            let place = super::place_suffix(problem);
             let _ = writeln!(
                 out,
                 "<li>{}{place}: {}</li>",
@@ -699,9 +696,7 @@ fn inputs(out: &mut String, report: &Report) {
                 esc(&problem.message)
             );
         }
-        let hidden = input
-            .problem_count
-            .saturating_sub(input.problems.len() as u64);
+        let hidden = input.unlisted_problems();
         if hidden > 0 {
             let _ = writeln!(out, "<li>… and {hidden} more problem(s)</li>");
         }

@@ -235,10 +235,7 @@ fn inputs(out: &mut String, report: &Report) {
     for input in report.inputs.iter().filter(|i| i.problem_count > 0) {
         let _ = writeln!(out, "Problems in {}:\n", code(&input.path, false));
         for problem in &input.problems {
-            let place = match problem.place() {
-                place if place.is_empty() => place,
-                place => format!(" ({place})"),
-            };
+            let place = super::place_suffix(problem);
             let _ = writeln!(
                 out,
                 "- {}{place}: {}",
@@ -246,9 +243,7 @@ fn inputs(out: &mut String, report: &Report) {
                 text(&problem.message)
             );
         }
-        let hidden = input
-            .problem_count
-            .saturating_sub(input.problems.len() as u64);
+        let hidden = input.unlisted_problems();
         if hidden > 0 {
             let _ = writeln!(out, "- … and {hidden} more problem(s)");
         }

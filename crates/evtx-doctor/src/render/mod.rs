@@ -250,3 +250,11 @@ fn objects_summary(finding: &crate::report::Finding) -> Option<String> {
         top.join("; ")
     ))
 }
+
+/// Where a problem is, as ` (chunk 1, byte 69632)` after its kind; empty when unknown.
+fn place_suffix(problem: &crate::report::Problem) -> String {
+    match problem.place() {
+        place if place.is_empty() => place,
+        place => format!(" ({place})"),
+    }
+}

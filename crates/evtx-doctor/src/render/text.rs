@@ -452,15 +452,10 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         );
     }
     for problem in &input.problems {
-        let place = match problem.place() {
-            place if place.is_empty() => place,
-            place => format!(" ({place})"),
-        };
+        let place = super::place_suffix(problem);
         let _ = writeln!(out, "      - {}{place}: {}", problem.kind, problem.message);
     }
-    let hidden = input
-        .problem_count
-        .saturating_sub(input.problems.len() as u64);
+    let hidden = input.unlisted_problems();
     if hidden > 0 {
         let _ = writeln!(out, "      - ... and {hidden} more problem(s)");
     }
