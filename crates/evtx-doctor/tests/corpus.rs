@@ -5,27 +5,13 @@
 //! The corpus is read from `EVTX_DOCTOR_CORPUS`, or `../shared/corpus` beside the repository;
 //! when it is absent the tests print a note and pass.
 
+mod common;
+use common::corpus;
+
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{NoProgress, Options, analyze};
 use std::path::{Path, PathBuf};
-
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: no corpus at {} (set EVTX_DOCTOR_CORPUS)",
-            path.display()
-        );
-        None
-    }
-}
 
 fn evtx_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

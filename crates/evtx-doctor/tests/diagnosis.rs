@@ -1,16 +1,13 @@
 //! Every diagnosis of the two seed articles, read from .evtx fixtures that evtx-forge wrote as
 //! Windows writes them (both 611 header forms, noise around, several chunks).
 
+mod common;
+use common::fixture;
+
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{DomainController, Finding, InputStatus, Report, Severity, VerdictState};
 use evtx_doctor::{NoProgress, Options, analyze};
 use std::path::PathBuf;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
 
 fn run(name: &str, options: &Options) -> Report {
     let knowledge = Knowledge::builtin().expect("built-in rules load");

@@ -5,6 +5,9 @@
 //! Damaged inputs are built from the fixtures (written by evtx-forge) with `evtx_forge::Damage`
 //! and with hand-made patches of header fields.
 
+mod common;
+use common::fixture;
+
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report};
 use evtx_doctor::{NoProgress, Options, analyze};
@@ -20,12 +23,6 @@ const HEADER: usize = FILE_HEADER_SIZE;
 fn knowledge() -> &'static Knowledge {
     static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
     KNOWLEDGE.get_or_init(|| Knowledge::builtin().expect("built-in rules load"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
 }
 
 fn fixture_bytes(name: &str) -> Vec<u8> {

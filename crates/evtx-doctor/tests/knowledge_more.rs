@@ -1,11 +1,13 @@
 //! The diagnoses of the pack `password-hash-sync-more` (issue 7, "More diagnoses"), each read
 //! from a forge fixture that holds its positives and the near misses it must leave alone.
 
+mod common;
+use common::fixture;
+
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{Finding, Report, Severity, VerdictState};
 use evtx_doctor::{NoProgress, Options, analyze};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 const PACK: &str = "password-hash-sync-more";
 const FIXTURES: &[&str] = &[
@@ -17,12 +19,6 @@ const FIXTURES: &[&str] = &[
     "more-writeback.evtx",
     "more-hex-codes.evtx",
 ];
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
 
 fn run(name: &str, options: &Options) -> Report {
     let knowledge = Knowledge::builtin().expect("built-in rules load");

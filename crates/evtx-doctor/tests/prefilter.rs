@@ -5,6 +5,9 @@
 //! whole shared corpus (`EVTX_DOCTOR_CORPUS`, else `../shared/corpus`; skipped with a note
 //! when absent).
 
+mod common;
+use common::corpus;
+
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
 use evtx_doctor::{NoProgress, Options, analyze};
@@ -95,23 +98,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: no corpus at {} (set EVTX_DOCTOR_CORPUS)",
-            path.display()
-        );
-        None
-    }
 }
 
 #[test]
