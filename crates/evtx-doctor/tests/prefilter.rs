@@ -134,7 +134,8 @@ fn signal_in_every_chunk() {
         .map(|f| f.count)
         .sum();
     assert_eq!(failures, chunks, "one 611 per chunk, each diagnosed");
-    // With the prefilter on, the chunks are all read but most records are not rendered.
+    // With the prefilter on, the chunks are all read but only their three password-sync
+    // records are built: the rest are ruled out one by one (scan/select.rs).
     let options = Options::default();
     let on = analyze(
         std::slice::from_ref(&file),
@@ -143,7 +144,10 @@ fn signal_in_every_chunk() {
         &NoProgress,
     )
     .unwrap();
-    assert_eq!(on.inputs[0].chunks_skipped, 0);
+    let input = &on.inputs[0];
+    assert_eq!(input.chunks_skipped, 0);
+    assert_eq!(input.records_read, 3 * chunks);
+    assert!(input.records_skipped > 30 * chunks, "{input:?}");
 }
 
 /// The 1 GiB noise workload in small: forge chunks (signal in every 8th) alternating with

@@ -3,6 +3,8 @@
 use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, Layout};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
+use super::select::{Selection, Verdict};
+use super::walk::RECORD_HEADER_SIZE;
 use crate::event::{Event, Origin};
 use crate::input::Source;
 use crate::report::Problem;
@@ -35,6 +37,7 @@ pub(crate) struct ScanContext<'a> {
 pub(crate) struct Scratch {
     buf: Vec<u8>,
     hits: Hits,
+    selection: Selection,
 }
 
 impl Scratch {
@@ -42,6 +45,7 @@ impl Scratch {
         Scratch {
             buf: Vec::with_capacity(CHUNK_SIZE as usize),
             hits: prefilter.map(Prefilter::new_hits).unwrap_or_default(),
+            selection: Selection::default(),
         }
     }
 }
@@ -248,18 +252,24 @@ fn scan_slot(
         );
     }
 
-    if let Some(prefilter) = ctx.prefilter {
-        scratch.hits.clear();
-        prefilter.scan(
-            buf.get(CHUNK_HEADER_SIZE..).unwrap_or_default(),
-            &mut scratch.hits,
-        );
-        if !prefilter.admits(&scratch.hits) {
-            out.state = ChunkState::Skipped;
-            skipped_chunk_summary(buf, &mut out);
-            return out;
+    let filter = match ctx.prefilter {
+        Some(prefilter) => {
+            if !scratch
+                .selection
+                .choose(prefilter, &mut scratch.hits, buf, n, &mut out)
+            {
+                // Its records were counted as skipped.
+                out.state = ChunkState::Skipped;
+                return out;
+            }
+            Some(Filter {
+                prefilter,
+                hits: &mut scratch.hits,
+                selection: &scratch.selection,
+            })
         }
-    }
+        None => None,
+    };
 
     let data = std::mem::take(buf);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
@@ -268,7 +278,7 @@ fn scan_slot(
             offset,
             valid: n,
         };
-        parse_chunk(ctx, data, input, slot, &mut scratch.hits, &mut out)
+        parse_chunk(ctx, data, input, slot, filter, &mut out)
     }));
     match parsed {
         Ok(data) => *buf = data,
@@ -295,13 +305,20 @@ struct Slot {
     valid: usize,
 }
 
+/// What the prefilter found in a chunk it admitted.
+struct Filter<'s> {
+    prefilter: &'s Prefilter,
+    hits: &'s mut Hits,
+    selection: &'s Selection,
+}
+
 /// Parses a chunk that may hold matches; returns the buffer for reuse.
 fn parse_chunk(
     ctx: &ScanContext<'_>,
     data: Vec<u8>,
     input: usize,
     slot: Slot,
-    hits: &mut Hits,
+    mut filter: Option<Filter<'_>>,
     out: &mut ChunkOutcome,
 ) -> Vec<u8> {
     let Slot {
@@ -333,34 +350,52 @@ fn parse_chunk(
             for record in chunk.iter() {
                 match record {
                     Ok(record) => {
-                        let binxml_end = record
-                            .binxml_offset
-                            .saturating_add(u64::from(record.binxml_size));
-                        if binxml_end > valid as u64 {
-                            // The file ends inside this record: what the parser sees past the
-                            // cut are zeros, not the record's text. Read as whole it could
-                            // make a finding the log does not hold.
-                            out.records_unreadable += 1;
-                            let record_id = record.event_record_id;
-                            out.problem(
-                                "truncated_record",
-                                number,
-                                record
-                                    .binxml_offset
-                                    .checked_sub(24)
-                                    .map(|o| offset.saturating_add(o)),
-                                Some(record_id),
-                                format!("the file ends inside record {record_id}; it is not read"),
-                            );
-                            continue;
-                        }
-                        out.records_read += 1;
-                        out.saw(record.timestamp);
-                        let wanted = ctx
-                            .prefilter
-                            .is_none_or(|prefilter| record::may_match(prefilter, &record, hits));
-                        if !wanted {
-                            continue;
+                        let binxml = usize::try_from(record.binxml_offset).unwrap_or(usize::MAX)
+                            ..usize::try_from(record.binxml_offset)
+                                .unwrap_or(usize::MAX)
+                                .saturating_add(record.binxml_size as usize);
+                        let start = binxml.start.saturating_sub(RECORD_HEADER_SIZE);
+                        let verdict = filter
+                            .as_ref()
+                            .map_or(Verdict::Unknown, |f| f.selection.verdict(start));
+                        match verdict {
+                            Verdict::Skip => continue,
+                            Verdict::Build => {
+                                out.records_read += 1;
+                                out.saw(record.timestamp);
+                            }
+                            Verdict::Unknown => {
+                                if binxml.end > valid {
+                                    // The file ends inside this record: what the parser sees
+                                    // past the cut are zeros, not the record's text. Read as
+                                    // whole it could make a finding the log does not hold.
+                                    out.records_unreadable += 1;
+                                    let record_id = record.event_record_id;
+                                    out.problem(
+                                        "truncated_record",
+                                        number,
+                                        Some(offset.saturating_add(start as u64)),
+                                        Some(record_id),
+                                        format!(
+                                            "the file ends inside record {record_id}; it is not read"
+                                        ),
+                                    );
+                                    continue;
+                                }
+                                out.records_read += 1;
+                                out.saw(record.timestamp);
+                                let wanted = filter.as_mut().is_none_or(|f| {
+                                    record::may_match(
+                                        f.prefilter,
+                                        f.hits,
+                                        record.chunk.data,
+                                        binxml.clone(),
+                                    )
+                                });
+                                if !wanted {
+                                    continue;
+                                }
+                            }
                         }
                         let record_id = record.event_record_id;
                         // The record header (24 bytes) is just before its BinXML.
@@ -387,8 +422,15 @@ fn parse_chunk(
                         }
                     }
                     Err(err) => {
-                        out.records_unreadable += 1;
                         let (record_id, record_offset) = locate(&err);
+                        if let (Some(id), Some(f)) = (record_id, &filter)
+                            && f.selection.ruled_out(id)
+                        {
+                            // A record the prefilter ruled out (or a run of them merged into
+                            // one): it was not meant to be built, and is counted as skipped.
+                            continue;
+                        }
+                        out.records_unreadable += 1;
                         out.problem(
                             "bad_record",
                             number,
@@ -439,40 +481,6 @@ fn checksums_match(chunk: &[u8]) -> bool {
         .and_then(|free| chunk.get(CHUNK_HEADER_SIZE..usize::try_from(free).ok()?))
         .is_some_and(|records| u32_at(52) == Some(crc32fast::hash(records)));
     header_ok && records_ok
-}
-
-/// Counts the records of a chunk the prefilter skipped and takes their times, walking their
-/// headers (magic `2a 2a 00 00`, size, id, FILETIME at 16) from the chunk header to its free
-/// space, so that the counts and the time span are the same as with the prefilter off.
-fn skipped_chunk_summary(chunk: &[u8], out: &mut ChunkOutcome) {
-    let u32_at = |at: usize| {
-        chunk
-            .get(at..at.checked_add(4)?)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_le_bytes)
-    };
-    let u64_at = |at: usize| {
-        chunk
-            .get(at..at.checked_add(8)?)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-    };
-    // The free space offset is at 48 of the chunk header.
-    let free = u32_at(48).map_or(chunk.len(), |f| (f as usize).min(chunk.len()));
-    let mut at = CHUNK_HEADER_SIZE;
-    while chunk.get(at..at + 4) == Some(&[0x2a, 0x2a, 0, 0][..]) {
-        let Some(size) = u32_at(at + 4).map(|s| s as usize).filter(|&s| s >= 28) else {
-            break;
-        };
-        if at.saturating_add(size) > free {
-            break;
-        }
-        out.records_skipped += 1;
-        if let Some(time) = u64_at(at + 16).and_then(filetime_to_timestamp) {
-            out.saw(time);
-        }
-        at += size;
-    }
 }
 
 /// FILETIME (100 ns since 1601-01-01) to a timestamp; `None` when out of range.

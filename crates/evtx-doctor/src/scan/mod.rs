@@ -6,6 +6,8 @@ mod export;
 mod layout;
 mod prefilter;
 mod record;
+mod select;
+mod walk;
 
 pub(crate) use chunk::{ChunkOutcome, ChunkState, ScanContext, Scratch, scan_chunk};
 pub(crate) use export::scan_export;

@@ -1,266 +1,438 @@
-//! The literal prefilter: which chunks (and records) could hold an event some rule matches.
+//! The literal prefilter: which chunks (and which records of a chunk) could hold an event
+//! some rule matches.
 //!
 //! Strings in .evtx are UTF-16LE (sometimes ANSI), so every literal is searched in both forms,
 //! ignoring ASCII case. A chunk is kept when, for some rule clause, every group of literals has
-//! a hit somewhere in the chunk. The check is sound only per chunk (or per record plus its
-//! template): a provider name may live only in a template that an earlier record of the chunk
-//! defined.
+//! a hit somewhere in the chunk; a record, when that holds for its own bytes and its
+//! template's. Only the chunk as a whole, or a record together with its template, is a sound
+//! unit: a provider name may live only in a template that an earlier record defined.
 //!
-//! Speed (docs/performance.md): the bytes are ASCII-lowercased into a reused buffer, then
-//! searched in two steps. First for the *anchors* only: one group of each clause (its
-//! provider names, when it names any), with aho-corasick's packed SIMD (Teddy)
-//! searcher; when no anchor is present no clause can be satisfied and the bytes are done
-//! with, which is the fate of almost every noise chunk. Only bytes that hold an anchor get
-//! the other literals looked for, each with its own SIMD `memmem` finder, lazily (clause by
-//! clause, stopping at its first occurrence, never twice over the same bytes), so frequent
-//! short words ("a", "or") cost next to nothing. The answer is exactly the definition above.
+//! How (docs/performance.md): the chunk is ASCII-lowercased into a reused buffer, then indexed
+//! in two steps, each a single pass of aho-corasick's packed SIMD (Teddy) searcher that notes
+//! where every literal occurs. First the *anchors* only: one group of each clause, its
+//! provider names when it names any. Without an anchor no clause can hold: that is the fate of
+//! almost every noise chunk, after one pass. Then, for the anchors found, the other literals
+//! of their clauses. The positions answer the chunk's question, and then each record's, by
+//! looking up the hits inside the record's and its template's byte ranges: no record is
+//! searched twice.
 
 use crate::rules::LiteralPlan;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use memchr::memmem::Finder;
-
-/// Put before every part appended to [`Hits`]' buffer, so that no literal matches across two
-/// parts: the (ASCII) literals hold no 0xFF byte in either encoding.
-const SEPARATOR: u8 = 0xff;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use std::collections::HashMap;
+use std::ops::Range;
 
 /// The compiled prefilter of a rule set.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    /// Per literal (lower case): finders of its UTF-16LE and single-byte forms.
-    finders: Vec<[Finder<'static>; 2]>,
     /// Clauses → groups → alternative literal ids.
     clauses: Vec<Vec<Vec<usize>>>,
-    /// The literals of one group of every clause, in both encodings, lower case; `None` when
-    /// no clause can be satisfied.
-    anchors: Option<AhoCorasick>,
-    /// Anchor pattern id → literal id.
-    literal_of_anchor: Vec<usize>,
-    /// The distinct anchor literal ids.
-    anchor_ids: Vec<usize>,
-    /// Whether no two anchor patterns can overlap, so that one pass of the anchor searcher
-    /// reports every anchor present (then absent anchors need no second look).
-    anchors_disjoint: bool,
+    /// How many distinct literals there are.
+    literals: usize,
+    /// The anchor literals of every clause.
+    anchors: Searcher,
+    /// Per literal: the searchers of `followers` to run once it is found as an anchor.
+    follow: Vec<Vec<usize>>,
+    /// Per anchor group: the other literals of the clauses it anchors.
+    followers: Vec<Searcher>,
 }
 
-/// What is known of one literal in the parts scanned since the last [`Hits::clear`].
-#[derive(Debug, Clone, Copy, Default)]
-struct Seen {
-    found: bool,
-    /// The parts' buffer was searched for the literal up to here.
-    searched: usize,
+/// One aho-corasick automaton over some literals, in both encodings.
+///
+/// What it searches for is each literal from its rarest pair of characters on (its *window*:
+/// "rror" for "error"), then it checks the whole literal where a window matched: aho-corasick's
+/// SIMD searcher looks closer at every place that starts like one of its patterns, so
+/// patterns that start with a common pair ("er", "in", "de") would keep it busy.
+#[derive(Debug, Clone)]
+struct Searcher {
+    automaton: AhoCorasick,
+    /// The literals in each encoding, and where their window starts in them.
+    patterns: Vec<Pattern>,
+    /// Window id → the patterns whose window matches where it does: its own, and those whose
+    /// window is a prefix of it (leftmost-longest reports only the longest).
+    candidates: Vec<Vec<usize>>,
 }
 
-/// Which literals were seen; reused between chunks to avoid allocation.
+/// A literal in one encoding.
+#[derive(Debug, Clone)]
+struct Pattern {
+    literal: usize,
+    bytes: Vec<u8>,
+    /// How many of its bytes come before its window.
+    window: usize,
+}
+
+/// A literal found at a byte offset of the chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    at: usize,
+    literal: usize,
+}
+
+/// Where the rules' literals occur in one chunk; reused from chunk to chunk to avoid
+/// allocation.
 #[derive(Debug, Clone, Default)]
 pub struct Hits {
-    seen: Vec<Seen>,
-    /// Whether an anchor literal was seen since the last [`Hits::clear`]; until one is, no
-    /// clause can be satisfied and no other literal is looked for.
-    anchored: bool,
-    /// The answer of [`Prefilter::admits`] for the parts scanned so far.
-    admitted: bool,
-    /// The lower-cased parts scanned since the last clear, each after a [`SEPARATOR`].
+    /// The chunk, ASCII-lowercased.
     folded: Vec<u8>,
+    /// Every occurrence of an anchor, in order.
+    anchors: Vec<Hit>,
+    /// Every occurrence found of every literal searched so far, anchors included.
+    hits: Vec<Hit>,
+    /// Whether `hits` is in order (it is kept so for range lookups).
+    sorted: bool,
+    /// The byte ranges each follower searcher has been run over.
+    searched: Vec<(usize, Range<usize>)>,
+    /// Scratch for one question: which literals are present.
+    present: Vec<bool>,
+    /// Scratch: the followers to run.
+    followers: Vec<usize>,
 }
 
 impl Prefilter {
     /// Compiles `plan`; `None` when nothing could ever be skipped: the plan has no literals,
-    /// or some clause has none.
+    /// some clause has none, or some literal is empty.
     pub fn new(plan: &LiteralPlan) -> Option<Self> {
         let mut literals: Vec<String> = Vec::new();
-        let mut anchor_literals: Vec<usize> = Vec::new();
         let mut clauses: Vec<Vec<Vec<usize>>> = Vec::new();
-        let searched: Vec<Vec<Vec<String>>> = plan
-            .clauses
-            .iter()
-            .map(|groups| {
-                groups
+        for groups in &plan.clauses {
+            if groups.is_empty() {
+                return None;
+            }
+            let mut ids: Vec<Vec<usize>> = Vec::new();
+            for alternatives in groups {
+                if alternatives.is_empty() || alternatives.iter().any(String::is_empty) {
+                    return None;
+                }
+                let mut group: Vec<usize> = alternatives
                     .iter()
-                    .map(|alternatives| {
-                        let mut lower: Vec<String> = alternatives
-                            .iter()
-                            .map(|a| a.to_ascii_lowercase())
-                            .collect();
-                        lower.sort_unstable();
-                        lower.dedup();
-                        lower
-                    })
-                    .collect()
-            })
-            .collect();
-        for groups in &searched {
+                    .map(|literal| intern(&mut literals, literal))
+                    .collect();
+                group.sort_unstable();
+                group.dedup();
+                ids.push(group);
+            }
             // The anchor: the first group, which is the provider names when the clause names
             // any (`RuleSet::literal_plan` lists them first): rare outside the events the rules
             // are about, and shared by many clauses, so that the anchors are few. A first group
             // with a short word ("rpc") gives way to the group whose shortest word is longest.
             // (Choosing the most selective group everywhere was measured slower: long keywords
             // such as "description" are common in real logs, and more anchors slow the search.)
-            let shortest = |group: &Vec<String>| group.iter().map(String::len).min().unwrap_or(0);
-            let anchor = match groups.first() {
-                Some(first) if shortest(first) >= 4 => first,
-                _ => groups.iter().max_by_key(|group| shortest(group))?,
+            let shortest = |group: &Vec<usize>| {
+                group
+                    .iter()
+                    .filter_map(|&id| literals.get(id).map(String::len))
+                    .min()
+                    .unwrap_or(0)
             };
-            anchor_literals.extend(anchor.iter().map(|literal| intern(&mut literals, literal)));
-            let mut ids: Vec<Vec<usize>> = groups
-                .iter()
-                .map(|alternatives| {
-                    alternatives
-                        .iter()
-                        .map(|literal| intern(&mut literals, literal))
-                        .collect()
-                })
-                .collect();
-            // Look at the anchor group first: it is known (or shared, so looked up once).
-            let anchor_ids: Vec<usize> = anchor
-                .iter()
-                .map(|literal| intern(&mut literals, literal))
-                .collect();
-            ids.sort_by_key(|group| *group != anchor_ids);
+            let anchor = match ids.first() {
+                Some(first) if shortest(first) >= 4 => 0,
+                _ => (0..ids.len()).max_by_key(|&i| ids.get(i).map_or(0, shortest))?,
+            };
+            // The anchor group first: the clause is then read anchor, then the rest.
+            ids.swap(0, anchor);
             clauses.push(ids);
         }
-        // Clauses with fewer groups first: they are the quickest to satisfy.
-        clauses.sort_by_key(Vec::len);
         if literals.is_empty() {
             return None;
         }
+        // Anchor groups, each with the other literals of the clauses it anchors.
+        let mut anchor_groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        for groups in &clauses {
+            let (anchor, rest) = groups.split_first()?;
+            let position = match anchor_groups.iter().position(|(a, _)| a == anchor) {
+                Some(position) => position,
+                None => {
+                    anchor_groups.push((anchor.clone(), Vec::new()));
+                    anchor_groups.len() - 1
+                }
+            };
+            let (_, others) = anchor_groups.get_mut(position)?;
+            others.extend(rest.iter().flatten().copied());
+            others.sort_unstable();
+            others.dedup();
+        }
+        let mut anchor_literals: Vec<usize> =
+            anchor_groups.iter().flat_map(|(a, _)| a.clone()).collect();
         anchor_literals.sort_unstable();
         anchor_literals.dedup();
-        let anchor_patterns: Vec<Vec<u8>> = anchor_literals
-            .iter()
-            .filter_map(|&id| literals.get(id))
-            .flat_map(|literal| encodings(literal))
-            .collect();
-        let anchors_disjoint = anchor_patterns.iter().enumerate().all(|(i, a)| {
-            anchor_patterns
+        let pairs = PairFrequencies::load();
+        let anchors = Searcher::new(&literals, &anchor_literals, &pairs)?;
+        let mut follow = vec![Vec::new(); literals.len()];
+        let mut followers = Vec::new();
+        for (anchor, others) in &anchor_groups {
+            // An anchor literal may be another clause's word: it is found in the first pass
+            // already, so it need not be looked for again.
+            let others: Vec<usize> = others
                 .iter()
-                .skip(i + 1)
-                .all(|b| !can_overlap(a, b))
-        });
-        let anchors = if anchor_patterns.is_empty() {
-            None
-        } else {
-            // Leftmost-first (and case-sensitive, over folded bytes) lets aho-corasick use its
-            // packed SIMD (Teddy) searcher.
-            let built = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&anchor_patterns);
-            Some(built.ok()?)
-        };
-        let finders = literals
-            .iter()
-            .map(|literal| encodings(literal).map(|pattern| Finder::new(&pattern).into_owned()))
-            .collect();
-        let literal_of_anchor = anchor_literals.iter().flat_map(|&id| [id, id]).collect();
+                .copied()
+                .filter(|id| anchor_literals.binary_search(id).is_err())
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let searcher = followers.len();
+            followers.push(Searcher::new(&literals, &others, &pairs)?);
+            for &id in anchor {
+                if let Some(list) = follow.get_mut(id) {
+                    list.push(searcher);
+                }
+            }
+        }
+        // Clauses with fewer groups first: they are the quickest to decide.
+        clauses.sort_by_key(Vec::len);
         Some(Prefilter {
-            finders,
             clauses,
+            literals: literals.len(),
             anchors,
-            literal_of_anchor,
-            anchor_ids: anchor_literals,
-            anchors_disjoint,
+            follow,
+            followers,
         })
     }
 
     /// An empty hit set sized for this prefilter.
     pub fn new_hits(&self) -> Hits {
         Hits {
-            seen: vec![Seen::default(); self.finders.len()],
-            anchored: false,
-            admitted: false,
-            folded: Vec::new(),
+            present: vec![false; self.literals],
+            ..Hits::default()
         }
     }
 
-    /// Adds `bytes` to what `hits` has seen since its last [`Hits::clear`] and decides whether
-    /// all of it together could satisfy some rule clause (see [`Prefilter::admits`]).
-    ///
-    /// Literals are looked for lazily, each at most once per byte, and only once an anchor
-    /// has been seen.
-    pub fn scan(&self, bytes: &[u8], hits: &mut Hits) {
-        let start = hits.folded.len();
-        hits.folded.push(SEPARATOR);
-        hits.folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
-        let end = hits.folded.len();
-        if let Some(anchors) = &self.anchors {
-            let part = hits.folded.get(start..).unwrap_or_default();
-            if self.anchors_disjoint {
-                // Every occurrence of every anchor is reported: mark them all, and the
-                // anchors not seen need no search of their own in this part.
-                for found in anchors.find_iter(part) {
-                    let literal = self.literal_of_anchor.get(found.pattern().as_usize());
-                    if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
-                        state.found = true;
-                    }
-                }
-                for &id in &self.anchor_ids {
-                    if let Some(state) = hits.seen.get_mut(id)
-                        && state.searched == start
-                    {
-                        state.searched = end;
-                    }
-                }
-            } else if let Some(found) = anchors.find(part) {
-                let literal = self.literal_of_anchor.get(found.pattern().as_usize());
-                if let Some(state) = literal.and_then(|&id| hits.seen.get_mut(id)) {
-                    state.found = true;
-                }
-            }
+    /// Indexes the whole of `chunk` into `hits` (forgetting what they held) and says whether
+    /// the chunk as a whole could satisfy some rule clause: for some clause, every group of
+    /// literals has an alternative somewhere in it. Offsets of [`Prefilter::admits_parts`]
+    /// are into `chunk`.
+    pub fn index_chunk(&self, chunk: &[u8], hits: &mut Hits) -> bool {
+        if !self.index_anchors(chunk, hits) {
+            return false;
         }
-        hits.anchored = self
-            .anchor_ids
+        let everything = 0..chunk.len();
+        let parts = std::slice::from_ref(&everything);
+        self.index_followers(hits, parts);
+        self.admits_parts(hits, parts)
+    }
+
+    /// Starts indexing `chunk` (forgetting what `hits` held): finds where its anchors are.
+    /// `false` when there is none: then no clause can hold anywhere in the chunk, and
+    /// nothing else needs looking at.
+    pub fn index_anchors(&self, chunk: &[u8], hits: &mut Hits) -> bool {
+        hits.folded.clear();
+        hits.folded.extend(chunk.iter().map(u8::to_ascii_lowercase));
+        hits.anchors.clear();
+        hits.searched.clear();
+        self.anchors
+            .find_all(&hits.folded, 0..hits.folded.len(), &mut hits.anchors);
+        // A literal is found after its window: hits may be out of order.
+        hits.anchors.sort_unstable();
+        hits.anchors.dedup();
+        hits.hits.clone_from(&hits.anchors);
+        hits.sorted = true;
+        !hits.anchors.is_empty()
+    }
+
+    /// Whether some anchor occurs in `parts` (byte ranges of the chunk last indexed): without
+    /// one, no clause can hold there.
+    pub fn anchored(&self, hits: &Hits, parts: &[Range<usize>]) -> bool {
+        parts
             .iter()
-            .any(|&id| hits.seen.get(id).is_some_and(|state| state.found));
-        if !hits.anchored {
-            // Every clause needs one of its anchors: nothing can be satisfied yet.
-            return;
-        }
-        let Hits { seen, folded, .. } = hits;
-        let mut present = |id: usize| {
-            let (Some(state), Some(finders)) = (seen.get_mut(id), self.finders.get(id)) else {
-                return false;
-            };
-            if !state.found {
-                let rest = folded.get(state.searched..).unwrap_or_default();
-                state.found = finders.iter().any(|finder| finder.find(rest).is_some());
-                state.searched = folded.len();
+            .any(|part| !inside(&hits.anchors, part).is_empty())
+    }
+
+    /// Looks for the other literals of the clauses whose anchors are in `parts` (byte ranges
+    /// of the chunk [`Prefilter::index_anchors`] indexed), in those parts; a part already
+    /// searched for the same literals is not searched again.
+    pub fn index_followers(&self, hits: &mut Hits, parts: &[Range<usize>]) {
+        let Hits {
+            folded,
+            anchors,
+            hits,
+            sorted,
+            searched,
+            followers,
+            ..
+        } = hits;
+        followers.clear();
+        for part in parts {
+            for hit in inside(anchors, part) {
+                followers.extend(self.follow.get(hit.literal).into_iter().flatten());
             }
-            state.found
-        };
-        hits.admitted = self.clauses.iter().any(|groups| {
-            groups
-                .iter()
-                .all(|alternatives| alternatives.iter().any(|&id| present(id)))
-        });
+        }
+        followers.sort_unstable();
+        followers.dedup();
+        for &follower in followers.iter() {
+            let Some(searcher) = self.followers.get(follower) else {
+                continue;
+            };
+            for part in parts {
+                let key = (follower, part.clone());
+                if searched.contains(&key) {
+                    continue;
+                }
+                searched.push(key);
+                let before = hits.len();
+                searcher.find_all(folded, part.clone(), hits);
+                *sorted &= hits.len() == before;
+            }
+        }
     }
 
-    /// Whether the parts scanned into `hits` since its last [`Hits::clear`], taken together,
-    /// could satisfy some rule clause: for some clause, every group of literals has an
-    /// alternative somewhere in them.
-    pub fn admits(&self, hits: &Hits) -> bool {
-        hits.admitted
+    /// Whether the literals found so far in `parts` (byte ranges of the chunk last indexed:
+    /// a record and its template), taken together, could satisfy some rule clause. A literal
+    /// counts for a part when its occurrence starts inside it; the parts must have been
+    /// searched ([`Prefilter::index_followers`]) for the answer to be sound.
+    pub fn admits_parts(&self, hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        if !hits.sorted {
+            hits.hits.sort_unstable();
+            hits.hits.dedup();
+            hits.sorted = true;
+        }
+        let Hits { hits, present, .. } = hits;
+        let mut any = false;
+        for part in parts {
+            for hit in inside(hits, part) {
+                if let Some(seen) = present.get_mut(hit.literal) {
+                    *seen = true;
+                    any = true;
+                }
+            }
+        }
+        let admitted = any
+            && self.clauses.iter().any(|groups| {
+                groups.iter().all(|alternatives| {
+                    alternatives
+                        .iter()
+                        .any(|&id| present.get(id).copied().unwrap_or(false))
+                })
+            });
+        for part in parts {
+            for hit in inside(hits, part) {
+                if let Some(seen) = present.get_mut(hit.literal) {
+                    *seen = false;
+                }
+            }
+        }
+        admitted
     }
 }
 
-impl Hits {
-    /// Forgets every hit.
-    pub fn clear(&mut self) {
-        self.seen.fill(Seen::default());
-        self.anchored = false;
-        self.admitted = false;
-        self.folded.clear();
+/// The hits (in order) that start inside `part`.
+fn inside<'h>(hits: &'h [Hit], part: &Range<usize>) -> &'h [Hit] {
+    let from = hits.partition_point(|hit| hit.at < part.start);
+    let to = hits.partition_point(|hit| hit.at < part.end);
+    hits.get(from..to).unwrap_or_default()
+}
+
+impl Searcher {
+    /// A searcher of `ids` (indexes into `literals`), each in both encodings, lower case.
+    fn new(literals: &[String], ids: &[usize], pairs: &PairFrequencies) -> Option<Self> {
+        let mut patterns: Vec<Pattern> = Vec::new();
+        for &id in ids {
+            let literal = literals.get(id)?;
+            let prefix = literal.get(..pairs.rarest_start(literal))?;
+            let [wide, narrow] = encodings(literal);
+            let [wide_prefix, narrow_prefix] = encodings(prefix);
+            patterns.push(Pattern {
+                literal: id,
+                bytes: wide,
+                window: wide_prefix.len(),
+            });
+            patterns.push(Pattern {
+                literal: id,
+                bytes: narrow,
+                window: narrow_prefix.len(),
+            });
+        }
+        let windows: Vec<&[u8]> = patterns
+            .iter()
+            .map(|p| p.bytes.get(p.window..).unwrap_or_default())
+            .collect();
+        let candidates = windows
+            .iter()
+            .map(|window| {
+                (0..windows.len())
+                    .filter(|&other| windows.get(other).is_some_and(|o| window.starts_with(o)))
+                    .collect()
+            })
+            .collect();
+        // Leftmost-longest (case-sensitive, over folded bytes) lets aho-corasick use its
+        // packed SIMD (Teddy) searcher, and reports the longest window where several start.
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&windows)
+            .ok()?;
+        Some(Searcher {
+            automaton,
+            patterns,
+            candidates,
+        })
+    }
+
+    /// Appends every occurrence of every literal whose window is in `span` of `haystack` to
+    /// `hits` (not in order).
+    ///
+    /// Each search resumes one byte after the last match's start, not at its end, so that
+    /// overlapping occurrences are found too.
+    fn find_all(&self, haystack: &[u8], span: Range<usize>, hits: &mut Vec<Hit>) {
+        let end = span.end.min(haystack.len());
+        let mut from = span.start.min(end);
+        while let Some(found) = self.automaton.find(Input::new(haystack).span(from..end)) {
+            let at = found.start();
+            let candidates = self.candidates.get(found.pattern().as_usize());
+            for pattern in candidates
+                .into_iter()
+                .flatten()
+                .filter_map(|&p| self.patterns.get(p))
+            {
+                let whole = at.checked_sub(pattern.window).and_then(|start| {
+                    let bytes = haystack.get(start..start.checked_add(pattern.bytes.len())?)?;
+                    (bytes == pattern.bytes.as_slice()).then_some(start)
+                });
+                if let Some(start) = whole {
+                    hits.push(Hit {
+                        at: start,
+                        literal: pattern.literal,
+                    });
+                }
+            }
+            from = at + 1;
+        }
     }
 }
 
-/// Whether an occurrence of `a` and one of `b` can share bytes: one contains the other, or a
-/// suffix of one is a prefix of the other.
-fn can_overlap(a: &[u8], b: &[u8]) -> bool {
-    let contains = |haystack: &[u8], needle: &[u8]| {
-        needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
-    };
-    let bridges = |x: &[u8], y: &[u8]| {
-        (1..x.len().min(y.len())).any(|k| y.get(..k).is_some_and(|head| x.ends_with(head)))
-    };
-    contains(a, b) || contains(b, a) || bridges(a, b) || bridges(b, a)
+/// How often pairs of characters occur in the text of real logs (`bigrams.tsv`, made by
+/// `scripts/gen-bigrams.py`), per million pairs.
+struct PairFrequencies(HashMap<(char, char), u32>);
+
+impl PairFrequencies {
+    fn load() -> Self {
+        let pairs = include_str!("bigrams.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let (pair, count) = line.split_once('\t')?;
+                let mut chars = pair.chars();
+                let key = (chars.next()?, chars.next()?);
+                Some((key, count.parse().ok()?))
+            })
+            .collect();
+        PairFrequencies(pairs)
+    }
+
+    /// The byte offset in `literal` (lower case) of its rarest pair of characters, leaving at
+    /// least three characters (or the whole of a shorter literal) to search for; the first
+    /// such place when several are as rare.
+    fn rarest_start(&self, literal: &str) -> usize {
+        let chars: Vec<(usize, char)> = literal.char_indices().collect();
+        let last_start = chars.len().saturating_sub(3);
+        (0..=last_start)
+            .filter_map(|i| {
+                let (offset, first) = *chars.get(i)?;
+                let second = chars.get(i + 1).map_or(' ', |&(_, c)| c);
+                let count = self.0.get(&(first, second)).copied().unwrap_or(0);
+                Some((count, offset))
+            })
+            .min()
+            .map_or(0, |(_, offset)| offset)
+    }
 }
 
 /// A lower-case literal in UTF-16LE and in its single-byte form.
@@ -303,37 +475,56 @@ mod tests {
         }
     }
 
+    /// `parts` one after another, each after a 0xff byte (in no literal), and their ranges.
+    fn chunk_of(parts: &[Vec<u8>]) -> (Vec<u8>, Vec<Range<usize>>) {
+        let mut chunk = Vec::new();
+        let mut ranges = Vec::new();
+        for part in parts {
+            chunk.push(0xff);
+            ranges.push(chunk.len()..chunk.len() + part.len());
+            chunk.extend_from_slice(part);
+        }
+        (chunk, ranges)
+    }
+
+    fn admits(prefilter: &Prefilter, bytes: &[u8]) -> bool {
+        prefilter.index_chunk(bytes, &mut prefilter.new_hits())
+    }
+
     #[test]
     fn needs_every_group_of_one_clause() {
         let prefilter = Prefilter::new(&plan()).unwrap();
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("xx Directory Synchronization yy"), &mut hits);
-        assert!(!prefilter.admits(&hits));
-        prefilter.scan(&utf16("..DRSEXCEPTION.."), &mut hits);
-        assert!(prefilter.admits(&hits));
+        assert!(!admits(
+            &prefilter,
+            &utf16("xx Directory Synchronization yy")
+        ));
+        assert!(admits(
+            &prefilter,
+            &utf16("xx Directory Synchronization ..DRSEXCEPTION..")
+        ));
     }
 
     #[test]
     fn finds_ansi_and_utf16_ignoring_case() {
         let prefilter = Prefilter::new(&plan()).unwrap();
         for bytes in [utf16("aDsYnC"), b"ADSYNC".to_vec()] {
-            let mut hits = prefilter.new_hits();
-            prefilter.scan(&bytes, &mut hits);
-            assert!(prefilter.admits(&hits));
+            assert!(admits(&prefilter, &bytes));
         }
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("ADSyn"), &mut hits);
-        assert!(!prefilter.admits(&hits));
+        assert!(!admits(&prefilter, &utf16("ADSyn")));
     }
 
     #[test]
     fn no_literals_means_no_prefilter() {
         assert!(Prefilter::new(&LiteralPlan::default()).is_none());
-        // A clause with no literal cannot rule anything out.
+        // A clause with no literal cannot rule anything out, nor can an empty literal.
         let open = LiteralPlan {
             clauses: vec![vec![vec!["adsync".into()]], vec![]],
         };
         assert!(Prefilter::new(&open).is_none());
+        let empty = LiteralPlan {
+            clauses: vec![vec![vec!["adsync".into()], vec![String::new()]]],
+        };
+        assert!(Prefilter::new(&empty).is_none());
     }
 
     #[test]
@@ -342,46 +533,61 @@ mod tests {
             clauses: vec![vec![vec!["adsync".into()], vec!["0x".into()]]],
         };
         let prefilter = Prefilter::new(&plan).unwrap();
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("ADSync"), &mut hits);
-        assert!(!prefilter.admits(&hits));
-        prefilter.scan(&utf16("0X1F"), &mut hits);
-        assert!(prefilter.admits(&hits));
+        assert!(!admits(&prefilter, &utf16("ADSync")));
+        assert!(admits(&prefilter, &utf16("ADSync 0X1F")));
     }
 
     #[test]
-    fn literals_before_the_anchor_count() {
-        // The record holds the words, its template (scanned second) the provider.
+    fn a_record_and_its_template_together() {
+        // The record holds the words, its template (elsewhere in the chunk) the provider.
         let prefilter = Prefilter::new(&plan()).unwrap();
+        let parts = [
+            b"directory SYNCHRONIZATION".to_vec(),
+            utf16("noise"),
+            utf16("a DrsException here"),
+        ];
+        let (chunk, ranges) = chunk_of(&parts);
         let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("a DrsException here"), &mut hits);
-        assert!(!prefilter.admits(&hits));
-        prefilter.scan(b"directory SYNCHRONIZATION", &mut hits);
-        assert!(prefilter.admits(&hits));
-        hits.clear();
-        assert!(!prefilter.admits(&hits));
-        prefilter.scan(b"directory SYNCHRONIZATION", &mut hits);
-        assert!(!prefilter.admits(&hits));
+        assert!(prefilter.index_chunk(&chunk, &mut hits));
+        let [template, noise, record] = [0, 1, 2].map(|i| ranges[i].clone());
+        assert!(!prefilter.admits_parts(&mut hits, std::slice::from_ref(&record)));
+        assert!(prefilter.admits_parts(&mut hits, &[record.clone(), template.clone()]));
+        assert!(!prefilter.admits_parts(&mut hits, &[noise, template]));
+        // The answer does not stick.
+        assert!(!prefilter.admits_parts(&mut hits, &[record]));
     }
 
     #[test]
-    fn no_match_across_parts() {
-        let prefilter = Prefilter::new(&plan()).unwrap();
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(b"AD", &mut hits);
-        prefilter.scan(b"SYNC", &mut hits);
-        assert!(!prefilter.admits(&hits));
+    fn overlapping_literals_are_all_found() {
+        // "sync" inside "adsync", "adsync" starting where "ad" does, "aa" twice in "aaa".
+        let plan = LiteralPlan {
+            clauses: vec![
+                vec![
+                    vec!["adsync".into()],
+                    vec!["sync".into()],
+                    vec!["ad".into()],
+                ],
+                vec![vec!["aaaa".into()], vec!["aa".into()]],
+            ],
+        };
+        let prefilter = Prefilter::new(&plan).unwrap();
+        assert!(admits(&prefilter, &utf16("ADSync")));
+        assert!(admits(&prefilter, b"xAdSyNc"));
+        assert!(admits(&prefilter, b"aaaa"));
+        assert!(!admits(&prefilter, b"adsyn aaa"));
     }
 
     const WORDS: &[&str] = &[
         "directory synchronization",
         "drsexception",
         "adsync",
+        "sync",
         "fimsynchronizationservice",
         "rpc",
         "error",
         "a",
         "password",
+        "ss",
     ];
 
     /// The plain definition: some clause has every group present in some part, in either
@@ -431,78 +637,36 @@ mod tests {
                     }
                 }
             ),
-            prop::collection::vec(any::<u8>(), 0..8),
+            prop::collection::vec(
+                any::<u8>().prop_filter("no separator", |b| *b != 0xff),
+                0..8
+            ),
         ];
         prop::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
     }
 
     proptest::proptest! {
         #[test]
-        fn same_answer_as_the_definition(plan in word_plan(), parts in prop::collection::vec(part(), 1..4)) {
-            let reference_answer = reference(&plan, &parts);
+        fn same_answer_as_the_definition(
+            plan in word_plan(),
+            parts in prop::collection::vec(part(), 1..4),
+            subset in any::<u8>(),
+        ) {
             // No prefilter (None) means everything is read.
             if let Some(prefilter) = Prefilter::new(&plan) {
+                let (chunk, ranges) = chunk_of(&parts);
                 let mut hits = prefilter.new_hits();
-                for part in &parts {
-                    prefilter.scan(part, &mut hits);
-                }
-                proptest::prop_assert_eq!(prefilter.admits(&hits), reference_answer);
+                let whole = prefilter.index_chunk(&chunk, &mut hits);
+                proptest::prop_assert_eq!(whole, reference(&plan, &parts));
+                // Any choice of parts, asked in any order after the chunk.
+                let chosen: Vec<usize> = (0..parts.len()).filter(|i| subset >> i & 1 == 1).collect();
+                let chosen_parts: Vec<Vec<u8>> = chosen.iter().map(|&i| parts[i].clone()).collect();
+                let chosen_ranges: Vec<Range<usize>> = chosen.iter().map(|&i| ranges[i].clone()).collect();
+                proptest::prop_assert_eq!(
+                    prefilter.admits_parts(&mut hits, &chosen_ranges),
+                    reference(&plan, &chosen_parts)
+                );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod anchor_tests {
-    use super::*;
-
-    fn utf16(text: &str) -> Vec<u8> {
-        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
-    }
-
-    #[test]
-    fn overlap_is_detected() {
-        assert!(can_overlap(b"adsync", b"sync"));
-        assert!(can_overlap(b"abc", b"cde"));
-        assert!(can_overlap(b"cde", b"abc"));
-        assert!(!can_overlap(b"adsync", b"directory"));
-    }
-
-    /// Anchors that can hide one another ("sync" inside "adsync") still find every clause.
-    #[test]
-    fn overlapping_anchors_stay_sound() {
-        let plan = LiteralPlan {
-            clauses: vec![
-                vec![vec!["adsync".into()], vec!["mms".into()]],
-                vec![vec!["sync".into()], vec!["failed".into()]],
-            ],
-        };
-        let prefilter = Prefilter::new(&plan).unwrap();
-        assert!(!prefilter.anchors_disjoint);
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("ADSync ... Failed"), &mut hits);
-        assert!(prefilter.admits(&hits));
-    }
-
-    /// With disjoint anchors, an anchor missing from one part is still found in a later part
-    /// (a record, then its template).
-    #[test]
-    fn disjoint_anchors_across_parts() {
-        let plan = LiteralPlan {
-            clauses: vec![vec![
-                vec!["directory synchronization".into()],
-                vec!["rpc".into()],
-            ]],
-        };
-        let prefilter = Prefilter::new(&plan).unwrap();
-        assert!(prefilter.anchors_disjoint);
-        let mut hits = prefilter.new_hits();
-        prefilter.scan(&utf16("RPC Error 8453"), &mut hits);
-        assert!(!prefilter.admits(&hits));
-        prefilter.scan(
-            &utf16("<Provider Name=\"Directory Synchronization\"/>"),
-            &mut hits,
-        );
-        assert!(prefilter.admits(&hits));
     }
 }

@@ -1,15 +1,17 @@
-//! One record: whether it could match (on its raw bytes), and turning it into an [`Event`].
+//! One record: whether it could match (by the literals found in its bytes and its template's),
+//! and turning it into an [`Event`].
 
 use super::prefilter::{Hits, Prefilter};
 use crate::event::{Event, Origin, parse_event_xml};
 use evtx::EvtxRecord;
+use std::ops::Range;
 
-/// Finds the bytes of the template a record instantiates, when the record refers to a
-/// template defined earlier in the chunk (the usual Windows layout: `0f 01 01 00` fragment
+/// Where the body of the template a record instantiates is in the chunk, when the record
+/// refers to a template defined in the chunk (the usual Windows layout: `0f 01 01 00` fragment
 /// header, `0c 01` template instance, template id, definition offset). `None` when the record
 /// has another shape or the definition is out of bounds.
-pub(crate) fn template_definition<'c>(chunk: &'c [u8], record: &[u8]) -> Option<&'c [u8]> {
-    let head = record.get(..14)?;
+pub(crate) fn template_definition(chunk: &[u8], binxml: Range<usize>) -> Option<Range<usize>> {
+    let head = chunk.get(binxml.start..binxml.start.checked_add(14)?)?;
     if head.get(..6)? != [0x0f, 0x01, 0x01, 0x00, 0x0c, 0x01] {
         return None;
     }
@@ -21,26 +23,26 @@ pub(crate) fn template_definition<'c>(chunk: &'c [u8], record: &[u8]) -> Option<
     let size = chunk.get(size_at..size_at.checked_add(4)?)?;
     let size = usize::try_from(u32::from_le_bytes(size.try_into().ok()?)).ok()?;
     let start = size_at.checked_add(4)?;
-    chunk.get(start..start.checked_add(size)?.min(chunk.len()))
+    chunk.get(start..)?;
+    Some(start..start.checked_add(size)?.min(chunk.len()))
 }
 
-/// Whether `record` could match a rule, judged on its own bytes and its template's.
-pub(crate) fn may_match(prefilter: &Prefilter, record: &EvtxRecord<'_>, hits: &mut Hits) -> bool {
-    let chunk = record.chunk.data;
-    let start = usize::try_from(record.binxml_offset).unwrap_or(usize::MAX);
-    let end = start.saturating_add(record.binxml_size as usize);
-    let Some(bytes) = chunk.get(start..end) else {
-        return true;
-    };
-    hits.clear();
-    prefilter.scan(bytes, hits);
-    if prefilter.admits(hits) {
-        return true;
-    }
-    match template_definition(chunk, bytes) {
+/// Whether the record whose BinXML is at `binxml` in the chunk whose anchors are indexed in
+/// `hits` could match a rule, judged on the literals in its bytes and its template's.
+pub(crate) fn may_match(
+    prefilter: &Prefilter,
+    hits: &mut Hits,
+    chunk: &[u8],
+    binxml: Range<usize>,
+) -> bool {
+    match template_definition(chunk, binxml.clone()) {
         Some(template) => {
-            prefilter.scan(template, hits);
-            prefilter.admits(hits)
+            let parts = [binxml, template];
+            if !prefilter.anchored(hits, &parts) {
+                return false;
+            }
+            prefilter.index_followers(hits, &parts);
+            prefilter.admits_parts(hits, &parts)
         }
         // An unusual shape or a dangling reference: look at it (and report it if it fails).
         None => true,

@@ -1,0 +1,153 @@
+//! Which records of a chunk the prefilter admitted are worth building, decided before the
+//! `evtx` crate sees the chunk, and the others kept out of its way.
+//!
+//! The `evtx` crate builds every record its chunk iterator walks over (most of the cost of
+//! parsing a chunk), and walks from one record to the next by the size in each record header.
+//! So each run of two or more records that cannot match is turned into one: the size field of
+//! its first record is set, in our copy of the chunk, to the length of the whole run. The
+//! crate then builds that first record only (its BinXML ends where it always did; the rest of
+//! the run follows as unread bytes) and goes on at the next record worth building. Nothing
+//! else changes: template definitions and names that later records refer to by offset stay
+//! where they were, and the chunk's CRCs were checked before.
+
+use super::chunk::{ChunkOutcome, filetime_to_timestamp};
+use super::prefilter::{Hits, Prefilter};
+use super::record;
+use super::walk::{RecordHeader, Walk};
+use std::ops::Range;
+
+/// The records walked in an admitted chunk, and which of them are to be built.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    /// By offset: each walked record and whether it could match.
+    records: Vec<(usize, u64, bool)>,
+    /// Where the walk stopped: the `evtx` crate may find records past it (it resyncs after a
+    /// broken one), which the caller judges one by one.
+    stop: usize,
+}
+
+/// What the selection says of a record the `evtx` crate yielded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Walked and wanted: build it.
+    Build,
+    /// Walked and ruled out (or a merged run): already counted, do not build.
+    Skip,
+    /// Not walked: judge it on its own.
+    Unknown,
+}
+
+impl Selection {
+    /// Indexes `chunk` (the first `valid` bytes from the file) for the prefilter, walks its
+    /// records and asks the prefilter about each, counts and dates the records ruled out in
+    /// `out`, and merges their runs. `false` when no record can match: the chunk is skipped.
+    pub(crate) fn choose(
+        &mut self,
+        prefilter: &Prefilter,
+        hits: &mut Hits,
+        chunk: &mut [u8],
+        valid: usize,
+        out: &mut ChunkOutcome,
+    ) -> bool {
+        self.records.clear();
+        // Without an anchor anywhere, no record can match: the walk only counts them.
+        let anchored = prefilter.index_anchors(chunk, hits);
+        let mut walk = Walk::new(chunk, valid);
+        let last_id = walk.last_id();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        // Template bodies the wanted records use: a run's size field must not be in one (it
+        // is not, in any chunk Windows writes; a crafted chunk may point anywhere).
+        let mut templates: Vec<Range<usize>> = Vec::new();
+        let mut run: Option<(usize, usize)> = None;
+        for header in walk.by_ref() {
+            let RecordHeader {
+                start,
+                id,
+                filetime,
+                ..
+            } = header;
+            let binxml = header.binxml();
+            let wanted = anchored && record::may_match(prefilter, hits, chunk, binxml.clone());
+            self.records.push((start, id, wanted));
+            if wanted {
+                templates.extend(record::template_definition(chunk, binxml));
+            } else {
+                out.records_skipped += 1;
+                if let Some(time) = filetime_to_timestamp(filetime) {
+                    out.saw(time);
+                }
+            }
+            // The crate stops after the chunk's last record: it must see that record's id.
+            let joins = !wanted && id != last_id.unwrap_or(u64::MAX);
+            run = match (run, joins) {
+                (Some((first, count)), true) => Some((first, count + 1)),
+                (None, true) => Some((start, 1)),
+                (Some(done), false) => {
+                    runs.push(done);
+                    None
+                }
+                (None, false) => None,
+            };
+        }
+        self.stop = walk.stop();
+        let finished = walk.finished();
+        runs.extend(run);
+        if !anchored {
+            return false;
+        }
+        if !finished {
+            // The `evtx` crate may find records past a broken one, judged one by one as it
+            // does: they need the whole chunk searched.
+            prefilter.index_followers(hits, std::slice::from_ref(&(0..chunk.len())));
+        } else if self.records.iter().all(|&(_, _, wanted)| !wanted) {
+            return false;
+        }
+        self.merge(chunk, &runs, &templates);
+        true
+    }
+
+    /// Sets the size field of the first record of each run of `count` records.
+    fn merge(&self, chunk: &mut [u8], runs: &[(usize, usize)], templates: &[Range<usize>]) {
+        for &(first, count) in runs {
+            if count < 2 {
+                continue;
+            }
+            let Ok(index) = self.records.binary_search_by_key(&first, |r| r.0) else {
+                continue;
+            };
+            // The run ends where the record after its last one starts, or at the walk's stop.
+            let end = self.records.get(index + count).map_or(self.stop, |r| r.0);
+            let size_field = first + 4..first + 8;
+            if templates
+                .iter()
+                .any(|t| t.start < size_field.end && size_field.start < t.end)
+            {
+                continue;
+            }
+            let (Ok(size), Some(field)) = (u32::try_from(end - first), chunk.get_mut(size_field))
+            else {
+                continue;
+            };
+            field.copy_from_slice(&size.to_le_bytes());
+        }
+    }
+
+    /// What to do with the record starting at `start`.
+    pub(crate) fn verdict(&self, start: usize) -> Verdict {
+        match self.records.binary_search_by_key(&start, |r| r.0) {
+            Ok(index) => match self.records.get(index) {
+                Some(&(_, _, true)) => Verdict::Build,
+                _ => Verdict::Skip,
+            },
+            Err(_) => Verdict::Unknown,
+        }
+    }
+
+    /// Whether a record with this id was walked and ruled out (its build errors, if any, are
+    /// those of a record not meant to be built).
+    pub(crate) fn ruled_out(&self, id: u64) -> bool {
+        self.records
+            .iter()
+            .any(|&(_, other, wanted)| other == id && !wanted)
+    }
+}
