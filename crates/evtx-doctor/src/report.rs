@@ -98,9 +98,10 @@ pub struct Summary {
     pub inputs: u64,
     /// Inputs of which nothing could be read.
     pub unreadable_inputs: u64,
-    /// Event records read.
+    /// Event records read (parsed and checked against the rules).
     pub records_read: u64,
-    /// Records in chunks the prefilter skipped (no rule can match them).
+    /// Records the prefilter ruled out unparsed (no rule can match them): in skipped chunks,
+    /// and single records of chunks that were read.
     pub records_skipped: u64,
     /// Events that matched a rule.
     pub events_matched: u64,
@@ -349,9 +350,9 @@ pub struct InputReport {
     pub chunks_unreadable: u64,
     /// Chunks read despite a CRC mismatch.
     pub chunks_crc_mismatch: u64,
-    /// Records read from parsed chunks.
+    /// Records read (parsed and checked against the rules).
     pub records_read: u64,
-    /// Records in chunks the prefilter skipped (as their chunk headers say).
+    /// Records the prefilter ruled out unparsed, counted and dated from their headers.
     pub records_skipped: u64,
     /// Records that could not be read.
     pub records_unreadable: u64,

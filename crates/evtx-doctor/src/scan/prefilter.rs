@@ -76,10 +76,10 @@ pub struct Hits {
     folded: Vec<u8>,
     /// Every occurrence of an anchor, in order.
     anchors: Vec<Hit>,
-    /// Every occurrence found of every literal searched so far, anchors included.
+    /// Every occurrence found of every literal searched so far, anchors included, in order.
     hits: Vec<Hit>,
-    /// Whether `hits` is in order (it is kept so for range lookups).
-    sorted: bool,
+    /// Scratch: the hits of one search.
+    found: Vec<Hit>,
     /// The byte ranges each follower searcher has been run over.
     searched: Vec<(usize, Range<usize>)>,
     /// Scratch for one question: which literals are present.
@@ -225,7 +225,6 @@ impl Prefilter {
         hits.anchors.sort_unstable();
         hits.anchors.dedup();
         hits.hits.clone_from(&hits.anchors);
-        hits.sorted = true;
         !hits.anchors.is_empty()
     }
 
@@ -245,7 +244,7 @@ impl Prefilter {
             folded,
             anchors,
             hits,
-            sorted,
+            found,
             searched,
             followers,
             ..
@@ -268,9 +267,16 @@ impl Prefilter {
                     continue;
                 }
                 searched.push(key);
-                let before = hits.len();
-                searcher.find_all(folded, part.clone(), hits);
-                *sorted &= hits.len() == before;
+                found.clear();
+                searcher.find_all(folded, part.clone(), found);
+                // Few, and usually none: each goes in its place (`hits` stays in order for
+                // range lookups, without sorting it again for every record).
+                for &hit in found.iter() {
+                    let at = hits.partition_point(|known| *known < hit);
+                    if hits.get(at) != Some(&hit) {
+                        hits.insert(at, hit);
+                    }
+                }
             }
         }
     }
@@ -280,11 +286,6 @@ impl Prefilter {
     /// counts for a part when its occurrence starts inside it; the parts must have been
     /// searched ([`Prefilter::index_followers`]) for the answer to be sound.
     pub fn admits_parts(&self, hits: &mut Hits, parts: &[Range<usize>]) -> bool {
-        if !hits.sorted {
-            hits.hits.sort_unstable();
-            hits.hits.dedup();
-            hits.sorted = true;
-        }
         let Hits { hits, present, .. } = hits;
         let mut any = false;
         for part in parts {

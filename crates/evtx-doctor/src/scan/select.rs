@@ -151,3 +151,98 @@ impl Selection {
             .any(|&(_, other, wanted)| other == id && !wanted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::Knowledge;
+    use evtx::{EvtxChunkData, ParserSettings};
+    use evtx_forge::corpus::{CorpusOptions, write_corpus};
+    use std::io::Cursor;
+    use std::sync::Arc;
+
+    /// A chunk of evtx-forge's sync-server noise with a 653, a 611 and a 654 among it.
+    fn signal_chunk() -> Vec<u8> {
+        let options = CorpusOptions::new(4096 + 2 * 65536, 1, 3);
+        let file = write_corpus(Cursor::new(Vec::new()), &options)
+            .unwrap()
+            .0
+            .into_inner();
+        file[4096..4096 + 65536].to_vec()
+    }
+
+    /// Every record the `evtx` crate yields from `chunk`: id and XML.
+    fn rendered(chunk: Vec<u8>) -> Vec<(u64, String)> {
+        let settings = Arc::new(ParserSettings::default().num_threads(1));
+        let mut data = EvtxChunkData::new(chunk, false).unwrap();
+        let mut parsed = data.parse(settings).unwrap();
+        parsed
+            .iter()
+            .filter_map(Result::ok)
+            .map(|record| {
+                let id = record.event_record_id;
+                (id, record.into_xml().unwrap().data)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merged_runs_leave_the_wanted_records_as_they_were() {
+        let knowledge = Knowledge::builtin().unwrap();
+        let prefilter = Prefilter::new(&knowledge.rules().literal_plan().unwrap()).unwrap();
+        let chunk = signal_chunk();
+        let mut patched = chunk.clone();
+        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
+        let mut out = ChunkOutcome::default();
+        assert!(selection.choose(&prefilter, &mut hits, &mut patched, 65536, &mut out));
+
+        let before = rendered(chunk);
+        let after = rendered(patched);
+        let wanted: Vec<u64> = selection
+            .records
+            .iter()
+            .filter(|record| record.2)
+            .map(|record| record.1)
+            .collect();
+        assert_eq!(wanted.len(), 3, "the 653, 611 and 654");
+        assert_eq!(selection.records.len(), before.len());
+        assert_eq!(out.records_skipped as usize, before.len() - 3);
+        for id in &wanted {
+            let xml =
+                |records: &[(u64, String)]| records.iter().find(|(other, _)| other == id).cloned();
+            assert!(xml(&before).is_some());
+            assert_eq!(xml(&after), xml(&before), "record {id}");
+        }
+        // The crate built the three, and one record per run of the others (at most four
+        // runs around three records).
+        assert!(after.len() <= 3 + 4, "{} of {}", after.len(), before.len());
+        assert!(before.len() > 50);
+    }
+
+    #[test]
+    fn a_chunk_without_an_anchor_is_skipped_and_counted() {
+        let knowledge = Knowledge::builtin().unwrap();
+        let prefilter = Prefilter::new(&knowledge.rules().literal_plan().unwrap()).unwrap();
+        let mut chunk = signal_chunk();
+        let original = chunk.clone();
+        // Every anchor gone: no provider of any rule in the chunk any more.
+        for (from, to) in [
+            ("Directory Synchronization", "Directory Xynchronization"),
+            ("ADSync", "ADXync"),
+        ] {
+            let from: Vec<u8> = from.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let to: Vec<u8> = to.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            while let Some(at) = memchr::memmem::find(&chunk, &from) {
+                chunk[at..at + to.len()].copy_from_slice(&to);
+            }
+        }
+        assert_ne!(chunk, original);
+        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
+        let mut out = ChunkOutcome::default();
+        let mut patched = chunk.clone();
+        assert!(!selection.choose(&prefilter, &mut hits, &mut patched, 65536, &mut out));
+        assert_eq!(patched, chunk, "a skipped chunk is not touched");
+        assert_eq!(out.records_skipped as usize, rendered(chunk).len());
+        assert!(out.first.is_some() && out.last.is_some());
+    }
+}
