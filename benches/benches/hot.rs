@@ -107,6 +107,34 @@ fn records(c: &mut Criterion) {
                     .sum::<u64>()
             })
         });
+        // The cheapest way to a record's content the crate offers: its substitution values,
+        // untyped by name (which value is the provider or the event id is in the template).
+        group.bench_function(BenchmarkId::new("values", name), |b| {
+            b.iter(|| {
+                let mut data = EvtxChunkData::new(chunk.clone(), false).expect("chunk header");
+                let mut parsed = data.parse(Arc::clone(&settings)).expect("chunk");
+                parsed
+                    .iter()
+                    .filter_map(Result::ok)
+                    .filter_map(|r| r.template_instances().ok())
+                    .map(|instances| instances.iter().map(|i| i.values.len()).sum::<usize>())
+                    .sum::<usize>()
+            })
+        });
+        // Rendering alone, and rendering then reading back (what the scanner does for the
+        // records the prefilter keeps).
+        group.bench_function(BenchmarkId::new("xml", name), |b| {
+            b.iter(|| {
+                let mut data = EvtxChunkData::new(chunk.clone(), false).expect("chunk header");
+                let mut parsed = data.parse(Arc::clone(&settings)).expect("chunk");
+                parsed
+                    .iter()
+                    .filter_map(Result::ok)
+                    .filter_map(|r| r.into_xml_bytes().ok())
+                    .map(|xml| xml.data.len())
+                    .sum::<usize>()
+            })
+        });
         group.bench_function(BenchmarkId::new("to_event", name), |b| {
             b.iter(|| events(black_box(chunk), &settings).len())
         });

@@ -24,8 +24,10 @@ use std::ops::Range;
 /// The compiled prefilter of a rule set.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    /// Clauses → groups → alternative literal ids.
+    /// Clauses → groups → alternative literal ids; each clause's anchor group first.
     clauses: Vec<Vec<Vec<usize>>>,
+    /// Per literal: the clauses it anchors (only those can hold where it is).
+    clauses_of: Vec<Vec<usize>>,
     /// How many distinct literals there are.
     literals: usize,
     /// The anchor literals of every clause.
@@ -218,8 +220,17 @@ impl Prefilter {
         }
         // Clauses with fewer groups first: they are the quickest to decide.
         clauses.sort_by_key(Vec::len);
+        let mut clauses_of = vec![Vec::new(); literals.len()];
+        for (index, groups) in clauses.iter().enumerate() {
+            for &id in groups.first().into_iter().flatten() {
+                if let Some(list) = clauses_of.get_mut(id) {
+                    list.push(index);
+                }
+            }
+        }
         Some(Prefilter {
             clauses,
+            clauses_of,
             literals: literals.len(),
             anchors,
             follow,
@@ -334,12 +345,22 @@ impl Prefilter {
                 }
             }
         }
-        let admitted = any
-            && self.clauses.iter().any(|groups| {
+        let holds = |clause: &usize| {
+            self.clauses.get(*clause).is_some_and(|groups| {
                 groups.iter().all(|alternatives| {
                     alternatives
                         .iter()
                         .any(|&id| present.get(id).copied().unwrap_or(false))
+                })
+            })
+        };
+        // Only the clauses of the anchors present can hold.
+        let admitted = any
+            && parts.iter().any(|part| {
+                inside(hits, part).iter().any(|hit| {
+                    self.clauses_of
+                        .get(hit.literal)
+                        .is_some_and(|clauses| clauses.iter().any(holds))
                 })
             });
         for part in parts {
