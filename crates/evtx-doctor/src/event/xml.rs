@@ -38,6 +38,29 @@ pub fn parse_event_xml(xml: &[u8]) -> Result<Event, XmlEventError> {
     }
 }
 
+/// An element between `<Event>` and the one being read: only the names the fields depend on
+/// are told apart (a stack of these, not of names, saves an allocation per element).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    System,
+    EventData,
+    UserData,
+    RenderingInfo,
+    Other,
+}
+
+impl Parent {
+    fn of(local_name: &[u8]) -> Self {
+        match local_name {
+            b"System" => Parent::System,
+            b"EventData" => Parent::EventData,
+            b"UserData" => Parent::UserData,
+            b"RenderingInfo" => Parent::RenderingInfo,
+            _ => Parent::Other,
+        }
+    }
+}
+
 /// Where inside `<Event>` the reader is, as far as the fields we keep are concerned.
 #[derive(Debug, Clone, PartialEq)]
 enum Field {
@@ -60,8 +83,8 @@ pub(crate) fn read_event_body<R: BufRead>(
     buf: &mut Vec<u8>,
 ) -> Result<Event, XmlEventError> {
     let mut event = Event::default();
-    // Element names from <Event> down to the current one.
-    let mut path: Vec<Vec<u8>> = Vec::new();
+    // The elements from <Event> down to the current one.
+    let mut path: Vec<Parent> = Vec::new();
     let mut field = Field::Other;
     let mut text = String::new();
     loop {
@@ -73,7 +96,7 @@ pub(crate) fn read_event_body<R: BufRead>(
             Xml::Start(start) => {
                 flush_text(&mut event, &field, &mut text);
                 field = open_element(&mut event, &path, &start);
-                path.push(start.local_name().as_ref().to_vec());
+                path.push(Parent::of(start.local_name().as_ref()));
             }
             Xml::Empty(start) => {
                 flush_text(&mut event, &field, &mut text);
@@ -110,11 +133,10 @@ pub(crate) fn read_event_body<R: BufRead>(
 }
 
 /// Records what an opening tag tells (attributes) and returns the field its text belongs to.
-fn open_element(event: &mut Event, path: &[Vec<u8>], start: &BytesStart<'_>) -> Field {
+fn open_element(event: &mut Event, path: &[Parent], start: &BytesStart<'_>) -> Field {
     let name = start.local_name();
-    let parent = path.last().map(Vec::as_slice);
-    match (parent, name.as_ref()) {
-        (Some(b"System"), b"Provider") => {
+    match (path.last(), name.as_ref()) {
+        (Some(Parent::System), b"Provider") => {
             if let Some(value) =
                 attribute(start, b"Name").or_else(|| attribute(start, b"EventSourceName"))
             {
@@ -122,23 +144,23 @@ fn open_element(event: &mut Event, path: &[Vec<u8>], start: &BytesStart<'_>) -> 
             }
             Field::Other
         }
-        (Some(b"System"), b"EventID") => {
+        (Some(Parent::System), b"EventID") => {
             event.qualifiers = attribute(start, b"Qualifiers").and_then(|q| q.trim().parse().ok());
             Field::EventId
         }
-        (Some(b"System"), b"Level") => Field::Level,
-        (Some(b"System"), b"Task") => Field::Task,
-        (Some(b"System"), b"TimeCreated") => {
+        (Some(Parent::System), b"Level") => Field::Level,
+        (Some(Parent::System), b"Task") => Field::Task,
+        (Some(Parent::System), b"TimeCreated") => {
             event.time = attribute(start, b"SystemTime").and_then(|t| parse_time(&t));
             Field::Other
         }
-        (Some(b"System"), b"EventRecordID") => Field::RecordId,
-        (Some(b"System"), b"Channel") => Field::Channel,
-        (Some(b"System"), b"Computer") => Field::Computer,
-        (Some(b"EventData"), b"Data") => Field::Data(attribute(start, b"Name")),
-        (Some(b"RenderingInfo"), b"Message") => Field::Message,
+        (Some(Parent::System), b"EventRecordID") => Field::RecordId,
+        (Some(Parent::System), b"Channel") => Field::Channel,
+        (Some(Parent::System), b"Computer") => Field::Computer,
+        (Some(Parent::EventData), b"Data") => Field::Data(attribute(start, b"Name")),
+        (Some(Parent::RenderingInfo), b"Message") => Field::Message,
         // UserData: keep the leaves, named after their element.
-        (Some(_), leaf) if path.iter().any(|p| p == b"UserData") && path.len() >= 2 => {
+        (Some(_), leaf) if path.contains(&Parent::UserData) && path.len() >= 2 => {
             Field::Data(Some(String::from_utf8_lossy(leaf).into_owned()))
         }
         _ => Field::Other,
@@ -146,6 +168,11 @@ fn open_element(event: &mut Event, path: &[Vec<u8>], start: &BytesStart<'_>) -> 
 }
 
 fn flush_text(event: &mut Event, field: &Field, text: &mut String) {
+    if *field == Field::Other {
+        // Nothing kept: the buffer keeps its capacity for the next text.
+        text.clear();
+        return;
+    }
     let value = std::mem::take(text);
     match field {
         Field::EventId => {
