@@ -7,14 +7,14 @@
 //! template's. Only the chunk as a whole, or a record together with its template, is a sound
 //! unit: a provider name may live only in a template that an earlier record defined.
 //!
-//! How (docs/performance.md): the chunk is ASCII-lowercased into a reused buffer, then indexed
-//! in two steps, each a single pass of aho-corasick's packed SIMD (Teddy) searcher that notes
-//! where every literal occurs. First the *anchors* only: one group of each clause, its
-//! provider names when it names any. Without an anchor no clause can hold: that is the fate of
-//! almost every noise chunk, after one pass. Then, for the anchors found, the other literals
-//! of their clauses. The positions answer the chunk's question, and then each record's, by
-//! looking up the hits inside the record's and its template's byte ranges: no record is
-//! searched twice.
+//! How (docs/performance.md): the chunk is ASCII-lowercased into a reused buffer, then searched
+//! with aho-corasick's packed SIMD (Teddy) searcher, noting where each literal occurs. First
+//! for the *anchors*, over the whole chunk: one group of each clause, its provider names when
+//! it names any. Without an anchor no clause can hold: that is the fate of almost every noise
+//! chunk, after one pass. Then, only in the byte ranges that hold an anchor (a record and its
+//! template, for the scanner), for the other literals of the clauses those anchors anchor.
+//! A record is judged by the hits inside its ranges: no byte is searched twice for the same
+//! literals.
 
 use crate::rules::LiteralPlan;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span, packed};
@@ -120,6 +120,8 @@ pub struct Hits {
     hits: Vec<Hit>,
     /// Scratch: the hits of one search.
     found: Vec<Hit>,
+    /// Scratch: `hits` and `found` merged.
+    merged: Vec<Hit>,
     /// The byte ranges each follower searcher has been run over.
     searched: Vec<(usize, Range<usize>)>,
     /// Scratch for one question: which literals are present.
@@ -294,6 +296,7 @@ impl Prefilter {
             anchors,
             hits,
             found,
+            merged,
             searched,
             followers,
             ..
@@ -318,14 +321,7 @@ impl Prefilter {
                 searched.push(key);
                 found.clear();
                 searcher.find_all(folded, part.clone(), found);
-                // Few, and usually none: each goes in its place (`hits` stays in order for
-                // range lookups, without sorting it again for every record).
-                for &hit in found.iter() {
-                    let at = hits.partition_point(|known| *known < hit);
-                    if hits.get(at) != Some(&hit) {
-                        hits.insert(at, hit);
-                    }
-                }
+                merge_in_order(hits, found, merged);
             }
         }
     }
@@ -372,6 +368,38 @@ impl Prefilter {
         }
         admitted
     }
+}
+
+/// Adds `found` to `hits`, keeping `hits` in order and free of duplicates (for range lookups),
+/// in time linear in both: a chunk crafted to hold thousands of hits in thousands of records
+/// costs no more than reading them.
+fn merge_in_order(hits: &mut Vec<Hit>, found: &mut Vec<Hit>, merged: &mut Vec<Hit>) {
+    if found.is_empty() {
+        return;
+    }
+    found.sort_unstable();
+    found.dedup();
+    if hits.last() < found.first() {
+        // The usual case: records are searched in order.
+        hits.extend_from_slice(found);
+        return;
+    }
+    merged.clear();
+    let (mut old, mut new) = (hits.iter().peekable(), found.iter().peekable());
+    loop {
+        let next = match (old.peek(), new.peek()) {
+            (Some(a), Some(b)) if a <= b => old.next(),
+            (_, Some(_)) => new.next(),
+            (Some(_), None) => old.next(),
+            (None, None) => break,
+        };
+        if let Some(&hit) = next
+            && merged.last() != Some(&hit)
+        {
+            merged.push(hit);
+        }
+    }
+    std::mem::swap(hits, merged);
 }
 
 /// The hits (in order) that start inside `part`.

@@ -19,11 +19,19 @@ use std::ops::Range;
 /// The records walked in an admitted chunk, and which of them are to be built.
 #[derive(Debug, Default)]
 pub(crate) struct Selection {
-    /// By offset: each walked record and whether it could match.
-    records: Vec<(usize, u64, bool)>,
+    /// The records walked, by offset.
+    records: Vec<Walked>,
     /// Where the walk stopped: the `evtx` crate may find records past it (it resyncs after a
     /// broken one), which the caller judges one by one.
     stop: usize,
+}
+
+/// A record walked, and whether it could match.
+#[derive(Debug, Clone, Copy)]
+struct Walked {
+    start: usize,
+    id: u64,
+    wanted: bool,
 }
 
 /// What the selection says of a record the `evtx` crate yielded.
@@ -54,6 +62,7 @@ impl Selection {
         let anchored = prefilter.index_anchors(chunk, hits);
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();
+        // Runs of records to merge: index of the first in `records`, and how many.
         let mut runs: Vec<(usize, usize)> = Vec::new();
         // Template bodies the wanted records use: a run's size field must not be in one (it
         // is not, in any chunk Windows writes; a crafted chunk may point anywhere).
@@ -68,7 +77,8 @@ impl Selection {
             } = header;
             let binxml = header.binxml();
             let wanted = anchored && record::may_match(prefilter, hits, chunk, binxml.clone());
-            self.records.push((start, id, wanted));
+            let index = self.records.len();
+            self.records.push(Walked { start, id, wanted });
             if wanted {
                 templates.extend(record::template_definition(chunk, binxml));
             } else {
@@ -81,7 +91,7 @@ impl Selection {
             let joins = !wanted && id != last_id.unwrap_or(u64::MAX);
             run = match (run, joins) {
                 (Some((first, count)), true) => Some((first, count + 1)),
-                (None, true) => Some((start, 1)),
+                (None, true) => Some((index, 1)),
                 (Some(done), false) => {
                     runs.push(done);
                     None
@@ -99,24 +109,27 @@ impl Selection {
             // The `evtx` crate may find records past a broken one, judged one by one as it
             // does: they need the whole chunk searched.
             prefilter.index_followers(hits, std::slice::from_ref(&(0..chunk.len())));
-        } else if self.records.iter().all(|&(_, _, wanted)| !wanted) {
+        } else if self.records.iter().all(|record| !record.wanted) {
             return false;
         }
         self.merge(chunk, &runs, &templates);
         true
     }
 
-    /// Sets the size field of the first record of each run of `count` records.
+    /// Sets the size field of the first record of each run to the length of the run.
     fn merge(&self, chunk: &mut [u8], runs: &[(usize, usize)], templates: &[Range<usize>]) {
-        for &(first, count) in runs {
+        for &(index, count) in runs {
+            let Some(first) = self.records.get(index).map(|record| record.start) else {
+                continue;
+            };
             if count < 2 {
                 continue;
             }
-            let Ok(index) = self.records.binary_search_by_key(&first, |r| r.0) else {
-                continue;
-            };
             // The run ends where the record after its last one starts, or at the walk's stop.
-            let end = self.records.get(index + count).map_or(self.stop, |r| r.0);
+            let end = self
+                .records
+                .get(index + count)
+                .map_or(self.stop, |record| record.start);
             let size_field = first + 4..first + 8;
             if templates
                 .iter()
@@ -134,11 +147,14 @@ impl Selection {
 
     /// What to do with the record starting at `start`.
     pub(crate) fn verdict(&self, start: usize) -> Verdict {
-        match self.records.binary_search_by_key(&start, |r| r.0) {
-            Ok(index) => match self.records.get(index) {
-                Some(&(_, _, true)) => Verdict::Build,
-                _ => Verdict::Skip,
-            },
+        match self
+            .records
+            .binary_search_by_key(&start, |record| record.start)
+        {
+            Ok(index) if self.records.get(index).is_some_and(|record| record.wanted) => {
+                Verdict::Build
+            }
+            Ok(_) => Verdict::Skip,
             Err(_) => Verdict::Unknown,
         }
     }
@@ -148,7 +164,7 @@ impl Selection {
     pub(crate) fn ruled_out(&self, id: u64) -> bool {
         self.records
             .iter()
-            .any(|&(_, other, wanted)| other == id && !wanted)
+            .any(|record| record.id == id && !record.wanted)
     }
 }
 
@@ -201,8 +217,8 @@ mod tests {
         let wanted: Vec<u64> = selection
             .records
             .iter()
-            .filter(|record| record.2)
-            .map(|record| record.1)
+            .filter(|record| record.wanted)
+            .map(|record| record.id)
             .collect();
         assert_eq!(wanted.len(), 3, "the 653, 611 and 654");
         assert_eq!(selection.records.len(), before.len());
