@@ -86,6 +86,16 @@ fn differing_inputs(paths: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
+/// How many 611 events the findings count.
+fn count_611(report: &Report) -> u64 {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.event_ids.contains(&611))
+        .map(|f| f.count)
+        .sum()
+}
+
 fn forge(size: u64, signal_every: u64, seed: u64) -> Vec<u8> {
     let options = CorpusOptions::new(size, signal_every, seed);
     write_corpus(Cursor::new(Vec::new()), &options)
@@ -127,12 +137,7 @@ fn signal_in_every_chunk() {
     let report = invariant(std::slice::from_ref(&file));
     let chunks = report.inputs[0].chunks;
     assert!(chunks >= 60, "{chunks}");
-    let failures: u64 = report
-        .findings
-        .iter()
-        .filter(|f| f.event_ids.contains(&611))
-        .map(|f| f.count)
-        .sum();
+    let failures = count_611(&report);
     assert_eq!(failures, chunks, "one 611 per chunk, each diagnosed");
     // With the prefilter on, the chunks are all read but only their three password-sync
     // records are built: the rest are ruled out one by one (scan/select.rs).
@@ -202,12 +207,7 @@ fn noise_with_a_few_signal_chunks_and_real_chunks() {
     let dir = tempfile::tempdir().unwrap();
     let (file, signal_chunks) = mixed_file(dir.path());
     let report = same_diagnosis(std::slice::from_ref(&file), &[1, 2]);
-    let failures: u64 = report
-        .findings
-        .iter()
-        .filter(|f| f.event_ids.contains(&611))
-        .map(|f| f.count)
-        .sum();
+    let failures = count_611(&report);
     assert_eq!(failures, signal_chunks);
 }
 

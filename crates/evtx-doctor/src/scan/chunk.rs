@@ -4,7 +4,7 @@ use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, Layout};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
 use super::select::{Selection, Verdict};
-use super::walk::RECORD_HEADER_SIZE;
+use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::input::Source;
 use crate::report::Problem;
@@ -350,11 +350,13 @@ fn parse_chunk(
             for record in chunk.iter() {
                 match record {
                     Ok(record) => {
-                        let binxml = usize::try_from(record.binxml_offset).unwrap_or(usize::MAX)
-                            ..usize::try_from(record.binxml_offset)
-                                .unwrap_or(usize::MAX)
-                                .saturating_add(record.binxml_size as usize);
-                        let start = binxml.start.saturating_sub(RECORD_HEADER_SIZE);
+                        let binxml_start =
+                            usize::try_from(record.binxml_offset).unwrap_or(usize::MAX);
+                        let binxml =
+                            binxml_start..binxml_start.saturating_add(record.binxml_size as usize);
+                        // The record header is just before its BinXML.
+                        let start = binxml_start.saturating_sub(RECORD_HEADER_SIZE);
+                        let record_offset = offset.saturating_add(start as u64);
                         let verdict = filter
                             .as_ref()
                             .map_or(Verdict::Unknown, |f| f.selection.verdict(start));
@@ -374,7 +376,7 @@ fn parse_chunk(
                                     out.problem(
                                         "truncated_record",
                                         number,
-                                        Some(offset.saturating_add(start as u64)),
+                                        Some(record_offset),
                                         Some(record_id),
                                         format!(
                                             "the file ends inside record {record_id}; it is not read"
@@ -398,11 +400,6 @@ fn parse_chunk(
                             }
                         }
                         let record_id = record.event_record_id;
-                        // The record header (24 bytes) is just before its BinXML.
-                        let record_offset = record
-                            .binxml_offset
-                            .checked_sub(24)
-                            .map(|o| offset.saturating_add(o));
                         match record::to_event(record, origin) {
                             Ok(event) => {
                                 if let Some(found) = ctx.rules.evaluate(&event) {
@@ -414,7 +411,7 @@ fn parse_chunk(
                                 out.problem(
                                     "bad_record",
                                     number,
-                                    record_offset,
+                                    Some(record_offset),
                                     Some(record_id),
                                     format!("record {record_id} cannot be rendered: {message}"),
                                 );
@@ -462,12 +459,7 @@ fn parse_chunk(
 /// Unlike the `evtx` crate, a chunk whose flags say "no CRC32" (0x4) is checked anyway: the
 /// flags are outside the header CRC, so one flipped bit would otherwise vouch for anything.
 fn checksums_match(chunk: &[u8]) -> bool {
-    let u32_at = |at: usize| {
-        chunk
-            .get(at..at + 4)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_le_bytes)
-    };
+    let u32_at = |at: usize| u32_at(chunk, at);
     let header_ok = match (chunk.get(..120), chunk.get(128..CHUNK_HEADER_SIZE)) {
         (Some(a), Some(b)) => {
             let mut hasher = crc32fast::Hasher::new();

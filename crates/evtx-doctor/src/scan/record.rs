@@ -2,6 +2,7 @@
 //! and turning it into an [`Event`].
 
 use super::prefilter::{Hits, Prefilter};
+use super::walk::u32_at;
 use crate::event::{Event, Origin, parse_event_xml};
 use evtx::EvtxRecord;
 use std::ops::Range;
@@ -11,17 +12,16 @@ use std::ops::Range;
 /// header, `0c 01` template instance, template id, definition offset). `None` when the record
 /// has another shape or the definition is out of bounds.
 pub(crate) fn template_definition(chunk: &[u8], binxml: Range<usize>) -> Option<Range<usize>> {
-    let head = chunk.get(binxml.start..binxml.start.checked_add(14)?)?;
-    if head.get(..6)? != [0x0f, 0x01, 0x01, 0x00, 0x0c, 0x01] {
+    let head = chunk.get(binxml.start..binxml.start.checked_add(6)?)?;
+    if head != [0x0f, 0x01, 0x01, 0x00, 0x0c, 0x01] {
         return None;
     }
-    let offset = usize::try_from(u32::from_le_bytes(head.get(10..14)?.try_into().ok()?)).ok()?;
+    let offset = usize::try_from(u32_at(chunk, binxml.start.checked_add(10)?)?).ok()?;
     // Definition: next-template offset (4), GUID (16), body size (4), body. Only this one
     // level is looked at: a template that instantiates templates (even itself) costs nothing
     // here, and the `evtx` crate caps how deep it follows them.
     let size_at = offset.checked_add(20)?;
-    let size = chunk.get(size_at..size_at.checked_add(4)?)?;
-    let size = usize::try_from(u32::from_le_bytes(size.try_into().ok()?)).ok()?;
+    let size = usize::try_from(u32_at(chunk, size_at)?).ok()?;
     let start = size_at.checked_add(4)?;
     chunk.get(start..)?;
     Some(start..start.checked_add(size)?.min(chunk.len()))
@@ -35,18 +35,27 @@ pub(crate) fn may_match(
     chunk: &[u8],
     binxml: Range<usize>,
 ) -> bool {
-    match template_definition(chunk, binxml.clone()) {
-        Some(template) => {
-            let parts = [binxml, template];
-            if !prefilter.anchored(hits, &parts) {
-                return false;
-            }
-            prefilter.index_followers(hits, &parts);
-            prefilter.admits_parts(hits, &parts)
-        }
-        // An unusual shape or a dangling reference: look at it (and report it if it fails).
-        None => true,
+    let template = template_definition(chunk, binxml.clone());
+    admits(prefilter, hits, binxml, template)
+}
+
+/// [`may_match`] for a record whose template was already looked up (`None`: an unusual
+/// shape or a dangling reference, which is looked at, and reported if it fails).
+pub(crate) fn admits(
+    prefilter: &Prefilter,
+    hits: &mut Hits,
+    binxml: Range<usize>,
+    template: Option<Range<usize>>,
+) -> bool {
+    let Some(template) = template else {
+        return true;
+    };
+    let parts = [binxml, template];
+    if !prefilter.anchored(hits, &parts) {
+        return false;
     }
+    prefilter.index_followers(hits, &parts);
+    prefilter.admits_parts(hits, &parts)
 }
 
 /// Renders `record` and reads it into an [`Event`].

@@ -76,11 +76,14 @@ impl Selection {
                 ..
             } = header;
             let binxml = header.binxml();
-            let wanted = anchored && record::may_match(prefilter, hits, chunk, binxml.clone());
+            let template = anchored
+                .then(|| record::template_definition(chunk, binxml.clone()))
+                .flatten();
+            let wanted = anchored && record::admits(prefilter, hits, binxml, template.clone());
             let index = self.records.len();
             self.records.push(Walked { start, id, wanted });
             if wanted {
-                templates.extend(record::template_definition(chunk, binxml));
+                templates.extend(template);
             } else {
                 out.records_skipped += 1;
                 if let Some(time) = filetime_to_timestamp(filetime) {

@@ -125,12 +125,14 @@ impl Iterator for Walk<'_> {
     }
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+/// The little-endian `u32` at `at`, when `bytes` hold it.
+pub(super) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     let slice = bytes.get(at..at.checked_add(4)?)?;
     Some(u32::from_le_bytes(slice.try_into().ok()?))
 }
 
-fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+/// The little-endian `u64` at `at`, when `bytes` hold it.
+pub(super) fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     let slice = bytes.get(at..at.checked_add(8)?)?;
     Some(u64::from_le_bytes(slice.try_into().ok()?))
 }
