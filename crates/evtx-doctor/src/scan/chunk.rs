@@ -475,11 +475,57 @@ fn checksums_match(chunk: &[u8]) -> bool {
     header_ok && records_ok
 }
 
+/// FILETIME of the Unix epoch (FILETIME counts 100 ns from 1601-01-01).
+const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
+
 /// FILETIME (100 ns since 1601-01-01) to a timestamp; `None` when out of range.
 pub(crate) fn filetime_to_timestamp(filetime: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
     let nanos = (i128::from(filetime) - UNIX_EPOCH_AS_FILETIME) * 100;
     Timestamp::from_nanosecond(nanos).ok()
+}
+
+/// The earliest and latest plausible FILETIME among records counted from their headers,
+/// turned into timestamps once per chunk: the conversion is monotonic, and costs a 128-bit
+/// division a record otherwise.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FiletimeSpan {
+    plausible: (u64, u64),
+    seen: Option<(u64, u64)>,
+}
+
+impl FiletimeSpan {
+    pub(crate) fn new() -> Self {
+        let filetime = |time: Timestamp| {
+            let ticks = time.as_nanosecond() / 100 + UNIX_EPOCH_AS_FILETIME;
+            u64::try_from(ticks.max(0)).unwrap_or(u64::MAX)
+        };
+        FiletimeSpan {
+            // What `ChunkOutcome::saw` keeps, and what converts.
+            plausible: (filetime(EARLIEST_PLAUSIBLE), filetime(Timestamp::MAX)),
+            seen: None,
+        }
+    }
+
+    pub(crate) fn add(&mut self, filetime: u64) {
+        let (earliest, latest) = self.plausible;
+        if filetime < earliest || filetime > latest {
+            return;
+        }
+        self.seen = Some(self.seen.map_or((filetime, filetime), |(first, last)| {
+            (first.min(filetime), last.max(filetime))
+        }));
+    }
+
+    /// Dates `out` by what was seen.
+    pub(crate) fn report(self, out: &mut ChunkOutcome) {
+        if let Some((first, last)) = self.seen {
+            for filetime in [first, last] {
+                if let Some(time) = filetime_to_timestamp(filetime) {
+                    out.saw(time);
+                }
+            }
+        }
+    }
 }
 
 /// The record id and in-chunk offset an `evtx` error names, when it names them.
@@ -501,4 +547,49 @@ fn describe(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FILETIME of `time`.
+    fn filetime(time: &str) -> u64 {
+        let time: Timestamp = time.parse().unwrap();
+        u64::try_from(time.as_nanosecond() / 100 + UNIX_EPOCH_AS_FILETIME).unwrap()
+    }
+
+    #[test]
+    fn a_filetime_span_dates_a_chunk_as_each_record_would() {
+        let filetimes = [
+            filetime("2024-03-01T10:00:00Z"),
+            0,                                // never written
+            filetime("1985-06-01T00:00:00Z"), // before any plausible log
+            u64::MAX,                         // past what a timestamp holds
+            filetime("2024-02-28T23:59:59.9999999Z"),
+            filetime("2024-03-02T08:30:00Z"),
+        ];
+        let mut one_by_one = ChunkOutcome::default();
+        for &ft in &filetimes {
+            if let Some(time) = filetime_to_timestamp(ft) {
+                one_by_one.saw(time);
+            }
+        }
+        let mut span = FiletimeSpan::new();
+        filetimes.iter().for_each(|&ft| span.add(ft));
+        let mut at_once = ChunkOutcome::default();
+        span.report(&mut at_once);
+        assert_eq!(at_once.first, one_by_one.first);
+        assert_eq!(at_once.last, one_by_one.last);
+        assert_eq!(
+            at_once.first.map(|t| t.to_string()).as_deref(),
+            Some("2024-02-28T23:59:59.9999999Z")
+        );
+        // Nothing plausible: no dates.
+        let mut span = FiletimeSpan::new();
+        span.add(0);
+        let mut out = ChunkOutcome::default();
+        span.report(&mut out);
+        assert_eq!((out.first, out.last), (None, None));
+    }
 }

@@ -36,7 +36,7 @@ pub(crate) fn may_match(
     binxml: Range<usize>,
 ) -> bool {
     let template = template_definition(chunk, binxml.clone());
-    admits(prefilter, hits, binxml, template)
+    admits(prefilter, hits, chunk, binxml, template)
 }
 
 /// [`may_match`] for a record whose template was already looked up (`None`: an unusual
@@ -44,6 +44,7 @@ pub(crate) fn may_match(
 pub(crate) fn admits(
     prefilter: &Prefilter,
     hits: &mut Hits,
+    chunk: &[u8],
     binxml: Range<usize>,
     template: Option<Range<usize>>,
 ) -> bool {
@@ -51,11 +52,7 @@ pub(crate) fn admits(
         return true;
     };
     let parts = [binxml, template];
-    if !prefilter.anchored(hits, &parts) {
-        return false;
-    }
-    prefilter.index_followers(hits, &parts);
-    prefilter.admits_parts(hits, &parts)
+    prefilter.index_followers(chunk, hits, &parts) && prefilter.admits_parts(hits, &parts)
 }
 
 /// Renders `record` and reads it into an [`Event`].

@@ -10,7 +10,7 @@
 //! else changes: template definitions and names that later records refer to by offset stay
 //! where they were, and the chunk's CRCs were checked before.
 
-use super::chunk::{ChunkOutcome, filetime_to_timestamp};
+use super::chunk::{ChunkOutcome, FiletimeSpan};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
 use super::walk::{RecordHeader, Walk};
@@ -24,6 +24,11 @@ pub(crate) struct Selection {
     /// Where the walk stopped: the `evtx` crate may find records past it (it resyncs after a
     /// broken one), which the caller judges one by one.
     stop: usize,
+    /// Runs of records to merge: index of the first in `records`, and how many.
+    runs: Vec<(usize, usize)>,
+    /// Template bodies the wanted records use: a run's size field must not be in one (it is
+    /// not, in any chunk Windows writes; a crafted chunk may point anywhere).
+    templates: Vec<Range<usize>>,
 }
 
 /// A record walked, and whether it could match.
@@ -58,16 +63,14 @@ impl Selection {
         out: &mut ChunkOutcome,
     ) -> bool {
         self.records.clear();
+        self.runs.clear();
+        self.templates.clear();
         // Without an anchor anywhere, no record can match: the walk only counts them.
         let anchored = prefilter.index_anchors(chunk, hits);
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();
-        // Runs of records to merge: index of the first in `records`, and how many.
-        let mut runs: Vec<(usize, usize)> = Vec::new();
-        // Template bodies the wanted records use: a run's size field must not be in one (it
-        // is not, in any chunk Windows writes; a crafted chunk may point anywhere).
-        let mut templates: Vec<Range<usize>> = Vec::new();
         let mut run: Option<(usize, usize)> = None;
+        let mut skipped_times = FiletimeSpan::new();
         for header in walk.by_ref() {
             let RecordHeader {
                 start,
@@ -79,16 +82,15 @@ impl Selection {
             let template = anchored
                 .then(|| record::template_definition(chunk, binxml.clone()))
                 .flatten();
-            let wanted = anchored && record::admits(prefilter, hits, binxml, template.clone());
+            let wanted =
+                anchored && record::admits(prefilter, hits, chunk, binxml, template.clone());
             let index = self.records.len();
             self.records.push(Walked { start, id, wanted });
             if wanted {
-                templates.extend(template);
+                self.templates.extend(template);
             } else {
                 out.records_skipped += 1;
-                if let Some(time) = filetime_to_timestamp(filetime) {
-                    out.saw(time);
-                }
+                skipped_times.add(filetime);
             }
             // The crate stops after the chunk's last record: it must see that record's id.
             let joins = !wanted && id != last_id.unwrap_or(u64::MAX);
@@ -96,32 +98,33 @@ impl Selection {
                 (Some((first, count)), true) => Some((first, count + 1)),
                 (None, true) => Some((index, 1)),
                 (Some(done), false) => {
-                    runs.push(done);
+                    self.runs.push(done);
                     None
                 }
                 (None, false) => None,
             };
         }
+        skipped_times.report(out);
         self.stop = walk.stop();
         let finished = walk.finished();
-        runs.extend(run);
+        self.runs.extend(run);
         if !anchored {
             return false;
         }
         if !finished {
             // The `evtx` crate may find records past a broken one, judged one by one as it
             // does: they need the whole chunk searched.
-            prefilter.index_followers(hits, std::slice::from_ref(&(0..chunk.len())));
+            prefilter.index_followers(chunk, hits, std::slice::from_ref(&(0..chunk.len())));
         } else if self.records.iter().all(|record| !record.wanted) {
             return false;
         }
-        self.merge(chunk, &runs, &templates);
+        self.merge(chunk);
         true
     }
 
     /// Sets the size field of the first record of each run to the length of the run.
-    fn merge(&self, chunk: &mut [u8], runs: &[(usize, usize)], templates: &[Range<usize>]) {
-        for &(index, count) in runs {
+    fn merge(&self, chunk: &mut [u8]) {
+        for &(index, count) in &self.runs {
             let Some(first) = self.records.get(index).map(|record| record.start) else {
                 continue;
             };
@@ -134,7 +137,8 @@ impl Selection {
                 .get(index + count)
                 .map_or(self.stop, |record| record.start);
             let size_field = first + 4..first + 8;
-            if templates
+            if self
+                .templates
                 .iter()
                 .any(|t| t.start < size_field.end && size_field.start < t.end)
             {
