@@ -171,9 +171,17 @@ fn whole_file(c: &mut Criterion) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let forged = dir.join("forge-8MiB.evtx");
     std::fs::write(&forged, forge_file(8 << 20, 16, 7).expect("forge corpus")).expect("write");
+    // A sync server's noise alone (ADSync records in every chunk, no signal): what the noise
+    // row of the side-by-side benchmark costs beyond real chunks.
+    let noise = dir.join("forge-noise-8MiB.evtx");
+    std::fs::write(&noise, forge_file(8 << 20, u64::MAX, 7).expect("forge")).expect("write");
     let mut group = c.benchmark_group("analyze");
     group.sample_size(20);
-    for (name, path) in [("fixture", &fixture), ("forge-8MiB", &forged)] {
+    for (name, path) in [
+        ("fixture", &fixture),
+        ("forge-8MiB", &forged),
+        ("forge-noise-8MiB", &noise),
+    ] {
         group.throughput(Throughput::Bytes(
             std::fs::metadata(path).map_or(0, |m| m.len()),
         ));

@@ -28,6 +28,9 @@ pub struct Prefilter {
     clauses: Vec<Vec<Vec<usize>>>,
     /// Per literal: the clauses it anchors (only those can hold where it is).
     clauses_of: Vec<Vec<usize>>,
+    /// Per literal: whether it anchors a clause of one group, which holds wherever it is
+    /// (`providers = ["Directory Synchronization"]` and an event id).
+    alone: Vec<bool>,
     /// How many distinct literals there are.
     literals: usize,
     /// The anchor literals of every clause.
@@ -47,6 +50,8 @@ pub struct Prefilter {
 /// patterns that start with a common pair ("er", "in", "de") would keep it busy.
 #[derive(Debug, Clone)]
 struct Searcher {
+    /// What it searches: the raw chunk or its folded copy.
+    haystack: Haystack,
     engine: Engine,
     /// Engine pattern id → the key it is a case variant of (the identity over folded bytes).
     key_of: Vec<usize>,
@@ -311,7 +316,13 @@ impl Prefilter {
         }
         let followers = follower_sets
             .iter()
-            .map(|others| Searcher::new(&literals, others, &pairs, Haystack::Folded))
+            .map(|others| {
+                // In the raw chunk when the case variants fit the packed searcher (no folding
+                // then), else in the folded chunk (aho-corasick's automaton is much slower).
+                Searcher::new(&literals, others, &pairs, Haystack::Raw)
+                    .filter(|searcher| matches!(searcher.engine, Engine::Packed(_)))
+                    .or_else(|| Searcher::new(&literals, others, &pairs, Haystack::Folded))
+            })
             .collect::<Option<Vec<_>>>()?;
         // Clauses with fewer groups first: they are the quickest to decide.
         clauses.sort_by_key(Vec::len);
@@ -323,9 +334,17 @@ impl Prefilter {
                 }
             }
         }
+        let alone = clauses_of
+            .iter()
+            .map(|of| {
+                of.iter()
+                    .any(|&clause| clauses.get(clause).is_some_and(|groups| groups.len() == 1))
+            })
+            .collect();
         Some(Prefilter {
             clauses,
             clauses_of,
+            alone,
             literals: literals.len(),
             anchors,
             follow,
@@ -378,6 +397,19 @@ impl Prefilter {
         true
     }
 
+    /// Whether the record made of `parts` (its BinXML and its template's body, byte ranges of
+    /// `chunk`, which [`Prefilter::index_anchors`] indexed) could satisfy some rule clause:
+    /// [`Prefilter::index_followers`], then [`Prefilter::admits_parts`], unless an anchor of
+    /// a one-group clause is there (then that clause holds, and nothing else is searched).
+    pub fn admits_record(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        let alone = parts.iter().any(|part| {
+            inside(&hits.anchors, part)
+                .iter()
+                .any(|hit| self.alone.get(hit.literal).copied().unwrap_or(false))
+        });
+        alone || (self.index_followers(chunk, hits, parts) && self.admits_parts(hits, parts))
+    }
+
     /// Looks for the other literals of the clauses whose anchors are in `parts` (byte ranges
     /// of `chunk`, which [`Prefilter::index_anchors`] indexed), in those parts; a part
     /// already searched for the same literals is not searched again. `false` when there is
@@ -419,9 +451,14 @@ impl Prefilter {
                     Ok(_) => continue,
                     Err(at) => searched.insert(at, key),
                 }
-                fold(chunk, folded, folded_blocks, part);
                 found.clear();
-                searcher.find_all(folded, part.clone(), found);
+                match searcher.haystack {
+                    Haystack::Raw => searcher.find_all(chunk, part.clone(), found),
+                    Haystack::Folded => {
+                        fold(chunk, folded, folded_blocks, part);
+                        searcher.find_all(folded, part.clone(), found);
+                    }
+                }
                 merge_in_order(hits, found, merged);
             }
         }
@@ -606,6 +643,7 @@ impl Searcher {
             .collect();
         let (engine, key_of) = Engine::new(&keys, haystack)?;
         Some(Searcher {
+            haystack,
             engine,
             key_of,
             patterns,
@@ -977,6 +1015,13 @@ mod tests {
                 let chosen_ranges: Vec<Range<usize>> = chosen.iter().map(|&i| ranges[i].clone()).collect();
                 proptest::prop_assert_eq!(
                     prefilter.admits_parts(&mut hits, &chosen_ranges),
+                    reference(&plan, &chosen_parts)
+                );
+                // As the scanner asks: the anchors first, then about these parts alone.
+                let mut fresh = prefilter.new_hits();
+                let anchored = prefilter.index_anchors(&chunk, &mut fresh);
+                proptest::prop_assert_eq!(
+                    anchored && prefilter.admits_record(&chunk, &mut fresh, &chosen_ranges),
                     reference(&plan, &chosen_parts)
                 );
             }

@@ -52,7 +52,7 @@ pub(crate) fn admits(
         return true;
     };
     let parts = [binxml, template];
-    prefilter.index_followers(chunk, hits, &parts) && prefilter.admits_parts(hits, &parts)
+    prefilter.admits_record(chunk, hits, &parts)
 }
 
 /// Renders `record` and reads it into an [`Event`].
