@@ -42,6 +42,17 @@ pub struct Prefilter {
     followers: Vec<Searcher>,
 }
 
+/// What the anchors in a record say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchored {
+    /// None there: no clause can hold.
+    No,
+    /// One of a clause that needs nothing else: it holds.
+    Alone,
+    /// Some: the other literals of their clauses decide.
+    Yes,
+}
+
 /// One search for some literals, in both encodings.
 ///
 /// What it searches for is each literal from its rarest pair of characters on (its *window*:
@@ -402,12 +413,14 @@ impl Prefilter {
     /// [`Prefilter::index_followers`], then [`Prefilter::admits_parts`], unless an anchor of
     /// a one-group clause is there (then that clause holds, and nothing else is searched).
     pub fn admits_record(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
-        let alone = parts.iter().any(|part| {
-            inside(&hits.anchors, part)
-                .iter()
-                .any(|hit| self.alone.get(hit.literal).copied().unwrap_or(false))
-        });
-        alone || (self.index_followers(chunk, hits, parts) && self.admits_parts(hits, parts))
+        match self.anchors_in(hits, parts) {
+            Anchored::No => false,
+            Anchored::Alone => true,
+            Anchored::Yes => {
+                self.search_followers(chunk, hits, parts);
+                self.admits_parts(hits, parts)
+            }
+        }
     }
 
     /// Looks for the other literals of the clauses whose anchors are in `parts` (byte ranges
@@ -415,10 +428,45 @@ impl Prefilter {
     /// already searched for the same literals is not searched again. `false` when there is
     /// no anchor in `parts`: then no clause can hold there.
     pub fn index_followers(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        if self.anchors_in(hits, parts) == Anchored::No {
+            return false;
+        }
+        self.search_followers(chunk, hits, parts);
+        true
+    }
+
+    /// Whether an anchor is in `parts`, and notes in `hits` which followers to search there
+    /// (all of them, also when a one-group clause holds).
+    fn anchors_in(&self, hits: &mut Hits, parts: &[Range<usize>]) -> Anchored {
+        let Hits {
+            anchors, followers, ..
+        } = hits;
+        // Most records have no anchor: one binary search a part says so.
+        if !parts.iter().any(|part| any_inside(anchors, part)) {
+            return Anchored::No;
+        }
+        followers.clear();
+        let mut alone = false;
+        for part in parts {
+            for hit in inside(anchors, part) {
+                alone |= self.alone.get(hit.literal).copied().unwrap_or(false);
+                followers.extend(self.follow.get(hit.literal).copied().flatten());
+            }
+        }
+        followers.sort_unstable();
+        followers.dedup();
+        if alone {
+            Anchored::Alone
+        } else {
+            Anchored::Yes
+        }
+    }
+
+    /// Runs the followers [`Prefilter::anchors_in`] noted over `parts`.
+    fn search_followers(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) {
         let Hits {
             folded,
             folded_blocks,
-            anchors,
             hits,
             found,
             merged,
@@ -426,19 +474,6 @@ impl Prefilter {
             followers,
             ..
         } = hits;
-        followers.clear();
-        let mut anchored = false;
-        for part in parts {
-            for hit in inside(anchors, part) {
-                anchored = true;
-                followers.extend(self.follow.get(hit.literal).copied().flatten());
-            }
-        }
-        if !anchored {
-            return false;
-        }
-        followers.sort_unstable();
-        followers.dedup();
         for &follower in followers.iter() {
             let Some(searcher) = self.followers.get(follower) else {
                 continue;
@@ -462,7 +497,6 @@ impl Prefilter {
                 merge_in_order(hits, found, merged);
             }
         }
-        true
     }
 
     /// Whether the literals found so far in `parts` (byte ranges of the chunk last indexed:
@@ -571,6 +605,12 @@ fn fold(chunk: &[u8], folded: &mut [u8], done: &mut [u64], part: &Range<usize>) 
             }
         }
     }
+}
+
+/// Whether a hit (of hits in order) starts inside `part`.
+fn any_inside(hits: &[Hit], part: &Range<usize>) -> bool {
+    let from = hits.partition_point(|hit| hit.at < part.start);
+    hits.get(from).is_some_and(|hit| hit.at < part.end)
 }
 
 /// The hits (in order) that start inside `part`.
