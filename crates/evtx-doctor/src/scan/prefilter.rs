@@ -389,10 +389,16 @@ impl Prefilter {
     /// `false` when there is none: then no clause can hold anywhere in the chunk, and
     /// nothing else needs looking at.
     pub fn index_anchors(&self, chunk: &[u8], hits: &mut Hits) -> bool {
+        self.index_anchors_up_to(chunk, chunk.len(), hits)
+    }
+
+    /// [`Prefilter::index_anchors`], for anchors that end by byte `end` of `chunk`: the
+    /// caller knows that nothing past it is read.
+    pub fn index_anchors_up_to(&self, chunk: &[u8], end: usize, hits: &mut Hits) -> bool {
         hits.anchors.clear();
         hits.searched.clear();
         self.anchors
-            .find_all(chunk, 0..chunk.len(), &mut hits.anchors);
+            .find_all(chunk, 0..end.min(chunk.len()), &mut hits.anchors);
         // A literal is found after its window: hits may be out of order.
         hits.anchors.sort_unstable();
         hits.anchors.dedup();

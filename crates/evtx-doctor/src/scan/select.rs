@@ -13,7 +13,7 @@
 use super::chunk::{ChunkOutcome, FiletimeSpan};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
-use super::walk::{RecordHeader, Walk};
+use super::walk::Walk;
 use std::ops::Range;
 
 /// The records walked in an admitted chunk, and which of them are to be built.
@@ -32,10 +32,14 @@ pub(crate) struct Selection {
 }
 
 /// A record walked, and whether it could match.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Walked {
     start: usize,
     id: u64,
+    filetime: u64,
+    binxml: Range<usize>,
+    /// The body of the template it instantiates, when it has the usual shape.
+    template: Option<Range<usize>>,
     wanted: bool,
 }
 
@@ -65,27 +69,51 @@ impl Selection {
         self.records.clear();
         self.runs.clear();
         self.templates.clear();
-        // Without an anchor anywhere, no record can match: the walk only counts them.
-        let anchored = prefilter.index_anchors(chunk, hits);
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();
+        // How far the records and their templates reach.
+        let mut reach = 0;
+        for header in walk.by_ref() {
+            let binxml = header.binxml();
+            let template = record::template_definition(chunk, binxml.clone());
+            reach = reach
+                .max(binxml.end)
+                .max(template.as_ref().map_or(0, |t| t.end));
+            self.records.push(Walked {
+                start: header.start,
+                id: header.id,
+                filetime: header.filetime,
+                binxml,
+                template,
+                wanted: false,
+            });
+        }
+        self.stop = walk.stop();
+        let finished = walk.finished();
+        // Only the bytes up to the free space hold records (a chunk of a small log is mostly
+        // free space) and, in a chunk Windows writes, their templates; a record or template
+        // reaching past it, or records the walk could not reach (the `evtx` crate resyncs
+        // past a broken one), and the whole chunk is searched.
+        let searched = if finished {
+            walk.live_end().max(reach)
+        } else {
+            chunk.len()
+        };
+        // Without an anchor anywhere, no record can match: the records are only counted.
+        let anchored = prefilter.index_anchors_up_to(chunk, searched, hits);
         let mut run: Option<(usize, usize)> = None;
         let mut skipped_times = FiletimeSpan::new();
-        for header in walk.by_ref() {
-            let RecordHeader {
-                start,
-                id,
-                filetime,
-                ..
-            } = header;
-            let binxml = header.binxml();
-            let template = anchored
-                .then(|| record::template_definition(chunk, binxml.clone()))
-                .flatten();
+        for index in 0..self.records.len() {
+            let Some(walked) = self.records.get(index) else {
+                break;
+            };
+            let (binxml, template) = (walked.binxml.clone(), walked.template.clone());
+            let (id, filetime) = (walked.id, walked.filetime);
             let wanted =
                 anchored && record::admits(prefilter, hits, chunk, binxml, template.clone());
-            let index = self.records.len();
-            self.records.push(Walked { start, id, wanted });
+            if let Some(walked) = self.records.get_mut(index) {
+                walked.wanted = wanted;
+            }
             if wanted {
                 self.templates.extend(template);
             } else {
@@ -105,8 +133,6 @@ impl Selection {
             };
         }
         skipped_times.report(out);
-        self.stop = walk.stop();
-        let finished = walk.finished();
         self.runs.extend(run);
         if !anchored {
             return false;

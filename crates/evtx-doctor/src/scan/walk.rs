@@ -63,6 +63,12 @@ impl<'c> Walk<'c> {
         }
     }
 
+    /// Where the records end, as the `evtx` crate sees it: the free space offset, or the
+    /// chunk's end when that says more.
+    pub(crate) fn live_end(&self) -> usize {
+        self.end
+    }
+
     /// The id of the chunk's last record, as its header says.
     pub(crate) fn last_id(&self) -> Option<u64> {
         self.last_id
