@@ -295,3 +295,137 @@ mod tests {
         assert!(out.first.is_some() && out.last.is_some());
     }
 }
+
+#[cfg(test)]
+mod free_space {
+    use super::*;
+    use crate::knowledge::Knowledge;
+    use crate::scan::walk::u32_at;
+    use evtx_forge::corpus::{CorpusOptions, write_corpus};
+    use std::io::Cursor;
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// Replaces every `from` (UTF-16) in `bytes` by `to`, of the same length.
+    fn replace(bytes: &mut [u8], from: &str, to: &str) {
+        let (from, to) = (utf16(from), utf16(to));
+        while let Some(at) = memchr::memmem::find(bytes, &from) {
+            bytes[at..at + to.len()].copy_from_slice(&to);
+        }
+    }
+
+    /// A chunk of sync-server noise with a 653, a 611 and a 654, cut after the 611: the
+    /// chunk header's free space and last record id say it ends there. The 611's offset too.
+    fn cut_after_611() -> (Vec<u8>, Walked) {
+        let options = CorpusOptions::new(4096 + 2 * 65536, 1, 3);
+        let file = write_corpus(Cursor::new(Vec::new()), &options)
+            .unwrap()
+            .0
+            .into_inner();
+        let mut chunk = file[4096..4096 + 65536].to_vec();
+        let prefilter = Prefilter::new(
+            &Knowledge::builtin()
+                .unwrap()
+                .rules()
+                .literal_plan()
+                .unwrap(),
+        )
+        .unwrap();
+        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
+        assert!(selection.choose(
+            &prefilter,
+            &mut hits,
+            &mut chunk.clone(),
+            65536,
+            &mut ChunkOutcome::default()
+        ));
+        // The wanted records, in order: 653, 611, 654.
+        let wanted: Vec<Walked> = selection
+            .records
+            .iter()
+            .filter(|r| r.wanted)
+            .cloned()
+            .collect();
+        assert_eq!(wanted.len(), 3);
+        let the_611 = wanted[1].clone();
+        let end = the_611.binxml.end + 4;
+        chunk[48..52].copy_from_slice(&(end as u32).to_le_bytes());
+        chunk[32..40].copy_from_slice(&the_611.id.to_le_bytes());
+        chunk[end..].fill(0);
+        (chunk, the_611)
+    }
+
+    fn choose(chunk: &[u8]) -> (bool, Selection) {
+        let prefilter = Prefilter::new(
+            &Knowledge::builtin()
+                .unwrap()
+                .rules()
+                .literal_plan()
+                .unwrap(),
+        )
+        .unwrap();
+        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
+        let admitted = selection.choose(
+            &prefilter,
+            &mut hits,
+            &mut chunk.to_vec(),
+            65536,
+            &mut ChunkOutcome::default(),
+        );
+        (admitted, selection)
+    }
+
+    #[test]
+    fn a_provider_name_in_the_free_space_is_not_an_anchor() {
+        let (mut chunk, the_611) = cut_after_611();
+        replace(
+            &mut chunk,
+            "Directory Synchronization",
+            "Directory Xynchronization",
+        );
+        assert!(!choose(&chunk).0);
+        let free = the_611.binxml.end + 4;
+        let name = utf16("Directory Synchronization for mms error");
+        chunk[free + 64..free + 64 + name.len()].copy_from_slice(&name);
+        assert!(
+            !choose(&chunk).0,
+            "what lies past the free space is never read"
+        );
+    }
+
+    #[test]
+    fn a_template_past_the_free_space_is_searched() {
+        let (mut chunk, the_611) = cut_after_611();
+        let free = the_611.binxml.end + 4;
+        // The provider's name gone from everything before the free space...
+        replace(
+            &mut chunk[..free],
+            "Directory Synchronization",
+            "Directory Xynchronization",
+        );
+        assert!(!choose(&chunk).0);
+        // ...and the 611 pointed at a template past it that names it: next-template offset
+        // (4), GUID (16), body size (4), body. Only the prefilter reads it here.
+        let body = utf16("<Provider Name='Directory Synchronization'/>");
+        let definition = free.next_multiple_of(8);
+        chunk[definition + 20..definition + 24].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        chunk[definition + 24..definition + 24 + body.len()].copy_from_slice(&body);
+        let offset_at = the_611.binxml.start + 10;
+        assert!(u32_at(&chunk, offset_at).is_some_and(|offset| (offset as usize) < free));
+        chunk[offset_at..offset_at + 4].copy_from_slice(&(definition as u32).to_le_bytes());
+        let (admitted, selection) = choose(&chunk);
+        assert!(
+            admitted,
+            "the template the 611 instantiates names the provider"
+        );
+        let wanted: Vec<u64> = selection
+            .records
+            .iter()
+            .filter(|r| r.wanted)
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(wanted, [the_611.id]);
+    }
+}
