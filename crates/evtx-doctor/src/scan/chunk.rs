@@ -3,7 +3,7 @@
 use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, Layout};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
-use super::select::{Selection, Verdict};
+use super::select::{Choice, Selection, Verdict};
 use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::input::Source;
@@ -12,6 +12,7 @@ use crate::rules::{Match, RuleSet};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, ParserSettings};
 use jiff::Timestamp;
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -168,29 +169,15 @@ fn scan_slot(
     scratch: &mut Scratch,
 ) -> ChunkOutcome {
     let mut out = ChunkOutcome::default();
-    let buf = &mut scratch.buf;
-    // The read overwrites the buffer and the tail past a short read is zeroed below: no need
-    // to zero the whole buffer first (it matters for huge files of empty slots).
-    buf.resize(CHUNK_SIZE as usize, 0);
-    let n = match source.read_at(offset, buf) {
-        Ok(n) => n,
-        Err(err) => {
-            out.state = ChunkState::Unreadable;
-            out.problem(
-                "io_error",
-                number,
-                Some(offset),
-                None,
-                format!("cannot read the chunk: {err}"),
-            );
-            return out;
-        }
+    let mut read = match read_slot(source, offset, ctx.prefilter.is_some(), &mut scratch.buf) {
+        Ok(read) => read,
+        Err(err) => return unreadable(out, number, offset, &err),
     };
-    if let Some(tail) = buf.get_mut(n..) {
-        tail.fill(0);
-    }
-    let head = buf.get(..n).unwrap_or_default();
-    if ZEROS.get(..n).is_some_and(|zeros| head == zeros) {
+    let n = read.held;
+    let buf = &mut scratch.buf;
+    // A chunk without its signature was read whole.
+    let head = buf.get(..read.filled).unwrap_or_default();
+    if ZEROS.get(..read.filled).is_some_and(|zeros| head == zeros) {
         out.state = ChunkState::Empty;
         if layout
             .declared_chunks
@@ -254,10 +241,30 @@ fn scan_slot(
 
     let filter = match ctx.prefilter {
         Some(prefilter) => {
-            if !scratch
-                .selection
-                .choose(prefilter, &mut scratch.hits, buf, n, &mut out)
-            {
+            let mut choice = scratch.selection.choose(
+                prefilter,
+                &mut scratch.hits,
+                buf,
+                n,
+                read.filled,
+                &mut out,
+            );
+            if choice == Choice::ReadAll {
+                // Its records or templates reach past the free space: the rest of the chunk,
+                // and the same again.
+                if let Err(err) = read.rest(source, offset, buf) {
+                    return unreadable(out, number, offset, &err);
+                }
+                choice = scratch.selection.choose(
+                    prefilter,
+                    &mut scratch.hits,
+                    buf,
+                    n,
+                    read.filled,
+                    &mut out,
+                );
+            }
+            if choice != Choice::Parse {
                 // Its records were counted as skipped.
                 out.state = ChunkState::Skipped;
                 return out;
@@ -293,6 +300,121 @@ fn scan_slot(
             );
         }
     }
+    out
+}
+
+/// The bytes of a chunk slot in the buffer.
+#[derive(Debug, Clone, Copy)]
+struct SlotRead {
+    /// How many bytes of the slot the file holds (fewer than a chunk at its end).
+    held: usize,
+    /// How many of them are in the buffer; past them, zeros.
+    filled: usize,
+}
+
+/// The first read of a slot: the page that holds the chunk header.
+const FIRST_READ: usize = 4096;
+
+/// Reads chunk slot at `offset` into `buf` (a chunk's size), zeros past what was read.
+///
+/// With `partly`, a chunk is read up to its free space only (rounded up to a page): what
+/// lies past it belongs to no record (a chunk of a small log is mostly free space), unless
+/// the chunk header's string or template tables point there. [`Selection::choose`] asks for
+/// the rest ([`Choice::ReadAll`]) when a record or template reaches past it.
+fn read_slot(
+    source: &Source,
+    offset: u64,
+    partly: bool,
+    buf: &mut Vec<u8>,
+) -> io::Result<SlotRead> {
+    // Each read overwrites the buffer and the tail past the reads is zeroed: no need to zero
+    // it first (it matters for huge files of empty slots).
+    buf.resize(CHUNK_SIZE as usize, 0);
+    let held = usize::try_from(source.len().saturating_sub(offset))
+        .unwrap_or(usize::MAX)
+        .min(buf.len());
+    let mut read = SlotRead { held, filled: 0 };
+    let first = held.min(FIRST_READ);
+    read.fill_to(source, offset, buf, first)?;
+    let needed = if partly && buf.starts_with(CHUNK_MAGIC) {
+        records_end(buf).min(held)
+    } else {
+        held
+    };
+    read.fill_to(source, offset, buf, needed)?;
+    if let Some(tail) = buf.get_mut(read.filled..) {
+        tail.fill(0);
+    }
+    Ok(read)
+}
+
+impl SlotRead {
+    /// Reads the slot's bytes up to `end` that are not in `buf` yet; a file shorter than it
+    /// was when opened ends the slot where it now ends.
+    fn fill_to(
+        &mut self,
+        source: &Source,
+        offset: u64,
+        buf: &mut [u8],
+        end: usize,
+    ) -> io::Result<()> {
+        let Some(part) = buf.get_mut(self.filled..end.min(self.held)) else {
+            return Ok(());
+        };
+        let wanted = part.len();
+        let n = source.read_at(offset.saturating_add(self.filled as u64), part)?;
+        self.filled += n;
+        if n < wanted {
+            self.held = self.filled;
+        }
+        Ok(())
+    }
+
+    /// Reads the rest of the slot.
+    fn rest(&mut self, source: &Source, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let held = self.held;
+        self.fill_to(source, offset, buf, held)?;
+        if let Some(tail) = buf.get_mut(self.filled..) {
+            tail.fill(0);
+        }
+        Ok(())
+    }
+}
+
+/// Where the bytes that the chunk's records can use end: its free space offset, rounded up to
+/// a page; the whole chunk when the header's string or template tables point past it (they
+/// do not, in a chunk Windows writes) or the free space offset is out of bounds.
+fn records_end(chunk: &[u8]) -> usize {
+    // The string table (64 offsets) at 128, then the template table (32) up to 512.
+    const TABLES: usize = 128;
+    let size = CHUNK_SIZE as usize;
+    let Some(free) = u32_at(chunk, 48).and_then(|free| usize::try_from(free).ok()) else {
+        return size;
+    };
+    let end = free
+        .max(CHUNK_HEADER_SIZE)
+        .next_multiple_of(FIRST_READ)
+        .min(size);
+    let pointers = (TABLES..CHUNK_HEADER_SIZE).step_by(4);
+    if pointers
+        .filter_map(|at| u32_at(chunk, at))
+        .any(|pointer| pointer as usize >= free)
+    {
+        return size;
+    }
+    end
+}
+
+/// An outcome for a slot that could not be read.
+fn unreadable(mut out: ChunkOutcome, number: u64, offset: u64, err: &io::Error) -> ChunkOutcome {
+    out.state = ChunkState::Unreadable;
+    out.problem(
+        "io_error",
+        number,
+        Some(offset),
+        None,
+        format!("cannot read the chunk: {err}"),
+    );
     out
 }
 
@@ -557,6 +679,57 @@ mod tests {
     fn filetime(time: &str) -> u64 {
         let time: Timestamp = time.parse().unwrap();
         u64::try_from(time.as_nanosecond() / 100 + UNIX_EPOCH_AS_FILETIME).unwrap()
+    }
+
+    /// A chunk slot: signature, free space offset `free`, `0xab` everywhere else.
+    fn slot(free: u32) -> Vec<u8> {
+        let mut chunk = vec![0xab; CHUNK_SIZE as usize];
+        chunk[..8].copy_from_slice(CHUNK_MAGIC);
+        chunk[48..52].copy_from_slice(&free.to_le_bytes());
+        chunk[128..512].fill(0);
+        chunk
+    }
+
+    #[test]
+    fn records_end_at_the_free_space_rounded_to_a_page() {
+        assert_eq!(records_end(&slot(1000)), 4096);
+        assert_eq!(records_end(&slot(4096)), 4096);
+        assert_eq!(records_end(&slot(5000)), 8192);
+        assert_eq!(records_end(&slot(u32::MAX)), 65536);
+        // A string or template table entry past the free space: all of it.
+        for at in [128, 380, 384, 508] {
+            let mut chunk = slot(5000);
+            chunk[at..at + 4].copy_from_slice(&6000u32.to_le_bytes());
+            assert_eq!(records_end(&chunk), 65536, "table entry at {at}");
+        }
+    }
+
+    #[test]
+    fn a_slot_is_read_up_to_its_records_when_the_prefilter_may_skip_it() {
+        let chunk = slot(5000);
+        let mut file = vec![0u8; 4096];
+        file.extend_from_slice(&chunk);
+        file.extend_from_slice(&chunk[..10_000]); // a second slot, cut short
+        let source = Source::Memory(file.into());
+        let mut buf = Vec::new();
+        let read = read_slot(&source, 4096, true, &mut buf).unwrap();
+        assert_eq!((read.held, read.filled), (65536, 8192));
+        assert_eq!(buf[..8192], chunk[..8192]);
+        assert!(buf[8192..].iter().all(|&b| b == 0));
+        // Whole without the prefilter, and the rest on demand.
+        let read = read_slot(&source, 4096, false, &mut buf).unwrap();
+        assert_eq!((read.held, read.filled), (65536, 65536));
+        assert_eq!(buf, chunk);
+        let mut read = read_slot(&source, 4096, true, &mut buf).unwrap();
+        read.rest(&source, 4096, &mut buf).unwrap();
+        assert_eq!(read.filled, 65536);
+        assert_eq!(buf, chunk);
+        // The file's end cuts the slot: what it holds is known without reading it.
+        let read = read_slot(&source, 4096 + 65536, true, &mut buf).unwrap();
+        assert_eq!((read.held, read.filled), (10_000, 8192));
+        let read = read_slot(&source, 4096 + 65536, false, &mut buf).unwrap();
+        assert_eq!((read.held, read.filled), (10_000, 10_000));
+        assert!(buf[10_000..].iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -43,6 +43,18 @@ struct Walked {
     wanted: bool,
 }
 
+/// What to do with a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// No record can match: skip it (its records were counted).
+    Skip,
+    /// Parse it, building the records chosen.
+    Parse,
+    /// Its records or templates reach past the bytes read: read the whole chunk and choose
+    /// again (nothing was counted).
+    ReadAll,
+}
+
 /// What the selection says of a record the `evtx` crate yielded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -55,17 +67,18 @@ pub(crate) enum Verdict {
 }
 
 impl Selection {
-    /// Indexes `chunk` (the first `valid` bytes from the file) for the prefilter, walks its
-    /// records and asks the prefilter about each, counts and dates the records ruled out in
-    /// `out`, and merges their runs. `false` when no record can match: the chunk is skipped.
+    /// Indexes `chunk` (the first `valid` bytes from the file, of which the first `filled`
+    /// were read) for the prefilter, walks its records and asks the prefilter about each,
+    /// counts and dates the records ruled out in `out`, and merges their runs.
     pub(crate) fn choose(
         &mut self,
         prefilter: &Prefilter,
         hits: &mut Hits,
         chunk: &mut [u8],
         valid: usize,
+        filled: usize,
         out: &mut ChunkOutcome,
-    ) -> bool {
+    ) -> Choice {
         self.records.clear();
         self.runs.clear();
         self.templates.clear();
@@ -99,6 +112,9 @@ impl Selection {
         } else {
             chunk.len()
         };
+        if searched > filled && filled < valid {
+            return Choice::ReadAll;
+        }
         // Without an anchor anywhere, no record can match: the records are only counted.
         let anchored = prefilter.index_anchors_up_to(chunk, searched, hits);
         let mut run: Option<(usize, usize)> = None;
@@ -135,17 +151,17 @@ impl Selection {
         skipped_times.report(out);
         self.runs.extend(run);
         if !anchored {
-            return false;
+            return Choice::Skip;
         }
         if !finished {
             // The `evtx` crate may find records past a broken one, judged one by one as it
             // does: they need the whole chunk searched.
             prefilter.index_followers(chunk, hits, std::slice::from_ref(&(0..chunk.len())));
         } else if self.records.iter().all(|record| !record.wanted) {
-            return false;
+            return Choice::Skip;
         }
         self.merge(chunk);
-        true
+        Choice::Parse
     }
 
     /// Sets the size field of the first record of each run to the length of the run.
@@ -243,7 +259,8 @@ mod tests {
         let mut patched = chunk.clone();
         let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
         let mut out = ChunkOutcome::default();
-        assert!(selection.choose(&prefilter, &mut hits, &mut patched, 65536, &mut out));
+        let choice = selection.choose(&prefilter, &mut hits, &mut patched, 65536, 65536, &mut out);
+        assert_eq!(choice, Choice::Parse);
 
         let before = rendered(chunk);
         let after = rendered(patched);
@@ -289,7 +306,8 @@ mod tests {
         let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
         let mut out = ChunkOutcome::default();
         let mut patched = chunk.clone();
-        assert!(!selection.choose(&prefilter, &mut hits, &mut patched, 65536, &mut out));
+        let choice = selection.choose(&prefilter, &mut hits, &mut patched, 65536, 65536, &mut out);
+        assert_eq!(choice, Choice::Skip);
         assert_eq!(patched, chunk, "a skipped chunk is not touched");
         assert_eq!(out.records_skipped as usize, rendered(chunk).len());
         assert!(out.first.is_some() && out.last.is_some());
@@ -334,13 +352,15 @@ mod free_space {
         )
         .unwrap();
         let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
-        assert!(selection.choose(
+        let choice = selection.choose(
             &prefilter,
             &mut hits,
             &mut chunk.clone(),
             65536,
-            &mut ChunkOutcome::default()
-        ));
+            65536,
+            &mut ChunkOutcome::default(),
+        );
+        assert_eq!(choice, Choice::Parse);
         // The wanted records, in order: 653, 611, 654.
         let wanted: Vec<Walked> = selection
             .records
@@ -367,14 +387,15 @@ mod free_space {
         )
         .unwrap();
         let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
-        let admitted = selection.choose(
+        let choice = selection.choose(
             &prefilter,
             &mut hits,
             &mut chunk.to_vec(),
             65536,
+            65536,
             &mut ChunkOutcome::default(),
         );
-        (admitted, selection)
+        (choice == Choice::Parse, selection)
     }
 
     #[test]
@@ -409,12 +430,32 @@ mod free_space {
         // ...and the 611 pointed at a template past it that names it: next-template offset
         // (4), GUID (16), body size (4), body. Only the prefilter reads it here.
         let body = utf16("<Provider Name='Directory Synchronization'/>");
-        let definition = free.next_multiple_of(8);
+        let definition = 20_000;
         chunk[definition + 20..definition + 24].copy_from_slice(&(body.len() as u32).to_le_bytes());
         chunk[definition + 24..definition + 24 + body.len()].copy_from_slice(&body);
         let offset_at = the_611.binxml.start + 10;
         assert!(u32_at(&chunk, offset_at).is_some_and(|offset| (offset as usize) < free));
         chunk[offset_at..offset_at + 4].copy_from_slice(&(definition as u32).to_le_bytes());
+        // Read up to the free space only, the chunk must be read whole first.
+        let prefilter = Prefilter::new(
+            &Knowledge::builtin()
+                .unwrap()
+                .rules()
+                .literal_plan()
+                .unwrap(),
+        )
+        .unwrap();
+        let mut out = ChunkOutcome::default();
+        let choice = Selection::default().choose(
+            &prefilter,
+            &mut prefilter.new_hits(),
+            &mut chunk.clone(),
+            65536,
+            free.next_multiple_of(4096),
+            &mut out,
+        );
+        assert_eq!(choice, Choice::ReadAll);
+        assert_eq!(out.records_skipped, 0, "nothing counted yet");
         let (admitted, selection) = choose(&chunk);
         assert!(
             admitted,
