@@ -35,7 +35,7 @@ impl Knowledge {
     pub fn with_rule_files(files: &[PathBuf]) -> Result<Self, RuleError> {
         let mut builder = RuleSetBuilder::new();
         for (name, text) in BUILTIN_PACKS {
-            builder.add_pack(Path::new(name), text)?;
+            builder.add_builtin_pack(Path::new(name), text)?;
         }
         for file in files {
             builder.add_pack_file(file)?;

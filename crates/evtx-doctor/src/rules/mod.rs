@@ -8,6 +8,7 @@
 mod error;
 mod fields;
 mod pack;
+mod pattern;
 mod text;
 
 pub use error::RuleError;
@@ -19,7 +20,7 @@ use crate::event::Event;
 use crate::report::Severity;
 use error::line_of;
 use pack::{ClauseDef, Occurrence, PackFile};
-use regex::{Regex, RegexBuilder};
+use pattern::Pattern;
 use std::path::{Path, PathBuf};
 
 /// A compiled rule: what it diagnoses and when it matches.
@@ -57,8 +58,8 @@ struct Clause {
     event_ids: Vec<u16>,
     /// Lower-case words the normalised text must contain.
     keywords: Vec<String>,
-    patterns: Vec<Regex>,
-    exclude: Vec<Regex>,
+    patterns: Vec<Pattern>,
+    exclude: Vec<Pattern>,
     error_codes: Vec<u32>,
 }
 
@@ -66,7 +67,7 @@ struct Clause {
 struct Extractor {
     providers: Vec<String>,
     event_ids: Vec<u16>,
-    fields: Vec<(String, Regex, Occurrence)>,
+    fields: Vec<(String, Pattern, Occurrence)>,
 }
 
 /// The literals an event must contain for some rule to match it, for the scanner's prefilter:
@@ -140,8 +141,8 @@ impl RuleSet {
                 let fields =
                     fields.get_or_insert_with(|| self.extract(&provider, event.event_id, &text));
                 let mut candidate = fields.clone();
-                for pattern in &clause.patterns {
-                    candidate.capture(pattern, &text, Occurrence::First);
+                for regex in clause.patterns.iter().filter_map(Pattern::regex) {
+                    candidate.capture(regex, &text, Occurrence::First);
                 }
                 if clause.error_codes.is_empty()
                     || candidate
@@ -195,8 +196,10 @@ impl RuleSet {
                 provider,
                 event_id,
             ) {
-                for (name, regex, occurrence) in &extractor.fields {
-                    fields.capture_named(name, regex, text, *occurrence);
+                for (name, pattern, occurrence) in &extractor.fields {
+                    if let Some(regex) = pattern.regex() {
+                        fields.capture_named(name, regex, text, *occurrence);
+                    }
                 }
             }
         }
@@ -275,12 +278,29 @@ impl RuleSetBuilder {
 
     /// Adds the pack in `text`; `path` names it in errors.
     pub fn add_pack(&mut self, path: &Path, text: &str) -> Result<&mut Self, RuleError> {
+        self.add(path, text, false)
+    }
+
+    /// Adds a pack built into this crate (its patterns compiled when first used).
+    pub(crate) fn add_builtin_pack(
+        &mut self,
+        path: &Path,
+        text: &str,
+    ) -> Result<&mut Self, RuleError> {
+        self.add(path, text, true)
+    }
+
+    fn add(&mut self, path: &Path, text: &str, builtin: bool) -> Result<&mut Self, RuleError> {
         let file: PackFile = toml::from_str(text).map_err(|err| RuleError::Syntax {
             path: path.to_owned(),
             line: err.span().map_or(0, |span| line_of(text, span.start)),
             message: err.message().to_owned(),
         })?;
-        let ctx = Ctx { path, text };
+        let ctx = Ctx {
+            path,
+            text,
+            builtin,
+        };
         if file.schema != 1 {
             return Err(ctx.invalid(0, "", format!("unsupported schema {}", file.schema)));
         }
@@ -382,6 +402,8 @@ impl RuleSetBuilder {
 struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
+    /// A pack of this crate: its patterns are compiled when first used.
+    builtin: bool,
 }
 
 impl Ctx<'_> {
@@ -394,16 +416,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// Compiles a pattern with bounded size; the `regex` crate runs in linear time.
-    fn regex(&self, pattern: &toml::Spanned<String>, rule: &str) -> Result<Regex, RuleError> {
-        RegexBuilder::new(pattern.get_ref())
-            .size_limit(1 << 20)
-            .dfa_size_limit(1 << 20)
-            .build()
-            .map_err(|err| {
-                let line = line_of(self.text, pattern.span().start);
-                self.invalid(line, rule, format!("invalid regex: {err}"))
-            })
+    /// Checks (and unless the pack is built in, compiles) a pattern.
+    fn regex(&self, pattern: &toml::Spanned<String>, rule: &str) -> Result<Pattern, RuleError> {
+        Pattern::new(pattern.get_ref(), self.builtin).map_err(|err| {
+            let line = line_of(self.text, pattern.span().start);
+            self.invalid(line, rule, format!("invalid regex: {err}"))
+        })
     }
 
     fn clause(&self, def: &ClauseDef, rule: &str, line: usize) -> Result<Clause, RuleError> {
