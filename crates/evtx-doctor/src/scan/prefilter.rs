@@ -18,7 +18,6 @@
 
 use crate::rules::LiteralPlan;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span, packed};
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// The compiled prefilter of a rule set.
@@ -107,7 +106,8 @@ enum Engine {
 impl Engine {
     /// An engine for `keys` (lower case) in `haystack`, and which key each of its pattern ids
     /// stands for.
-    fn new(keys: &[Vec<u8>], haystack: Haystack) -> Option<(Self, Vec<usize>)> {
+    /// The automaton only when `fallback`: else `None` when the packed searcher cannot be had.
+    fn new(keys: &[Vec<u8>], haystack: Haystack, fallback: bool) -> Option<(Self, Vec<usize>)> {
         let (patterns, key_of) = match haystack {
             Haystack::Folded => (keys.to_vec(), (0..keys.len()).collect()),
             Haystack::Raw => case_variants(keys),
@@ -124,6 +124,9 @@ impl Engine {
             .flatten();
         if let Some(searcher) = packed {
             return Some((Engine::Packed(searcher), key_of));
+        }
+        if !fallback {
+            return None;
         }
         // Leftmost-longest, as the packed searcher: the longest key where several start.
         let automaton = AhoCorasickBuilder::new()
@@ -295,7 +298,7 @@ impl Prefilter {
         anchor_literals.sort_unstable();
         anchor_literals.dedup();
         let pairs = PairFrequencies::load();
-        let anchors = Searcher::new(&literals, &anchor_literals, &pairs, Haystack::Raw)?;
+        let anchors = Searcher::new(&literals, &anchor_literals, &pairs, Haystack::Raw, true)?;
         // One follower search per anchor literal, for the other literals of every clause it
         // may anchor: a record holding one anchor is searched once.
         let mut follow = vec![None; literals.len()];
@@ -330,9 +333,8 @@ impl Prefilter {
             .map(|others| {
                 // In the raw chunk when the case variants fit the packed searcher (no folding
                 // then), else in the folded chunk (aho-corasick's automaton is much slower).
-                Searcher::new(&literals, others, &pairs, Haystack::Raw)
-                    .filter(|searcher| matches!(searcher.engine, Engine::Packed(_)))
-                    .or_else(|| Searcher::new(&literals, others, &pairs, Haystack::Folded))
+                Searcher::new(&literals, others, &pairs, Haystack::Raw, false)
+                    .or_else(|| Searcher::new(&literals, others, &pairs, Haystack::Folded, true))
             })
             .collect::<Option<Vec<_>>>()?;
         // Clauses with fewer groups first: they are the quickest to decide.
@@ -637,12 +639,14 @@ fn span_inside(hits: &[Hit], part: &Range<usize>) -> Range<usize> {
 
 impl Searcher {
     /// A searcher of `ids` (indexes into `literals`), each in both encodings, ignoring ASCII
-    /// case, over `haystack`.
+    /// case, over `haystack`; with aho-corasick's automaton when the packed searcher cannot
+    /// be had only if `fallback`.
     fn new(
         literals: &[String],
         ids: &[usize],
         pairs: &PairFrequencies,
         haystack: Haystack,
+        fallback: bool,
     ) -> Option<Self> {
         let mut patterns: Vec<Pattern> = Vec::new();
         for &id in ids {
@@ -687,7 +691,7 @@ impl Searcher {
                     .collect()
             })
             .collect();
-        let (engine, key_of) = Engine::new(&keys, haystack)?;
+        let (engine, key_of) = Engine::new(&keys, haystack, fallback)?;
         Some(Searcher {
             haystack,
             engine,
@@ -744,11 +748,12 @@ const COMMON_ON_SYNC_SERVERS: &[&str] = &["sync"];
 
 /// How often pairs of characters occur in the text of real logs (`bigrams.tsv`, made by
 /// `scripts/gen-bigrams.py`), per million pairs.
-struct PairFrequencies(HashMap<(char, char), u32>);
+/// Sorted by pair, for binary search (quicker to build than a hash map, and built once a run).
+struct PairFrequencies(Vec<((char, char), u32)>);
 
 impl PairFrequencies {
     fn load() -> Self {
-        let pairs = include_str!("bigrams.tsv")
+        let mut pairs: Vec<((char, char), u32)> = include_str!("bigrams.tsv")
             .lines()
             .filter(|line| !line.starts_with('#'))
             .filter_map(|line| {
@@ -758,7 +763,17 @@ impl PairFrequencies {
                 Some((key, count.parse().ok()?))
             })
             .collect();
+        pairs.sort_unstable();
         PairFrequencies(pairs)
+    }
+
+    /// Per million pairs; 0 when too rare to be listed.
+    fn count(&self, pair: (char, char)) -> u32 {
+        self.0
+            .binary_search_by_key(&pair, |&(key, _)| key)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map_or(0, |&(_, count)| count)
     }
 
     /// The byte offset in `literal` (lower case) of its rarest pair of characters, leaving at
@@ -777,7 +792,7 @@ impl PairFrequencies {
                 let shared = COMMON_ON_SYNC_SERVERS
                     .iter()
                     .any(|word| word.contains(&pair));
-                let count = self.0.get(&(first, second)).copied().unwrap_or(0);
+                let count = self.count((first, second));
                 Some((shared, count, offset))
             })
             .min()
