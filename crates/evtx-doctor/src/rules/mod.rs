@@ -77,6 +77,8 @@ struct Extractor {
 pub struct LiteralPlan {
     /// Clauses of groups of alternatives, all ASCII.
     pub clauses: Vec<Vec<Vec<String>>>,
+    /// Per clause, the event ids it needs (empty, or missing: any).
+    pub event_ids: Vec<Vec<u16>>,
 }
 
 /// A rule matched an event.
@@ -183,6 +185,7 @@ impl RuleSet {
                 return None;
             }
             plan.clauses.push(groups);
+            plan.event_ids.push(clause.event_ids.clone());
         }
         Some(plan)
     }

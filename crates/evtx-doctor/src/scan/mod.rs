@@ -1,6 +1,7 @@
 //! The hot path: chunk slots of .evtx files, read in parallel, prefiltered, parsed, and
 //! turned into matched [`Event`](crate::event::Event)s.
 
+mod binxml;
 mod chunk;
 mod export;
 mod layout;

@@ -27,9 +27,11 @@ pub struct Prefilter {
     clauses: Vec<Vec<Vec<usize>>>,
     /// Per literal: the clauses it anchors (only those can hold where it is).
     clauses_of: Vec<Vec<usize>>,
-    /// Per literal: whether it anchors a clause of one group, which holds wherever it is
-    /// (`providers = ["Directory Synchronization"]` and an event id).
-    alone: Vec<bool>,
+    /// Per clause: the event ids it needs (empty: any).
+    event_ids: Vec<Vec<u16>>,
+    /// Per literal: the clauses of one group it anchors, which hold wherever it is (for the
+    /// event ids they name: `providers = ["Directory Synchronization"]` and an event id).
+    alone: Vec<Vec<usize>>,
     /// How many distinct literals there are.
     literals: usize,
     /// The anchor literals of every clause.
@@ -39,17 +41,6 @@ pub struct Prefilter {
     /// Per anchor literal (shared when the same): the other literals of the clauses it
     /// anchors.
     followers: Vec<Searcher>,
-}
-
-/// What the anchors in a record say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Anchored {
-    /// None there: no clause can hold.
-    No,
-    /// One of a clause that needs nothing else: it holds.
-    Alone,
-    /// Some: the other literals of their clauses decide.
-    Yes,
 }
 
 /// One search for some literals, in both encodings.
@@ -228,6 +219,8 @@ pub struct Hits {
     spans: Vec<Range<usize>>,
     /// Scratch: the followers to run.
     followers: Vec<usize>,
+    /// Scratch: the anchor literals in a record.
+    anchored: Vec<usize>,
 }
 
 impl Prefilter {
@@ -236,7 +229,8 @@ impl Prefilter {
     pub fn new(plan: &LiteralPlan) -> Option<Self> {
         let mut literals: Vec<String> = Vec::new();
         let mut clauses: Vec<Vec<Vec<usize>>> = Vec::new();
-        for groups in &plan.clauses {
+        let mut event_ids: Vec<Vec<u16>> = Vec::new();
+        for (index, groups) in plan.clauses.iter().enumerate() {
             if groups.is_empty() {
                 return None;
             }
@@ -273,6 +267,7 @@ impl Prefilter {
             // The anchor group first: the clause is then read anchor, then the rest.
             ids.swap(0, anchor);
             clauses.push(ids);
+            event_ids.push(plan.event_ids.get(index).cloned().unwrap_or_default());
         }
         if literals.is_empty() {
             return None;
@@ -338,7 +333,10 @@ impl Prefilter {
             })
             .collect::<Option<Vec<_>>>()?;
         // Clauses with fewer groups first: they are the quickest to decide.
-        clauses.sort_by_key(Vec::len);
+        let mut paired: Vec<(Vec<Vec<usize>>, Vec<u16>)> =
+            clauses.into_iter().zip(event_ids).collect();
+        paired.sort_by_key(|(groups, _)| groups.len());
+        let (clauses, event_ids): (Vec<_>, Vec<_>) = paired.into_iter().unzip();
         let mut clauses_of = vec![Vec::new(); literals.len()];
         for (index, groups) in clauses.iter().enumerate() {
             for &id in groups.first().into_iter().flatten() {
@@ -351,11 +349,14 @@ impl Prefilter {
             .iter()
             .map(|of| {
                 of.iter()
-                    .any(|&clause| clauses.get(clause).is_some_and(|groups| groups.len() == 1))
+                    .copied()
+                    .filter(|&clause| clauses.get(clause).is_some_and(|groups| groups.len() == 1))
+                    .collect()
             })
             .collect();
         Some(Prefilter {
             clauses,
+            event_ids,
             clauses_of,
             alone,
             literals: literals.len(),
@@ -420,14 +421,43 @@ impl Prefilter {
     /// `chunk`, which [`Prefilter::index_anchors`] indexed) could satisfy some rule clause:
     /// [`Prefilter::index_followers`], then [`Prefilter::admits_parts`], unless an anchor of
     /// a one-group clause is there (then that clause holds, and nothing else is searched).
-    pub fn admits_record(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
-        match self.anchors_in(hits, parts) {
-            Anchored::No => false,
-            Anchored::Alone => true,
-            Anchored::Yes => {
-                self.search_followers(chunk, hits, parts);
-                self.admits_parts(hits, parts)
-            }
+    ///
+    /// `event_id` is asked only of a record with an anchor: its event id when known, which
+    /// rules out the clauses that name other ids.
+    pub fn admits_record(
+        &self,
+        chunk: &[u8],
+        hits: &mut Hits,
+        parts: &[Range<usize>],
+        event_id: impl FnOnce() -> Option<u16>,
+    ) -> bool {
+        if !self.anchors_in(hits, parts) {
+            return false;
+        }
+        let id = event_id();
+        let anchored = &hits.anchored;
+        let any = |of: &Vec<Vec<usize>>| {
+            anchored.iter().any(|&literal| {
+                of.get(literal)
+                    .is_some_and(|clauses| clauses.iter().any(|&c| self.id_fits(c, id)))
+            })
+        };
+        if any(&self.alone) {
+            return true;
+        }
+        if !any(&self.clauses_of) {
+            // No clause of these anchors is about this event id.
+            return false;
+        }
+        self.search_followers(chunk, hits, parts);
+        self.admits_parts_for(hits, parts, id)
+    }
+
+    /// Whether clause `clause` may hold for an event with id `id` (`None`: unknown).
+    fn id_fits(&self, clause: usize, id: Option<u16>) -> bool {
+        match (id, self.event_ids.get(clause)) {
+            (Some(id), Some(ids)) => ids.is_empty() || ids.contains(&id),
+            _ => true,
         }
     }
 
@@ -436,38 +466,39 @@ impl Prefilter {
     /// already searched for the same literals is not searched again. `false` when there is
     /// no anchor in `parts`: then no clause can hold there.
     pub fn index_followers(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
-        if self.anchors_in(hits, parts) == Anchored::No {
+        if !self.anchors_in(hits, parts) {
             return false;
         }
         self.search_followers(chunk, hits, parts);
         true
     }
 
-    /// Whether an anchor is in `parts`, and notes in `hits` which followers to search there
-    /// (all of them, also when a one-group clause holds).
-    fn anchors_in(&self, hits: &mut Hits, parts: &[Range<usize>]) -> Anchored {
+    /// Whether an anchor is in `parts`; notes in `hits` which anchor literals are there, and
+    /// which followers to search.
+    fn anchors_in(&self, hits: &mut Hits, parts: &[Range<usize>]) -> bool {
         let Hits {
-            anchors, followers, ..
+            anchors,
+            anchored,
+            followers,
+            ..
         } = hits;
         // Most records have no anchor: one binary search a part says so.
         if !parts.iter().any(|part| any_inside(anchors, part)) {
-            return Anchored::No;
+            return false;
         }
+        anchored.clear();
         followers.clear();
-        let mut alone = false;
         for part in parts {
             for hit in inside(anchors, part) {
-                alone |= self.alone.get(hit.literal).copied().unwrap_or(false);
+                anchored.push(hit.literal);
                 followers.extend(self.follow.get(hit.literal).copied().flatten());
             }
         }
+        anchored.sort_unstable();
+        anchored.dedup();
         followers.sort_unstable();
         followers.dedup();
-        if alone {
-            Anchored::Alone
-        } else {
-            Anchored::Yes
-        }
+        true
     }
 
     /// Runs the followers [`Prefilter::anchors_in`] noted over `parts`.
@@ -512,6 +543,11 @@ impl Prefilter {
     /// counts for a part when its occurrence starts inside it; the parts must have been
     /// searched ([`Prefilter::index_followers`]) for the answer to be sound.
     pub fn admits_parts(&self, hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        self.admits_parts_for(hits, parts, None)
+    }
+
+    /// [`Prefilter::admits_parts`] for an event whose id is `id` (`None`: unknown).
+    fn admits_parts_for(&self, hits: &mut Hits, parts: &[Range<usize>], id: Option<u16>) -> bool {
         let Hits {
             hits,
             present,
@@ -530,13 +566,14 @@ impl Prefilter {
             }
         }
         let holds = |clause: &usize| {
-            self.clauses.get(*clause).is_some_and(|groups| {
-                groups.iter().all(|alternatives| {
-                    alternatives
-                        .iter()
-                        .any(|&id| present.get(id).copied().unwrap_or(false))
+            self.id_fits(*clause, id)
+                && self.clauses.get(*clause).is_some_and(|groups| {
+                    groups.iter().all(|alternatives| {
+                        alternatives
+                            .iter()
+                            .any(|&id| present.get(id).copied().unwrap_or(false))
+                    })
                 })
-            })
         };
         // Only the clauses of the anchors present can hold.
         let admitted = any
@@ -837,6 +874,7 @@ mod tests {
                 ],
                 vec![vec!["fimsynchronizationservice".into(), "adsync".into()]],
             ],
+            ..LiteralPlan::default()
         }
     }
 
@@ -889,10 +927,12 @@ mod tests {
         // A clause with no literal cannot rule anything out, nor can an empty literal.
         let open = LiteralPlan {
             clauses: vec![vec![vec!["adsync".into()]], vec![]],
+            ..LiteralPlan::default()
         };
         assert!(Prefilter::new(&open).is_none());
         let empty = LiteralPlan {
             clauses: vec![vec![vec!["adsync".into()], vec![String::new()]]],
+            ..LiteralPlan::default()
         };
         assert!(Prefilter::new(&empty).is_none());
     }
@@ -924,6 +964,7 @@ mod tests {
         ];
         let plan = LiteralPlan {
             clauses: words.iter().map(|w| vec![vec![w.to_string()]]).collect(),
+            ..LiteralPlan::default()
         };
         let prefilter = Prefilter::new(&plan).unwrap();
         assert!(matches!(prefilter.anchors.engine, Engine::Automaton(_)));
@@ -942,6 +983,7 @@ mod tests {
     fn short_words_are_searched_too() {
         let plan = LiteralPlan {
             clauses: vec![vec![vec!["adsync".into()], vec!["0x".into()]]],
+            ..LiteralPlan::default()
         };
         let prefilter = Prefilter::new(&plan).unwrap();
         assert!(!admits(&prefilter, &utf16("ADSync")));
@@ -980,6 +1022,7 @@ mod tests {
                 ],
                 vec![vec!["aaaa".into()], vec!["aa".into()]],
             ],
+            ..LiteralPlan::default()
         };
         let prefilter = Prefilter::new(&plan).unwrap();
         assert!(admits(&prefilter, &utf16("ADSync")));
@@ -1004,6 +1047,11 @@ mod tests {
     /// The plain definition: some clause has every group present in some part, in either
     /// encoding, ignoring ASCII case.
     fn reference(plan: &LiteralPlan, parts: &[Vec<u8>]) -> bool {
+        reference_for(plan, parts, None)
+    }
+
+    /// [`reference`] for an event with id `id` (`None`: unknown).
+    fn reference_for(plan: &LiteralPlan, parts: &[Vec<u8>], id: Option<u16>) -> bool {
         let lower: Vec<Vec<u8>> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
         let present = |word: &str| {
             let [wide, narrow] =
@@ -1013,10 +1061,15 @@ mod tests {
                     || memchr::memmem::find(part, &narrow).is_some()
             })
         };
-        plan.clauses.iter().any(|groups| {
-            groups
-                .iter()
-                .all(|alternatives| alternatives.iter().any(|w| present(w)))
+        let fits = |clause: usize| match (id, plan.event_ids.get(clause)) {
+            (Some(id), Some(ids)) => ids.is_empty() || ids.contains(&id),
+            _ => true,
+        };
+        plan.clauses.iter().enumerate().any(|(clause, groups)| {
+            fits(clause)
+                && groups
+                    .iter()
+                    .all(|alternatives| alternatives.iter().any(|w| present(w)))
         })
     }
 
@@ -1024,7 +1077,11 @@ mod tests {
         let word = prop::sample::select(WORDS).prop_map(String::from);
         let group = prop::collection::vec(word, 1..3);
         let clause = prop::collection::vec(group, 1..4);
-        prop::collection::vec(clause, 1..4).prop_map(|clauses| LiteralPlan { clauses })
+        let ids = prop::sample::select(vec![vec![], vec![1u16], vec![2], vec![1, 2]]);
+        prop::collection::vec((clause, ids), 1..4).prop_map(|clauses| {
+            let (clauses, event_ids) = clauses.into_iter().unzip();
+            LiteralPlan { clauses, event_ids }
+        })
     }
 
     fn part() -> impl Strategy<Value = Vec<u8>> {
@@ -1063,6 +1120,7 @@ mod tests {
             plan in word_plan(),
             parts in prop::collection::vec(part(), 1..4),
             subset in any::<u8>(),
+            id in prop::sample::select(vec![None, Some(1u16), Some(2), Some(3)]),
         ) {
             // No prefilter (None) means everything is read.
             if let Some(prefilter) = Prefilter::new(&plan) {
@@ -1082,8 +1140,8 @@ mod tests {
                 let mut fresh = prefilter.new_hits();
                 let anchored = prefilter.index_anchors(&chunk, &mut fresh);
                 proptest::prop_assert_eq!(
-                    anchored && prefilter.admits_record(&chunk, &mut fresh, &chosen_ranges),
-                    reference(&plan, &chosen_parts)
+                    anchored && prefilter.admits_record(&chunk, &mut fresh, &chosen_ranges, || id),
+                    reference_for(&plan, &chosen_parts, id)
                 );
             }
         }

@@ -1,6 +1,7 @@
 //! One record: whether it could match (by the literals found in its bytes and its template's),
 //! and turning it into an [`Event`].
 
+use super::binxml::{EventIdSlot, event_id, event_id_slot};
 use super::prefilter::{Hits, Prefilter};
 use super::walk::u32_at;
 use crate::event::{Event, Origin, parse_event_xml};
@@ -36,23 +37,66 @@ pub(crate) fn may_match(
     binxml: Range<usize>,
 ) -> bool {
     let template = template_definition(chunk, binxml.clone());
-    admits(prefilter, hits, chunk, binxml, template)
+    admits(prefilter, hits, chunk, binxml, template, None)
 }
 
 /// [`may_match`] for a record whose template was already looked up (`None`: an unusual
-/// shape or a dangling reference, which is looked at, and reported if it fails).
+/// shape or a dangling reference, which is looked at, and reported if it fails), with its
+/// event id read from its bytes when `event_ids` is given.
 pub(crate) fn admits(
     prefilter: &Prefilter,
     hits: &mut Hits,
     chunk: &[u8],
     binxml: Range<usize>,
     template: Option<Range<usize>>,
+    event_ids: Option<&mut EventIds>,
 ) -> bool {
     let Some(template) = template else {
         return true;
     };
-    let parts = [binxml, template];
-    prefilter.admits_record(chunk, hits, &parts)
+    let parts = [binxml.clone(), template.clone()];
+    prefilter.admits_record(chunk, hits, &parts, || {
+        event_ids.and_then(|ids| ids.of(chunk, binxml, &template))
+    })
+}
+
+/// The event ids of a chunk's records, read from their bytes (`scan/binxml.rs`), each
+/// template looked at once.
+#[derive(Debug, Default)]
+pub(crate) struct EventIds {
+    /// Template body start → where it puts the event id.
+    slots: Vec<(usize, Option<EventIdSlot>)>,
+}
+
+/// How many templates [`EventIds`] remembers per chunk (Windows uses a few dozen).
+const REMEMBERED_TEMPLATES: usize = 256;
+
+impl EventIds {
+    /// Forgets the last chunk's templates.
+    pub(crate) fn clear(&mut self) {
+        self.slots.clear();
+    }
+
+    /// The event id of the record whose BinXML is `binxml` and whose template's body is
+    /// `template`; `None` when it cannot be read.
+    fn of(&mut self, chunk: &[u8], binxml: Range<usize>, template: &Range<usize>) -> Option<u16> {
+        let slot = match self
+            .slots
+            .iter()
+            .find(|(start, _)| *start == template.start)
+        {
+            Some(&(_, slot)) => slot,
+            None => {
+                let slot = event_id_slot(chunk, template.clone());
+                if self.slots.len() < REMEMBERED_TEMPLATES {
+                    self.slots.push((template.start, slot));
+                }
+                slot
+            }
+        };
+        let definition = usize::try_from(u32_at(chunk, binxml.start.checked_add(10)?)?).ok()?;
+        event_id(chunk, binxml, definition, slot?)
+    }
 }
 
 /// Renders `record` and reads it into an [`Event`].
