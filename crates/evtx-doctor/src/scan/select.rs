@@ -354,23 +354,7 @@ mod free_space {
             .0
             .into_inner();
         let mut chunk = file[4096..4096 + 65536].to_vec();
-        let prefilter = Prefilter::new(
-            &Knowledge::builtin()
-                .unwrap()
-                .rules()
-                .literal_plan()
-                .unwrap(),
-        )
-        .unwrap();
-        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
-        let choice = selection.choose(
-            &prefilter,
-            &mut hits,
-            &mut chunk.clone(),
-            65536,
-            65536,
-            &mut ChunkOutcome::default(),
-        );
+        let (choice, selection, _) = choose_read(&chunk, 65536);
         assert_eq!(choice, Choice::Parse);
         // The wanted records, in order: 611, 654 (no rule is about the 653).
         let wanted: Vec<Walked> = selection
@@ -388,24 +372,31 @@ mod free_space {
         (chunk, the_611)
     }
 
-    fn choose(chunk: &[u8]) -> (bool, Selection) {
-        let prefilter = Prefilter::new(
-            &Knowledge::builtin()
-                .unwrap()
-                .rules()
-                .literal_plan()
-                .unwrap(),
-        )
-        .unwrap();
-        let (mut hits, mut selection) = (prefilter.new_hits(), Selection::default());
+    /// What the built-in rules' prefilter chooses for `chunk`, of which `filled` bytes were
+    /// read.
+    fn choose_read(chunk: &[u8], filled: usize) -> (Choice, Selection, ChunkOutcome) {
+        let plan = Knowledge::builtin()
+            .unwrap()
+            .rules()
+            .literal_plan()
+            .unwrap();
+        let prefilter = Prefilter::new(&plan).unwrap();
+        let (mut selection, mut out) = (Selection::default(), ChunkOutcome::default());
+        let mut copy = chunk.to_vec();
         let choice = selection.choose(
             &prefilter,
-            &mut hits,
-            &mut chunk.to_vec(),
+            &mut prefilter.new_hits(),
+            &mut copy,
             65536,
-            65536,
-            &mut ChunkOutcome::default(),
+            filled,
+            &mut out,
         );
+        (choice, selection, out)
+    }
+
+    /// Whether the chunk, read whole, is parsed.
+    fn choose(chunk: &[u8]) -> (bool, Selection) {
+        let (choice, selection, _) = choose_read(chunk, 65536);
         (choice == Choice::Parse, selection)
     }
 
@@ -448,23 +439,7 @@ mod free_space {
         assert!(u32_at(&chunk, offset_at).is_some_and(|offset| (offset as usize) < free));
         chunk[offset_at..offset_at + 4].copy_from_slice(&(definition as u32).to_le_bytes());
         // Read up to the free space only, the chunk must be read whole first.
-        let prefilter = Prefilter::new(
-            &Knowledge::builtin()
-                .unwrap()
-                .rules()
-                .literal_plan()
-                .unwrap(),
-        )
-        .unwrap();
-        let mut out = ChunkOutcome::default();
-        let choice = Selection::default().choose(
-            &prefilter,
-            &mut prefilter.new_hits(),
-            &mut chunk.clone(),
-            65536,
-            free.next_multiple_of(4096),
-            &mut out,
-        );
+        let (choice, _, out) = choose_read(&chunk, free.next_multiple_of(4096));
         assert_eq!(choice, Choice::ReadAll);
         assert_eq!(out.records_skipped, 0, "nothing counted yet");
         let (admitted, selection) = choose(&chunk);
