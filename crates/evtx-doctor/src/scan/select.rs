@@ -118,25 +118,31 @@ impl Selection {
         if searched > filled && filled < valid {
             return Choice::ReadAll;
         }
-        // Without an anchor anywhere, no record can match: the records are only counted.
-        let anchored = prefilter.index_anchors_up_to(chunk, searched, hits);
-        let mut run: Option<(usize, usize)> = None;
         let mut skipped_times = FiletimeSpan::new();
+        // Without an anchor anywhere, no record can match: the records are only counted.
+        if !prefilter.index_anchors_up_to(chunk, searched, hits) {
+            out.records_skipped += self.records.len() as u64;
+            self.records
+                .iter()
+                .for_each(|record| skipped_times.add(record.filetime));
+            skipped_times.report(out);
+            return Choice::Skip;
+        }
+        let mut run: Option<(usize, usize)> = None;
         for index in 0..self.records.len() {
             let Some(walked) = self.records.get(index) else {
                 break;
             };
             let (binxml, template) = (walked.binxml.clone(), walked.template.clone());
             let (id, filetime) = (walked.id, walked.filetime);
-            let wanted = anchored
-                && record::admits(
-                    prefilter,
-                    hits,
-                    chunk,
-                    binxml,
-                    template.clone(),
-                    Some(&mut self.event_ids),
-                );
+            let wanted = record::admits(
+                prefilter,
+                hits,
+                chunk,
+                binxml,
+                template.clone(),
+                Some(&mut self.event_ids),
+            );
             if let Some(walked) = self.records.get_mut(index) {
                 walked.wanted = wanted;
             }
@@ -160,9 +166,6 @@ impl Selection {
         }
         skipped_times.report(out);
         self.runs.extend(run);
-        if !anchored {
-            return Choice::Skip;
-        }
         if !finished {
             // The `evtx` crate may find records past a broken one, judged one by one as it
             // does: they need the whole chunk searched.
