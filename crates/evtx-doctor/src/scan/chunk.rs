@@ -278,6 +278,7 @@ fn scan_slot(
         None => None,
     };
 
+    read.zero_tail(buf);
     let data = std::mem::take(buf);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         let slot = Slot {
@@ -342,9 +343,15 @@ fn read_slot(
         held
     };
     read.fill_to(source, offset, buf, needed)?;
-    if let Some(tail) = buf.get_mut(read.filled..) {
-        tail.fill(0);
+    if read.filled == read.held {
+        // Past the file's end: zeros, as the chunk's own bytes would be read.
+        read.zero_tail(buf);
     }
+    // Else the bytes past `filled` are an earlier chunk's until the rest is read or they are
+    // zeroed: nothing reads them before (the free space, the records and their templates,
+    // and the header's tables all end before `filled`, else `Choice::ReadAll`), and they are
+    // zeroed before the chunk is parsed. Zeroing them for every chunk skipped cost ~2% of a
+    // run over real chunks.
     Ok(read)
 }
 
@@ -374,10 +381,15 @@ impl SlotRead {
     fn rest(&mut self, source: &Source, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let held = self.held;
         self.fill_to(source, offset, buf, held)?;
+        self.zero_tail(buf);
+        Ok(())
+    }
+
+    /// Zeros what follows the bytes read.
+    fn zero_tail(&self, buf: &mut [u8]) {
         if let Some(tail) = buf.get_mut(self.filled..) {
             tail.fill(0);
         }
-        Ok(())
     }
 }
 
@@ -711,10 +723,14 @@ mod tests {
         file.extend_from_slice(&chunk);
         file.extend_from_slice(&chunk[..10_000]); // a second slot, cut short
         let source = Source::Memory(file.into());
-        let mut buf = Vec::new();
+        // A buffer an earlier chunk left: what follows the bytes read is zeroed only when
+        // the chunk is parsed.
+        let mut buf = vec![0xcd; 65536];
         let read = read_slot(&source, 4096, true, &mut buf).unwrap();
         assert_eq!((read.held, read.filled), (65536, 8192));
         assert_eq!(buf[..8192], chunk[..8192]);
+        assert!(buf[8192..].iter().all(|&b| b == 0xcd));
+        read.zero_tail(&mut buf);
         assert!(buf[8192..].iter().all(|&b| b == 0));
         // Whole without the prefilter, and the rest on demand.
         let read = read_slot(&source, 4096, false, &mut buf).unwrap();
@@ -724,9 +740,13 @@ mod tests {
         read.rest(&source, 4096, &mut buf).unwrap();
         assert_eq!(read.filled, 65536);
         assert_eq!(buf, chunk);
-        // The file's end cuts the slot: what it holds is known without reading it.
+        // The file's end cuts the slot: what it holds is known without reading it; past the
+        // end, zeros at once.
+        buf.fill(0xcd);
         let read = read_slot(&source, 4096 + 65536, true, &mut buf).unwrap();
         assert_eq!((read.held, read.filled), (10_000, 8192));
+        assert!(buf[8192..].iter().all(|&b| b == 0xcd));
+        buf.fill(0xcd);
         let read = read_slot(&source, 4096 + 65536, false, &mut buf).unwrap();
         assert_eq!((read.held, read.filled), (10_000, 10_000));
         assert!(buf[10_000..].iter().all(|&b| b == 0));
