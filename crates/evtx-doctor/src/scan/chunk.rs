@@ -309,14 +309,16 @@ fn scan_slot(
 struct SlotRead {
     /// How many bytes of the slot the file holds (fewer than a chunk at its end).
     held: usize,
-    /// How many of them are in the buffer; past them, zeros.
+    /// How many of them are in the buffer; past them, zeros once [`SlotRead::zero_tail`] ran
+    /// (before the chunk is parsed), until then possibly an earlier chunk's bytes.
     filled: usize,
 }
 
 /// The first read of a slot: the page that holds the chunk header.
 const FIRST_READ: usize = 4096;
 
-/// Reads chunk slot at `offset` into `buf` (a chunk's size), zeros past what was read.
+/// Reads chunk slot at `offset` into `buf` (a chunk's size); zeros past it when the file ends
+/// inside the slot.
 ///
 /// With `partly`, a chunk is read up to its free space only (rounded up to a page): what
 /// lies past it belongs to no record (a chunk of a small log is mostly free space), unless
@@ -328,8 +330,8 @@ fn read_slot(
     partly: bool,
     buf: &mut Vec<u8>,
 ) -> io::Result<SlotRead> {
-    // Each read overwrites the buffer and the tail past the reads is zeroed: no need to zero
-    // it first (it matters for huge files of empty slots).
+    // Each read overwrites the buffer: no need to zero it first (it matters for huge files of
+    // empty slots).
     buf.resize(CHUNK_SIZE as usize, 0);
     let held = usize::try_from(source.len().saturating_sub(offset))
         .unwrap_or(usize::MAX)

@@ -26,9 +26,6 @@ pub(crate) struct Selection {
     stop: usize,
     /// Runs of records to merge: index of the first in `records`, and how many.
     runs: Vec<(usize, usize)>,
-    /// Template bodies the wanted records use: a run's size field must not be in one (it is
-    /// not, in any chunk Windows writes; a crafted chunk may point anywhere).
-    templates: Vec<Range<usize>>,
     /// The event ids of the records with an anchor.
     event_ids: record::EventIds,
 }
@@ -83,7 +80,6 @@ impl Selection {
     ) -> Choice {
         self.records.clear();
         self.runs.clear();
-        self.templates.clear();
         self.event_ids.clear();
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();
@@ -140,15 +136,13 @@ impl Selection {
                 hits,
                 chunk,
                 binxml,
-                template.clone(),
+                template,
                 Some(&mut self.event_ids),
             );
             if let Some(walked) = self.records.get_mut(index) {
                 walked.wanted = wanted;
             }
-            if wanted {
-                self.templates.extend(template);
-            } else {
+            if !wanted {
                 out.records_skipped += 1;
                 skipped_times.add(filetime);
             }
@@ -191,12 +185,16 @@ impl Selection {
                 .records
                 .get(index + count)
                 .map_or(self.stop, |record| record.start);
+            // Not in a template a wanted record uses (it is not, in any chunk Windows writes;
+            // a crafted chunk may point anywhere).
             let size_field = first + 4..first + 8;
-            if self
-                .templates
+            let in_a_wanted_template = self
+                .records
                 .iter()
-                .any(|t| t.start < size_field.end && size_field.start < t.end)
-            {
+                .filter(|record| record.wanted)
+                .filter_map(|record| record.template.as_ref())
+                .any(|t| t.start < size_field.end && size_field.start < t.end);
+            if in_a_wanted_template {
                 continue;
             }
             let (Ok(size), Some(field)) = (u32::try_from(end - first), chunk.get_mut(size_field))
@@ -205,6 +203,16 @@ impl Selection {
             };
             field.copy_from_slice(&size.to_le_bytes());
         }
+    }
+
+    /// The ids of the records to build.
+    #[cfg(test)]
+    fn wanted_ids(&self) -> Vec<u64> {
+        self.records
+            .iter()
+            .filter(|record| record.wanted)
+            .map(|record| record.id)
+            .collect()
     }
 
     /// What to do with the record starting at `start`.
@@ -277,12 +285,7 @@ mod tests {
 
         let before = rendered(chunk);
         let after = rendered(patched);
-        let wanted: Vec<u64> = selection
-            .records
-            .iter()
-            .filter(|record| record.wanted)
-            .map(|record| record.id)
-            .collect();
+        let wanted = selection.wanted_ids();
         // No rule is about 653: its event id, read from its bytes, rules it out.
         assert_eq!(wanted.len(), 2, "the 611 and the 654");
         assert_eq!(selection.records.len(), before.len());
@@ -450,12 +453,6 @@ mod free_space {
             admitted,
             "the template the 611 instantiates names the provider"
         );
-        let wanted: Vec<u64> = selection
-            .records
-            .iter()
-            .filter(|r| r.wanted)
-            .map(|r| r.id)
-            .collect();
-        assert_eq!(wanted, [the_611.id]);
+        assert_eq!(selection.wanted_ids(), [the_611.id]);
     }
 }
