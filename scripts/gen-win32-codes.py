@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate crates/evtx-doctor/src/knowledge/win32_codes.tsv.
+"""Generate crates/evtx-doctor/src/codes/win32_codes.tsv.
 
 What it reads
 -------------
@@ -43,7 +43,7 @@ How to re-run
     python3 scripts/gen-win32-codes.py \
         [--header /usr/share/mingw-w64/include/winerror.h] \
         [--pages /tmp/win32-pages] \
-        [--out crates/evtx-doctor/src/knowledge/win32_codes.tsv]
+        [--out crates/evtx-doctor/src/codes/win32_codes.tsv]
 
 The generated TSV is committed, so builds never need these inputs.
 """
@@ -62,7 +62,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_HEADER = "/usr/share/mingw-w64/include/winerror.h"
 DEFAULT_PAGES = "/tmp/win32-pages"
 DEFAULT_OUT = os.path.join(
-    REPO_ROOT, "crates", "evtx-doctor", "src", "knowledge", "win32_codes.tsv"
+    REPO_ROOT, "crates", "evtx-doctor", "src", "codes", "win32_codes.tsv"
 )
 
 DEFINE_RE = re.compile(

@@ -7,7 +7,7 @@
 //! - bit 1: the literal prefilter on (as by default) or off (every record rendered).
 #![no_main]
 
-use evtx_doctor::input::{Found, Source};
+use evtx_doctor::sources::{Found, Source};
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::{NoProgress, Options, analyze_inputs};
 use libfuzzer_sys::fuzz_target;

@@ -2,8 +2,8 @@
 
 use crate::cli::{ExplainArgs, InfoFormat, write_stdout};
 use anyhow::bail;
+use evtx_doctor::codes::{self, CodeInfo, ParsedCode};
 use evtx_doctor::knowledge::Knowledge;
-use evtx_doctor::knowledge::codes::{self, CodeInfo, ParsedCode};
 use evtx_doctor::rules::{Fields, Rule};
 use serde_json::json;
 use std::fmt::Write as _;

@@ -2,7 +2,7 @@
 
 use crate::diagnose::{build_findings, build_timeline, build_verdicts, drop_duplicates};
 use crate::event::Event;
-use crate::input::{Source, collect, describe_io, sniff};
+use crate::formats::sniff;
 use crate::knowledge::Knowledge;
 use crate::report::{
     AnalysisOptions, InputKind, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report,
@@ -13,6 +13,7 @@ use crate::scan::{
     CHUNK_SIZE, ChunkOutcome, ChunkState, Layout, Prefilter, ScanContext, Scratch, layout,
     scan_chunk, scan_export,
 };
+use crate::sources::{Source, collect, describe_io};
 use evtx::ParserSettings;
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -128,10 +129,10 @@ pub fn analyze(
 }
 
 /// Analyzes inputs already found: [`collect`]ed paths, or bytes in memory
-/// ([`Found::source`](crate::input::Found::source) set to a
-/// [`Source::Memory`](crate::input::Source::Memory)), as fuzzers and embedders have them.
+/// ([`Found::source`](crate::sources::Found::source) set to a
+/// [`Source::Memory`](crate::sources::Source::Memory)), as fuzzers and embedders have them.
 pub fn analyze_inputs(
-    found: Vec<crate::input::Found>,
+    found: Vec<crate::sources::Found>,
     knowledge: &Knowledge,
     options: &Options,
     progress: &dyn Progress,
@@ -261,7 +262,7 @@ pub fn analyze_inputs(
     })
 }
 
-fn prepare(found: crate::input::Found) -> Prepared {
+fn prepare(found: crate::sources::Found) -> Prepared {
     let mut report = InputReport {
         path: found.display,
         kind: InputKind::Unknown,

@@ -29,14 +29,16 @@
 //! ```
 
 mod analyze;
+pub mod codes;
 mod diagnose;
 pub mod event;
-pub mod input;
+pub mod formats;
 pub mod knowledge;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod sources;
 
 pub use analyze::{AnalyzeError, NoProgress, Options, Progress, analyze, analyze_inputs};
 

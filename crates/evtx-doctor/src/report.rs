@@ -6,6 +6,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use crate::rules::Severity;
+
 /// Version of the report format, written as the top-level `"schema"` field.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -117,29 +119,6 @@ pub struct Summary {
     pub first_event: Option<Timestamp>,
     /// Latest event time over all inputs.
     pub last_event: Option<Timestamp>,
-}
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Password hash sync is broken.
-    Error,
-    /// Something is wrong or will break.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
-
-impl Severity {
-    /// The lower-case name used in every output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
 }
 
 /// The state of password hash sync for one domain.

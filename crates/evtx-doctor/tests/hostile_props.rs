@@ -4,9 +4,9 @@
 //! Case counts are modest so the suite stays fast in debug builds; raise them with
 //! `PROPTEST_CASES=500 cargo test --release -p evtx-doctor --test hostile_props`.
 
-use evtx_doctor::input::{Found, Source};
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputReport, MAX_PROBLEMS_PER_INPUT, Report};
+use evtx_doctor::sources::{Found, Source};
 use evtx_doctor::{NoProgress, Options, analyze_inputs};
 use proptest::prelude::*;
 use std::collections::BTreeMap;

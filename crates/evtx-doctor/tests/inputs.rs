@@ -1,9 +1,10 @@
 //! Inputs end to end: zip archives (nested folders, zip in zip), globs, folder walks, and Event
 //! Viewer XML / CSV / text exports, each giving the same finding as the .evtx file.
 
-use evtx_doctor::input::{ArchiveLimits, collect_with};
+use evtx_doctor::formats::ArchiveLimits;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{Finding, InputKind, InputReport, InputStatus, Report};
+use evtx_doctor::sources::collect_with;
 use evtx_doctor::{NoProgress, Options, analyze};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,9 @@
 //! Arbitrary bytes behind an export header or a zip signature: the readers never panic, never
 //! hang, and account for what they read.
 
-use evtx_doctor::input::{ArchiveLimits, Source, collect_with, read_export};
+use evtx_doctor::formats::{ArchiveLimits, read_export};
 use evtx_doctor::report::InputKind;
+use evtx_doctor::sources::{Source, collect_with};
 use proptest::prelude::*;
 use std::sync::Arc;
 

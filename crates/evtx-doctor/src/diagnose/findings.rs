@@ -1,7 +1,7 @@
 //! Matched events → findings.
 
+use crate::codes;
 use crate::event::Event;
-use crate::knowledge::codes;
 use crate::report::{DomainController, Finding, ObjectCount, Sample, Scope};
 use crate::rules::SignalKind;
 use crate::rules::{Fields, Match, Rule, RuleSet};

@@ -1,8 +1,6 @@
 //! The knowledge base as data: rule packs embedded at compile time, plus users' own packs,
 //! and the table of Win32 / RPC / DS error codes.
 
-pub mod codes;
-
 use crate::rules::{RuleError, RuleSet, RuleSetBuilder};
 use std::path::{Path, PathBuf};
 

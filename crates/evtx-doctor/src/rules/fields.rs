@@ -1,7 +1,7 @@
 //! Fields pulled out of an event's text by extractors and rule patterns.
 
 use super::pack::Occurrence;
-use crate::knowledge::codes;
+use crate::codes;
 use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

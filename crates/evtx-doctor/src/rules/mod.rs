@@ -9,15 +9,16 @@ mod error;
 mod fields;
 mod pack;
 mod pattern;
+mod severity;
 mod text;
 
 pub use error::RuleError;
 pub use fields::Fields;
 pub use pack::{GroupKey, SignalKind};
+pub use severity::Severity;
 pub use text::normalize;
 
 use crate::event::Event;
-use crate::report::Severity;
 use error::line_of;
 use pack::{ClauseDef, Occurrence, PackFile};
 use pattern::Pattern;

@@ -65,7 +65,7 @@ pub(crate) enum Occurrence {
 pub(crate) struct RuleDef {
     pub id: String,
     pub title: String,
-    pub severity: crate::report::Severity,
+    pub severity: super::Severity,
     #[serde(default)]
     pub priority: i32,
     /// Set for rules that mark sync health (heartbeats, successes) instead of a failure.

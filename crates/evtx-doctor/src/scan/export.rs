@@ -2,8 +2,9 @@
 //! (memory does not grow with the export).
 
 use super::chunk::{ChunkOutcome, Matched, ScanContext};
-use crate::input::{Source, for_each_export_event};
+use crate::formats::for_each_export_event;
 use crate::report::InputKind;
+use crate::sources::Source;
 
 /// Reads an export and keeps the events a rule matches.
 pub(crate) fn scan_export(

@@ -1,8 +1,8 @@
 //! Where the chunks of an .evtx file are: after the 4 KiB file header, every 64 KiB. When the
 //! header is destroyed, the chunks are found by their signature.
 
-use crate::input::Source;
 use crate::report::Problem;
+use crate::sources::Source;
 
 /// Size of the file header.
 pub const FILE_HEADER_SIZE: u64 = 4096;

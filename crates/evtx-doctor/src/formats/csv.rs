@@ -470,10 +470,10 @@ fn strip_suffixes<'a>(text: &'a str, suffixes: &[&str]) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::export::{ExportRead, read_export};
     use super::*;
-    use crate::input::Source;
+    use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
+    use crate::sources::Source;
     use std::sync::Arc;
 
     fn time(text: &str) -> Option<String> {

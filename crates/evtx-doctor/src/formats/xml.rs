@@ -176,9 +176,9 @@ fn find_start(bytes: &[u8], from: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::export::{ExportRead, read_export};
-    use crate::input::Source;
+    use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
+    use crate::sources::Source;
     use std::sync::Arc;
 
     fn read(xml: &str) -> ExportRead {

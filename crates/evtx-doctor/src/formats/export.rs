@@ -1,10 +1,10 @@
 //! Event Viewer exports: "Save as XML" / `wevtutil qe /f:xml`, and CSV / tab-separated text.
 //! Each record becomes the same [`Event`] an .evtx record would.
 
-use super::Source;
 use super::text::{TextReader, Window};
 use crate::event::Event;
 use crate::report::{InputKind, Problem};
+use crate::sources::Source;
 
 /// What reading an export gave.
 #[derive(Debug, Default)]
@@ -72,8 +72,8 @@ pub fn for_each_export_event(
     };
     let mut counts = Counts::default();
     match kind {
-        InputKind::XmlExport => super::xml_export::read(&mut window, &mut counts, &mut emit),
-        InputKind::CsvExport => super::csv_export::read(&mut window, &mut counts, &mut emit),
+        InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
+        InputKind::CsvExport => super::csv::read(&mut window, &mut counts, &mut emit),
         InputKind::Evtx | InputKind::Unknown => counts.push(problem(
             "not_an_export",
             None,

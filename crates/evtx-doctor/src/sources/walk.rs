@@ -2,8 +2,8 @@
 //! recursively (log files only), shell globs expanded, zip archives opened; every problem kept
 //! as an input that could not be read.
 
-use super::archive::{self, ArchiveLimits};
-use super::sniff::{Content, SNIFF_BYTES, sniff_bytes};
+use crate::formats::sniff::{Content, SNIFF_BYTES, sniff_bytes};
+use crate::formats::zip::{self as archive, ArchiveLimits};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};

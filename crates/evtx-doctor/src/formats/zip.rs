@@ -2,9 +2,9 @@
 //! inputs; archives inside archives are opened too, up to a depth; every entry is read through
 //! a limit on the bytes it really expands to (declared sizes are never trusted).
 
-use super::Source;
-use super::collect::Found;
 use super::sniff::{Content, SNIFF_BYTES, sniff_bytes};
+use crate::sources::Found;
+use crate::sources::Source;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ pub(crate) fn expand_file(path: &Path, walked: bool, limits: &ArchiveLimits, out
                 path,
                 display,
                 "cannot_open",
-                super::describe_io(&err),
+                crate::sources::describe_io(&err),
             ));
             return;
         }
@@ -270,7 +270,7 @@ fn has_extension(name: &str, ext: &str) -> bool {
 
 fn describe_zip(err: &ZipError) -> String {
     match err {
-        ZipError::Io(io) => super::describe_io(io),
+        ZipError::Io(io) => crate::sources::describe_io(io),
         other => other.to_string(),
     }
 }

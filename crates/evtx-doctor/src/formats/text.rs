@@ -1,7 +1,7 @@
 //! Text exports as a stream of UTF-8 bytes, whatever their encoding (UTF-8 with or without a
 //! BOM, UTF-16 LE/BE), with the position in the file and the line number of what was consumed.
 
-use super::Source;
+use crate::sources::Source;
 use encoding_rs::{Decoder, UTF_16BE, UTF_16LE};
 use std::io::{self, Read};
 

@@ -1,8 +1,8 @@
 //! What kind of file an input is, from its first bytes (never from its name).
 
-use super::Source;
 use super::text::decode_head;
 use crate::report::InputKind;
+use crate::sources::Source;
 
 /// How many bytes sniffing looks at.
 pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
