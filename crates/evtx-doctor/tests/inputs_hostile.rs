@@ -28,8 +28,8 @@ fn noisy() -> impl Strategy<Value = Vec<u8>> {
     )
 }
 
-fn source(head: &[u8], tail: &[u8]) -> Source {
-    Source::Memory(Arc::from([head, tail].concat()))
+fn source(head: &[u8], tail: &[u8]) -> Vec<u8> {
+    [head, tail].concat()
 }
 
 proptest! {

@@ -473,8 +473,6 @@ mod tests {
     use super::*;
     use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
-    use crate::sources::Source;
-    use std::sync::Arc;
 
     fn time(text: &str) -> Option<String> {
         parse_local_time(text).map(|t| t.to_string())
@@ -519,11 +517,7 @@ mod tests {
     }
 
     fn read(text: &str) -> ExportRead {
-        read_export(
-            &Source::Memory(Arc::from(text.as_bytes())),
-            InputKind::CsvExport,
-            0,
-        )
+        read_export(text.as_bytes(), InputKind::CsvExport, 0)
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::text::{TextReader, Window};
 use crate::event::Event;
 use crate::report::{InputKind, Problem};
-use crate::sources::Source;
+use std::io::Read;
 
 /// What reading an export gave.
 #[derive(Debug, Default)]
@@ -33,10 +33,11 @@ pub struct ExportStats {
 /// reader hold the whole file.
 pub const MAX_EXPORT_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
-/// Reads every event of an export of `kind`; `input` is the input's index in the report.
-pub fn read_export(source: &Source, kind: InputKind, input: usize) -> ExportRead {
+/// Reads every event of an export of `kind` held in `bytes`; `input` is the input's index in
+/// the report.
+pub fn read_export(bytes: &[u8], kind: InputKind, input: usize) -> ExportRead {
     let mut events = Vec::new();
-    let stats = for_each_export_event(source, kind, input, &mut |event| events.push(event));
+    let stats = for_each_export_event(bytes, kind, input, &mut |event| events.push(event));
     ExportRead {
         events,
         records_unreadable: stats.records_unreadable,
@@ -46,14 +47,14 @@ pub fn read_export(source: &Source, kind: InputKind, input: usize) -> ExportRead
 
 /// Reads an export of `kind` event by event, handing each to `sink` (memory does not grow with
 /// the file); `input` is the input's index in the report.
-pub fn for_each_export_event(
-    source: &Source,
+pub fn for_each_export_event<R: Read>(
+    reader: R,
     kind: InputKind,
     input: usize,
     sink: &mut dyn FnMut(Event),
 ) -> ExportStats {
     let mut stats = ExportStats::default();
-    let (reader, encoding, bom) = match TextReader::new(source) {
+    let (reader, encoding, bom) = match TextReader::new(reader) {
         Ok(opened) => opened,
         Err(err) => {
             stats.problems.push(problem(

@@ -1,7 +1,6 @@
 //! Text exports as a stream of UTF-8 bytes, whatever their encoding (UTF-8 with or without a
 //! BOM, UTF-16 LE/BE), with the position in the file and the line number of what was consumed.
 
-use crate::sources::Source;
 use encoding_rs::{Decoder, UTF_16BE, UTF_16LE};
 use std::io::{self, Read};
 
@@ -43,11 +42,11 @@ pub(crate) fn decode_head(head: &[u8]) -> String {
 /// How many bytes are read from the source at a time.
 const BLOCK: usize = 64 * 1024;
 
-/// A reader of a source's text as UTF-8 (BOM removed).
-pub(crate) struct TextReader<'a> {
-    source: &'a Source,
-    /// Next offset to read in the source.
-    next: u64,
+/// A reader of a text stream as UTF-8 (BOM removed).
+pub(crate) struct TextReader<R> {
+    reader: R,
+    /// Bytes read while detecting the encoding, not decoded yet.
+    head: Vec<u8>,
     decoder: Option<Decoder>,
     raw: Vec<u8>,
     /// Decoded bytes not yet handed out.
@@ -56,21 +55,30 @@ pub(crate) struct TextReader<'a> {
     done: bool,
 }
 
-impl<'a> TextReader<'a> {
-    /// Opens `source`, detecting its encoding; returns the reader, the encoding and the BOM
-    /// length.
-    pub(crate) fn new(source: &'a Source) -> io::Result<(Self, Encoding, u64)> {
+impl<R: Read> TextReader<R> {
+    /// Reads the first bytes of `reader` to detect its encoding; returns the reader, the
+    /// encoding and the BOM length.
+    pub(crate) fn new(mut reader: R) -> io::Result<(Self, Encoding, u64)> {
         let mut head = [0u8; 4];
-        let n = source.read_at(0, &mut head)?;
-        let (encoding, bom) = detect(head.get(..n).unwrap_or_default());
+        let mut n = 0;
+        while let Some(rest) = head.get_mut(n..).filter(|rest| !rest.is_empty()) {
+            match reader.read(rest) {
+                Ok(0) => break,
+                Ok(read) => n += read,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let head = head.get(..n).unwrap_or_default();
+        let (encoding, bom) = detect(head);
         let decoder = match encoding {
             Encoding::Utf8 => None,
             Encoding::Utf16Le => Some(UTF_16LE.new_decoder_without_bom_handling()),
             Encoding::Utf16Be => Some(UTF_16BE.new_decoder_without_bom_handling()),
         };
         let reader = TextReader {
-            source,
-            next: bom,
+            reader,
+            head: head.get(bom as usize..).unwrap_or_default().to_vec(),
             decoder,
             raw: vec![0; BLOCK],
             pending: Vec::new(),
@@ -79,9 +87,27 @@ impl<'a> TextReader<'a> {
         };
         Ok((reader, encoding, bom))
     }
+
+    /// The next raw bytes into `self.raw`: what detection read first, then the stream.
+    fn read_raw(&mut self) -> io::Result<usize> {
+        if !self.head.is_empty() {
+            let n = self.head.len().min(self.raw.len());
+            if let (Some(dst), Some(src)) = (self.raw.get_mut(..n), self.head.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.head.drain(..n);
+            return Ok(n);
+        }
+        loop {
+            match self.reader.read(&mut self.raw) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
 }
 
-impl Read for TextReader<'_> {
+impl<R: Read> Read for TextReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let pending = self.pending.get(self.pending_start..).unwrap_or_default();
@@ -96,8 +122,7 @@ impl Read for TextReader<'_> {
             if self.done {
                 return Ok(0);
             }
-            let n = self.source.read_at(self.next, &mut self.raw)?;
-            self.next += n as u64;
+            let n = self.read_raw()?;
             let raw = self.raw.get(..n).unwrap_or_default();
             let Some(decoder) = self.decoder.as_mut() else {
                 if n == 0 {
@@ -264,7 +289,6 @@ fn utf16_len(utf8: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn utf16le(text: &str) -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xFE];
@@ -276,8 +300,8 @@ mod tests {
 
     #[test]
     fn decodes_utf16_and_maps_offsets() {
-        let source = Source::Memory(Arc::from(utf16le("ab\n\u{e9}\u{1F600}x")));
-        let (reader, encoding, bom) = TextReader::new(&source).unwrap();
+        let bytes = utf16le("ab\n\u{e9}\u{1F600}x");
+        let (reader, encoding, bom) = TextReader::new(&bytes[..]).unwrap();
         assert_eq!((encoding, bom), (Encoding::Utf16Le, 2));
         let mut window = Window::new(reader, encoding, bom);
         while window.fill() {}
@@ -292,8 +316,10 @@ mod tests {
 
     #[test]
     fn utf8_bom_is_skipped() {
-        let source = Source::Memory(Arc::from(&b"\xEF\xBB\xBFhello"[..]));
-        let (mut reader, encoding, bom) = TextReader::new(&source).unwrap();
+        // Read one byte at a time: detection must not lose what it reads.
+        let bytes = &b"\xEF\xBB\xBFhello"[..];
+        let (mut reader, encoding, bom) =
+            TextReader::new(std::io::BufReader::with_capacity(1, bytes)).unwrap();
         assert_eq!((encoding, bom), (Encoding::Utf8, 3));
         let mut text = String::new();
         reader.read_to_string(&mut text).unwrap();

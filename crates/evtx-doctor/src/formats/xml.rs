@@ -178,12 +178,9 @@ fn find_start(bytes: &[u8], from: usize) -> Option<usize> {
 mod tests {
     use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
-    use crate::sources::Source;
-    use std::sync::Arc;
 
     fn read(xml: &str) -> ExportRead {
-        let source = Source::Memory(Arc::from(xml.as_bytes()));
-        read_export(&source, InputKind::XmlExport, 3)
+        read_export(xml.as_bytes(), InputKind::XmlExport, 3)
     }
 
     const EVENT: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>\

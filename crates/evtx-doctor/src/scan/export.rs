@@ -14,7 +14,7 @@ pub(crate) fn scan_export(
     input: usize,
 ) -> ChunkOutcome {
     let mut out = ChunkOutcome::default();
-    let stats = for_each_export_event(source, kind, input, &mut |event| {
+    let stats = for_each_export_event(source.reader_at(0), kind, input, &mut |event| {
         if let Some(time) = event.time {
             out.saw(time);
         }

@@ -64,6 +64,31 @@ impl Source {
     }
 }
 
+/// Reads a [`Source`] from an offset on, as a stream.
+#[derive(Debug, Clone)]
+pub struct SourceReader<'a> {
+    source: &'a Source,
+    at: u64,
+}
+
+impl Source {
+    /// A stream of the bytes from `offset` on.
+    pub fn reader_at(&self, offset: u64) -> SourceReader<'_> {
+        SourceReader {
+            source: self,
+            at: offset,
+        }
+    }
+}
+
+impl io::Read for SourceReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.source.read_at(self.at, buf)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
 fn read_full_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
