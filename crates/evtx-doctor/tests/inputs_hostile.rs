@@ -3,9 +3,8 @@
 
 use evtx_doctor::formats::{ArchiveLimits, read_export};
 use evtx_doctor::report::InputKind;
-use evtx_doctor::sources::{Source, collect_with};
+use evtx_doctor::sources::collect_with;
 use proptest::prelude::*;
-use std::sync::Arc;
 
 const CSV_HEADER: &[u8] = b"Level,Date and Time,Source,Event ID,Task Category\r\n";
 const XML_HEAD: &[u8] = b"<Events><Event xmlns='x'><System><EventID>611</EventID>";
