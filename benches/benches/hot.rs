@@ -11,7 +11,7 @@ use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
 use evtx_doctor::event::{Event, parse_event_xml};
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::scan::Prefilter;
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use evtx_doctor_bench::{CHUNK_SIZE, chunks_of, corpus_dir, forge_file, real_chunks};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -187,7 +187,6 @@ fn whole_file(c: &mut Criterion) {
         ));
         for prefilter in [true, false] {
             let options = Options {
-                threads: Some(1),
                 prefilter,
                 ..Options::default()
             };
@@ -196,17 +195,16 @@ fn whole_file(c: &mut Criterion) {
             } else {
                 "no-prefilter"
             };
+            // One thread, as the other benchmarks.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .expect("a pool of one thread");
             group.bench_function(BenchmarkId::new(id, name), |b| {
                 b.iter(|| {
-                    analyze(
-                        std::slice::from_ref(path),
-                        &knowledge,
-                        &options,
-                        &NoProgress,
-                    )
-                    .expect("analyze")
-                    .findings
-                    .len()
+                    pool.install(|| analyze(std::slice::from_ref(path), &knowledge, &options))
+                        .findings
+                        .len()
                 })
             });
         }

@@ -3,12 +3,15 @@
 use crate::cli::{AnalyzeArgs, write_stdout};
 use crate::progress::Bar;
 use anyhow::{Context, bail};
-use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::render::{Format, RenderOptions, render};
 use evtx_doctor::report::{InputStatus, Report};
-use evtx_doctor::{NoProgress, Options, Progress, analyze};
+use evtx_doctor::{
+    Completion, Engine, Flow, InputDone, InputProblem, InputStart, Knowledge, Matched, Options,
+    Progress, ReportBuilder, Sink, Source,
+};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Runs `analyze` and returns its exit status.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
@@ -19,21 +22,38 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     let knowledge = Knowledge::with_rule_files(&args.rules)?;
     let options = Options {
-        threads: args.threads.map(usize::from),
         prefilter: !args.no_prefilter,
         since: args.since,
         until: args.until,
         computers: args.computers.clone(),
+        ..Options::default()
     };
-    let bar;
-    let progress: &dyn Progress =
-        if !args.quiet && !args.no_progress && std::io::stderr().is_terminal() {
-            bar = Bar::new();
-            &bar
+    let mut engine = Engine::new(knowledge, options);
+    if let Some(threads) = args.threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(threads))
+            .build()
+            .context("cannot start the worker threads")?;
+        engine = engine.with_pool(Arc::new(pool));
+    }
+    let bar = (!args.quiet && !args.no_progress && std::io::stderr().is_terminal()).then(Bar::new);
+    let mut sink = WithBar {
+        builder: ReportBuilder::new(&engine),
+        bar: bar.as_ref(),
+    };
+    // `-` is standard input (`Get-Clipboard | evtx-doctor analyze -`).
+    let sources = args.paths.iter().map(|path| {
+        if path.as_os_str() == "-" {
+            Source::stdin()
         } else {
-            &NoProgress
-        };
-    let report = analyze(&args.paths, &knowledge, &options, progress)?;
+            Source::path(path.clone())
+        }
+    });
+    engine.run(sources, &mut sink);
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    let report = sink.builder.finish();
 
     match &args.output {
         Some(path) => {
@@ -53,6 +73,41 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         warn_unreadable(&report);
     }
     Ok(exit_code(&report))
+}
+
+/// Builds the report and draws the progress bar.
+struct WithBar<'b> {
+    builder: ReportBuilder,
+    bar: Option<&'b Bar>,
+}
+
+impl Sink for WithBar<'_> {
+    fn input(&mut self, input: &InputStart) -> Flow {
+        self.builder.input(input)
+    }
+
+    fn matched(&mut self, matched: Matched) -> Flow {
+        self.builder.matched(matched)
+    }
+
+    fn problem(&mut self, problem: InputProblem) -> Flow {
+        self.builder.problem(problem)
+    }
+
+    fn input_done(&mut self, done: InputDone) -> Flow {
+        self.builder.input_done(done)
+    }
+
+    fn progress(&mut self, progress: Progress) -> Flow {
+        if let Some(bar) = self.bar {
+            bar.update(progress);
+        }
+        Flow::Continue
+    }
+
+    fn finished(&mut self, end: Completion) {
+        self.builder.finished(end);
+    }
 }
 
 /// Names the inputs that could not be read on standard error, so that they are seen even

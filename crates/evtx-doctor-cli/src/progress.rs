@@ -3,7 +3,7 @@
 use evtx_doctor::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// An indicatif bar fed by the library's progress callbacks.
+/// An indicatif bar fed by the run's progress.
 pub struct Bar(ProgressBar);
 
 impl Bar {
@@ -20,16 +20,17 @@ impl Bar {
     }
 }
 
-impl Progress for Bar {
-    fn begin(&self, total_bytes: u64) {
-        self.0.set_length(total_bytes);
+impl Bar {
+    /// Shows how far reading is.
+    pub fn update(&self, progress: Progress) {
+        if let Some(total) = progress.total {
+            self.0.set_length(total);
+        }
+        self.0.set_position(progress.done);
     }
 
-    fn advance(&self, bytes: u64) {
-        self.0.inc(bytes);
-    }
-
-    fn finish(&self) {
+    /// Removes the bar.
+    pub fn finish(&self) {
         self.0.finish_and_clear();
     }
 }

@@ -4,33 +4,39 @@
 //! The flow, one module per stage:
 //!
 //! ```text
-//! paths ─► input ─► scan ─► event ─► rules ─► diagnose ─► report ─► render
+//! sources ─► formats ─► scan ─► rules ─► diagnose ─► report ─► render
 //! ```
 //!
-//! - [`input`] turns paths into sources (files, folders, zip archives, XML/CSV exports);
-//! - [`scan`] reads .evtx chunks in parallel, skips what no rule can match, and builds
-//!   [`event::Event`]s from the rest;
-//! - [`rules`] matches events against the [`knowledge`] base (TOML rule packs, error codes);
-//! - diagnose groups matches into findings and per-domain verdicts;
-//! - [`report`] is the result, plain serde data; [`render`] turns it into text, JSON, HTML...
+//! - [`sources`]: where bytes come from — paths (files, folders, globs), bytes in memory,
+//!   readers, streams;
+//! - [`formats`]: what they are, by content — .evtx, zip / 7z / gzip / tar archives, Event
+//!   Viewer XML / CSV / text exports;
+//! - [`scan`]: .evtx chunks read in parallel, what no rule can match skipped unread, the rest
+//!   turned into [`event::Event`]s;
+//! - [`rules`]: events matched against the [`knowledge`] base (TOML rule packs, [`codes`]);
+//! - diagnose: matches grouped into findings and per-domain verdicts ([`ReportBuilder`]);
+//! - [`report`]: the result, plain serde data with a schema version; [`render`] turns it
+//!   into text, JSON, CSV, Markdown or HTML.
 //!
-//! [`analyze`] runs the whole flow:
+//! An [`Engine`] runs the flow over any [`Source`]s and streams what it finds to a [`Sink`];
+//! [`analyze`] is the one call for the common case:
 //!
 //! ```
-//! use evtx_doctor::knowledge::Knowledge;
-//! use evtx_doctor::{NoProgress, Options, analyze};
+//! use evtx_doctor::{Knowledge, Options, Source, analyze};
 //!
-//! let log = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/kb2867278-rpc-8439.evtx");
-//! let report = analyze(&[log.into()], &Knowledge::builtin()?, &Options::default(), &NoProgress)?;
+//! let log = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kb2867278-rpc-8453.evtx");
+//! let report = analyze([Source::path(log)], &Knowledge::builtin()?, &Options::default());
 //! let finding = &report.findings[0];
-//! assert_eq!(finding.rule, "phs.611.rpc-8439");
-//! assert_eq!(finding.error_symbol.as_deref(), Some("ERROR_DS_DRA_BAD_DN"));
+//! assert_eq!(finding.rule, "phs.611.rpc-8453");
+//! assert_eq!(finding.error_symbol.as_deref(), Some("ERROR_DS_DRA_ACCESS_DENIED"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! `docs/library.md` is the guide for tools that embed the crate.
 
-mod analyze;
 pub mod codes;
 mod diagnose;
+mod engine;
 pub mod event;
 pub mod formats;
 pub mod knowledge;
@@ -40,9 +46,25 @@ pub mod rules;
 pub mod scan;
 pub mod sources;
 
-pub use analyze::{AnalyzeError, NoProgress, Options, Progress, analyze, analyze_inputs};
+pub use diagnose::ReportBuilder;
+pub use engine::{
+    Cancel, Completion, Engine, Flow, InputDone, InputId, InputOrder, InputProblem, InputStart,
+    Limits, Matched, Options, Progress, Sink,
+};
+pub use jiff;
+pub use knowledge::{Knowledge, KnowledgeBuilder};
+pub use report::Report;
+pub use sources::Source;
 
-/// The README's examples run as doctests, so they cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+/// Analyzes `sources` with `knowledge` and returns the report: an [`Engine`] built for the
+/// call, run into a [`ReportBuilder`], in the rayon pool it is called from.
+///
+/// Every input gets an entry in the report, readable or not; the report is the same for any
+/// thread count.
+pub fn analyze<'s, S: Into<Source<'s>>>(
+    sources: impl IntoIterator<Item = S>,
+    knowledge: &Knowledge,
+    options: &Options,
+) -> Report {
+    Engine::new(knowledge.clone(), options.clone()).analyze(sources.into_iter().map(Into::into))
+}

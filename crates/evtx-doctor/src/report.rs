@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::rules::Severity;
 
 /// Version of the report format, written as the top-level `"schema"` field.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one analysis found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ pub struct Report {
     pub tool: Tool,
     /// What the analysis was asked to look at.
     pub options: AnalysisOptions,
+    /// Whether every input was read (schema 2; older reports were always complete).
+    #[serde(default)]
+    pub completion: Completion,
     /// Totals over every input.
     pub summary: Summary,
     /// The answer per domain: failing since when, and why.
@@ -30,6 +33,20 @@ pub struct Report {
     pub timeline: Timeline,
     /// Every input that was named or found, in the order read, with what was read of it.
     pub inputs: Vec<InputReport>,
+}
+
+/// How far a run got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completion {
+    /// Every input was read.
+    #[default]
+    Complete,
+    /// The program reading the results asked to stop early: the report covers what was read
+    /// until then.
+    Stopped,
+    /// The run was cancelled: the report covers what was read until then.
+    Cancelled,
 }
 
 /// Event counts per time bucket, for charts (at most [`Timeline::MAX_BUCKETS`] buckets).
@@ -109,6 +126,9 @@ pub struct Summary {
     pub events_matched: u64,
     /// Records seen twice (same computer, channel, record id and time) and counted once.
     pub duplicates_dropped: u64,
+    /// Events a rule matched that the time window or computer list left out (schema 2).
+    #[serde(default)]
+    pub events_excluded: u64,
     /// Chunks that could not be read at all.
     pub chunks_unreadable: u64,
     /// Records that could not be read.
@@ -290,6 +310,9 @@ pub enum InputKind {
     XmlExport,
     /// An Event Viewer CSV or tab-separated text export.
     CsvExport,
+    /// An archive or compressed stream (listed only when something in it could not be read;
+    /// its entries are inputs of their own).
+    Archive,
     /// Not recognised.
     Unknown,
 }

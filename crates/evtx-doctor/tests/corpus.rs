@@ -10,7 +10,7 @@ use common::corpus;
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputKind, InputStatus, Report};
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use std::path::{Path, PathBuf};
 
 fn evtx_files(dir: &Path) -> Vec<PathBuf> {
@@ -37,13 +37,7 @@ fn analyze_corpus(dir: &Path, prefilter: bool) -> Report {
         prefilter,
         ..Options::default()
     };
-    analyze(
-        &[dir.to_owned()],
-        &Knowledge::builtin().unwrap(),
-        &options,
-        &NoProgress,
-    )
-    .unwrap()
+    analyze(&[dir.to_owned()], &Knowledge::builtin().unwrap(), &options)
 }
 
 #[test]

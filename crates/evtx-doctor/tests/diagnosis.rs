@@ -6,12 +6,12 @@ use common::fixture;
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{DomainController, Finding, InputStatus, Report, Severity, VerdictState};
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use std::path::PathBuf;
 
 fn run(name: &str, options: &Options) -> Report {
     let knowledge = Knowledge::builtin().expect("built-in rules load");
-    analyze(&[fixture(name)], &knowledge, options, &NoProgress).expect("analysis runs")
+    analyze(&[fixture(name)], &knowledge, options)
 }
 
 fn report(name: &str) -> Report {
@@ -413,11 +413,14 @@ fn reports_do_not_depend_on_threads_or_prefilter() {
     let knowledge = Knowledge::builtin().unwrap();
     let run = |threads, prefilter| {
         let options = Options {
-            threads: Some(threads),
             prefilter,
             ..Options::default()
         };
-        let mut report = analyze(&files, &knowledge, &options, &NoProgress).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut report = pool.install(|| analyze(&files, &knowledge, &options));
         // Chunks skipped by the prefilter are read without it: only those counters differ.
         for input in &mut report.inputs {
             input.records_read += std::mem::take(&mut input.records_skipped);

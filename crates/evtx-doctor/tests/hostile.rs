@@ -10,7 +10,7 @@ use common::fixture;
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report};
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use evtx_forge::{CHUNK_SIZE, Damage, FILE_HEADER_SIZE, record_offsets, seal};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 }
 
 fn run_with(paths: &[PathBuf], options: &Options) -> Report {
-    analyze(paths, knowledge(), options, &NoProgress).expect("analysis runs")
+    analyze(paths, knowledge(), options)
 }
 
 fn run(paths: &[PathBuf]) -> Report {

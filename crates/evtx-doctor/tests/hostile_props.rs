@@ -6,12 +6,11 @@
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{InputReport, MAX_PROBLEMS_PER_INPUT, Report};
-use evtx_doctor::sources::{Found, Source};
-use evtx_doctor::{NoProgress, Options, analyze_inputs};
+use evtx_doctor::{Options, Source, analyze};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Fixtures with findings of every shape: plain 611s, a joined diagnosis (KB2962509), and one
 /// already damaged.
@@ -42,20 +41,13 @@ fn fixture_bytes(index: usize) -> &'static [u8] {
     })[index]
 }
 
-/// Analyzes `bytes` as one in-memory input (one thread: the pool is cheap to start).
+/// Analyzes `bytes` as one in-memory input.
 fn analyze_bytes(bytes: Vec<u8>) -> Report {
-    let found = Found {
-        path: PathBuf::from("damaged.evtx"),
-        display: "damaged.evtx".into(),
-        source: Some(Source::Memory(Arc::from(bytes))),
-        error: None,
-        error_kind: None,
-    };
-    let options = Options {
-        threads: Some(1),
-        ..Options::default()
-    };
-    analyze_inputs(vec![found], knowledge(), &options, &NoProgress).expect("analysis runs")
+    analyze(
+        [Source::bytes("damaged.evtx", bytes)],
+        knowledge(),
+        &Options::default(),
+    )
 }
 
 type Key = (String, Option<String>, Option<u32>);

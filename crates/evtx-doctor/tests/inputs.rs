@@ -1,11 +1,9 @@
 //! Inputs end to end: zip archives (nested folders, zip in zip), globs, folder walks, and Event
 //! Viewer XML / CSV / text exports, each giving the same finding as the .evtx file.
 
-use evtx_doctor::formats::ArchiveLimits;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{Finding, InputKind, InputReport, InputStatus, Report};
-use evtx_doctor::sources::collect_with;
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Limits, Options, analyze};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
@@ -57,13 +55,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn run(paths: &[PathBuf]) -> Report {
-    analyze(
-        paths,
-        &Knowledge::builtin().unwrap(),
-        &Options::default(),
-        &NoProgress,
-    )
-    .unwrap()
+    analyze(paths, &Knowledge::builtin().unwrap(), &Options::default())
 }
 
 fn finding(report: &Report) -> &Finding {
@@ -133,13 +125,17 @@ fn zip_inside_a_zip() {
 fn archives_nested_too_deep_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = zip_of(&[("Application.evtx", &evtx())]);
-    for level in 0..3 {
+    // Five archives around the log: the innermost is one too deep.
+    for level in 0..5 {
         bytes = zip_of(&[(&format!("level{level}.zip"), &bytes)]);
     }
     let path = write(dir.path(), "deep.zip", &bytes);
     let report = run(&[path]);
     assert!(report.findings.is_empty());
-    let deep = input(&report, "level2.zip!level1.zip!level0.zip");
+    let deep = input(
+        &report,
+        "level4.zip!level3.zip!level2.zip!level1.zip!level0.zip",
+    );
     assert_eq!(deep.status, InputStatus::Unreadable);
     assert_eq!(problem_kinds(deep), ["archive_too_deep"]);
 }
@@ -342,18 +338,18 @@ fn csv_with_broken_quoting_keeps_the_good_rows() {
     assert_eq!(finding(&report).count, 1);
 }
 
-fn limits(entry_bytes: u64, archive_bytes: u64) -> ArchiveLimits {
-    ArchiveLimits {
-        entry_bytes,
-        archive_bytes,
-        ..ArchiveLimits::default()
-    }
+fn run_with(paths: &[PathBuf], limits: Limits) -> Report {
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    analyze(paths, &Knowledge::builtin().unwrap(), &options)
 }
 
 #[test]
-fn zip_bomb_stops_at_the_entry_limit() {
+fn zip_bomb_stops_at_the_ratio_limit() {
     let dir = tempfile::tempdir().unwrap();
-    // 64 MiB of zeros deflate to ~64 KiB; the limit here is 1 MiB.
+    // 64 MiB of zeros deflate to ~64 KiB; the ratio is judged past 1 MiB here.
     let zeros = vec![0u8; 64 << 20];
     let mut evtx_like = b"ElfFile\0".to_vec();
     evtx_like.extend_from_slice(&zeros);
@@ -362,15 +358,38 @@ fn zip_bomb_stops_at_the_entry_limit() {
         "bomb.zip",
         &zip_of(&[("bomb.evtx", &evtx_like), ("ok.evtx", &evtx())]),
     );
-    let found = collect_with(std::slice::from_ref(&path), &limits(1 << 20, 8 << 20));
-    assert_eq!(found.len(), 2);
-    assert_eq!(found[0].error_kind, Some("archive_entry_too_large"));
-    assert!(found[0].error.as_deref().unwrap().contains("1 MiB"));
-    assert!(found[1].source.is_some());
-    // The archive budget: both entries fit alone, not together.
-    let found = collect_with(&[path], &limits(128 << 20, (64 << 20) + 1000));
-    assert_eq!(found[0].error, None);
-    assert_eq!(found[1].error_kind, Some("archive_too_large"));
+    let report = run_with(
+        std::slice::from_ref(&path),
+        Limits {
+            ratio_after: 1 << 20,
+            ..Limits::default()
+        },
+    );
+    let bomb = input(&report, "bomb.zip!bomb.evtx");
+    assert_eq!(
+        problem_kinds(bomb).last(),
+        Some(&"archive_bomb"),
+        "{bomb:#?}"
+    );
+    assert!(bomb.problems.last().unwrap().message.contains("zip bomb"));
+    assert_eq!(finding(&report).count, 3, "the other entry is read");
+    // The run's budget: both entries fit alone, not together (which one is cut depends on
+    // which inflates first).
+    let report = run_with(
+        &[path],
+        Limits {
+            expansion_bytes: (64 << 20) + 1000,
+            expansion_ratio: u64::MAX,
+            ..Limits::default()
+        },
+    );
+    let cut: Vec<&str> = report
+        .inputs
+        .iter()
+        .filter(|i| i.problems.iter().any(|p| p.kind == "archive_too_large"))
+        .map(|i| i.path.as_str())
+        .collect();
+    assert_eq!(cut.len(), 1, "{:#?}", report.inputs);
 }
 
 #[test]
@@ -394,15 +413,18 @@ fn corrupt_and_truncated_zips_are_named() {
         problem_kinds(input(&report, "garbage.zip")),
         ["archive_unreadable"]
     );
+    // A cut archive has no directory: what its local headers still hold is read.
     assert_eq!(
-        problem_kinds(input(&report, "truncated.zip")),
-        ["archive_unreadable"]
+        problem_kinds(input(&report, "truncated.zip"))[0],
+        "archive_unreadable"
     );
     assert_eq!(
         problem_kinds(input(&report, "damaged.zip!Application.evtx")),
         ["archive_entry_damaged"]
     );
-    assert_eq!(report.summary.unreadable_inputs, 3);
+    // The cut archive is damaged, not unreadable: its entry's first chunks were read.
+    assert_eq!(input(&report, "truncated.zip").status, InputStatus::Damaged);
+    assert_eq!(report.summary.unreadable_inputs, 2);
 }
 
 /// Sets, in a zip written by [`zip_of`], the general-purpose flags and compression method of

@@ -6,7 +6,7 @@ use common::fixture;
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::{Finding, Report, Severity, VerdictState};
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use std::collections::BTreeSet;
 
 const PACK: &str = "password-hash-sync-more";
@@ -22,7 +22,7 @@ const FIXTURES: &[&str] = &[
 
 fn run(name: &str, options: &Options) -> Report {
     let knowledge = Knowledge::builtin().expect("built-in rules load");
-    analyze(&[fixture(name)], &knowledge, options, &NoProgress).expect("analysis runs")
+    analyze(&[fixture(name)], &knowledge, options)
 }
 
 fn report(name: &str) -> Report {

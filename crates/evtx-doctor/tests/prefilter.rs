@@ -10,7 +10,7 @@ use common::corpus;
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use evtx_forge::corpus::{CorpusOptions, write_corpus};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -20,11 +20,14 @@ const HEADER: usize = 4096;
 
 fn run(paths: &[PathBuf], threads: usize, prefilter: bool) -> Report {
     let options = Options {
-        threads: Some(threads),
         prefilter,
         ..Options::default()
     };
-    let mut report = analyze(paths, &Knowledge::builtin().unwrap(), &options, &NoProgress).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let mut report = pool.install(|| analyze(paths, &Knowledge::builtin().unwrap(), &options));
     // What the prefilter skipped is read without it: only those counters may differ.
     report.options.prefilter = true;
     for input in &mut report.inputs {
@@ -147,9 +150,7 @@ fn signal_in_every_chunk() {
         std::slice::from_ref(&file),
         &Knowledge::builtin().unwrap(),
         &options,
-        &NoProgress,
-    )
-    .unwrap();
+    );
     let input = &on.inputs[0];
     assert_eq!(input.chunks_skipped, 0);
     assert_eq!(input.records_read, 2 * chunks);

@@ -90,9 +90,7 @@ fn analyze(paths: &[PathBuf]) -> Report {
         paths,
         &Knowledge::builtin().expect("built-in knowledge"),
         &evtx_doctor::Options::default(),
-        &evtx_doctor::NoProgress,
     )
-    .expect("analysis runs")
 }
 
 /// A report of two failing domains from a real analysis, plus an input that is not EVTX.

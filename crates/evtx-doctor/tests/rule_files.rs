@@ -3,7 +3,7 @@
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::rules::{RuleError, RuleSetBuilder};
-use evtx_doctor::{NoProgress, Options, analyze};
+use evtx_doctor::{Options, analyze};
 use std::path::{Path, PathBuf};
 
 fn repo(path: &str) -> PathBuf {
@@ -43,7 +43,7 @@ fn worked_example_adds_a_diagnosis() {
     let dir = tempfile::tempdir().unwrap();
     let log = log_with_1326(dir.path());
     let knowledge = Knowledge::with_rule_files(&[repo("fixtures/rules/example.toml")]).unwrap();
-    let report = analyze(&[log], &knowledge, &Options::default(), &NoProgress).unwrap();
+    let report = analyze(&[log], &knowledge, &Options::default());
     let rules: Vec<(&str, Option<&str>)> = report
         .findings
         .iter()
@@ -107,9 +107,7 @@ error_codes = [8453]
         &[repo("fixtures/kb2867278-rpc-8453.evtx")],
         &knowledge,
         &Options::default(),
-        &NoProgress,
-    )
-    .unwrap();
+    );
     assert_eq!(report.findings.len(), 2);
     assert!(
         report

@@ -102,7 +102,7 @@ fn sync_event(
 /// The signal events of chunk `index`: a heartbeat pair around one 611 failure.
 fn signal_events(index: u64, time: Timestamp, computer: &str) -> Vec<EventRecord> {
     let chain = CHAINS[(index % CHAINS.len() as u64) as usize];
-    let text = if index % 2 == 0 {
+    let text = if index.is_multiple_of(2) {
         format!(
             "Password synchronization failed for domain: Contoso.com. Details: \r\n{chain}\r\n{FRAMES}"
         )

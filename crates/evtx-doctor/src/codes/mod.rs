@@ -197,14 +197,12 @@ pub fn find_codes(text: &str) -> Vec<FoundCode> {
             let token = number_token(bytes, i);
             i = token.end;
             let accept = token.clean && (token.hex || armed);
-            if accept {
-                if let Some(code) = text.get(start..token.end).and_then(parse_code) {
-                    found.push(FoundCode {
-                        start,
-                        end: token.end,
-                        code,
-                    });
-                }
+            if accept && let Some(code) = text.get(start..token.end).and_then(parse_code) {
+                found.push(FoundCode {
+                    start,
+                    end: token.end,
+                    code,
+                });
             }
             armed = false;
         } else {

@@ -150,10 +150,10 @@ impl Group<'_> {
         let code = fields.error_code.and_then(codes::lookup);
         let fill_in = |text: &str| fields.fill(text);
         let mut samples: Vec<Sample> = self.first_sample.into_iter().collect();
-        if let Some(last) = self.last_sample {
-            if samples.first() != Some(&last) {
-                samples.push(last);
-            }
+        if let Some(last) = self.last_sample
+            && samples.first() != Some(&last)
+        {
+            samples.push(last);
         }
         let distinct_objects = self.objects.len() as u64;
         let mut objects: Vec<ObjectCount> = self

@@ -75,7 +75,7 @@ pub fn for_each_export_event<R: Read>(
     match kind {
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
         InputKind::CsvExport => super::csv::read(&mut window, &mut counts, &mut emit),
-        InputKind::Evtx | InputKind::Unknown => counts.push(problem(
+        _ => counts.push(problem(
             "not_an_export",
             None,
             "not an XML or CSV export".into(),
@@ -83,7 +83,7 @@ pub fn for_each_export_event<R: Read>(
     }
     if let Some(err) = window.take_error() {
         counts.push(problem(
-            "cannot_read",
+            super::archive::kind_of(&err, "cannot_read"),
             Some(window.offset()),
             format!("reading stopped at line {}: {err}", window.line()),
         ));

@@ -1,8 +1,6 @@
 //! What kind of file an input is, from its first bytes (never from its name).
 
 use super::text::decode_head;
-use crate::report::InputKind;
-use crate::sources::Source;
 
 /// How many bytes sniffing looks at.
 pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
@@ -14,6 +12,12 @@ pub(crate) enum Content {
     Evtx,
     /// A zip archive.
     Zip,
+    /// A gzip stream (`Application.evtx.gz`, `logs.tar.gz`).
+    Gzip,
+    /// A tar archive.
+    Tar,
+    /// A 7z archive.
+    SevenZip,
     /// An Event Viewer / wevtutil XML export.
     Xml,
     /// An Event Viewer CSV or tab-separated text export.
@@ -23,24 +27,12 @@ pub(crate) enum Content {
 }
 
 impl Content {
-    /// Whether this is a log the scanner reads (zip archives are expanded before).
-    pub(crate) fn is_log(self) -> bool {
-        matches!(self, Content::Evtx | Content::Xml | Content::Csv)
-    }
-}
-
-/// Decides the kind of `source` from its content (never from its name).
-///
-/// Zip archives are expanded when inputs are collected; one that reaches this point is
-/// [`InputKind::Unknown`].
-pub fn sniff(source: &Source) -> InputKind {
-    let mut head = vec![0u8; SNIFF_BYTES.min(usize::try_from(source.len()).unwrap_or(0))];
-    let n = source.read_at(0, &mut head).unwrap_or(0);
-    match sniff_bytes(head.get(..n).unwrap_or_default()) {
-        Content::Evtx => InputKind::Evtx,
-        Content::Xml => InputKind::XmlExport,
-        Content::Csv => InputKind::CsvExport,
-        Content::Zip | Content::Unknown => InputKind::Unknown,
+    /// Whether this is an archive or compressed stream, whose entries are sniffed in turn.
+    pub(crate) fn is_container(self) -> bool {
+        matches!(
+            self,
+            Content::Zip | Content::Gzip | Content::Tar | Content::SevenZip
+        )
     }
 }
 
@@ -52,6 +44,16 @@ pub(crate) fn sniff_bytes(head: &[u8]) -> Content {
     // A local file header, or the end record of an empty archive.
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         return Content::Zip;
+    }
+    // The gzip magic and the deflate method (RFC 1952).
+    if head.starts_with(&[0x1f, 0x8b, 0x08]) {
+        return Content::Gzip;
+    }
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        return Content::SevenZip;
+    }
+    if super::archive::tar::is_header(head) {
+        return Content::Tar;
     }
     let text = decode_head(head);
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');

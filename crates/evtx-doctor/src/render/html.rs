@@ -204,14 +204,13 @@ fn verdict_card(out: &mut String, report: &Report, verdict: &Verdict) {
     if matches!(
         verdict.state,
         VerdictState::Failing | VerdictState::Recovered
-    ) {
-        if let Some(last) = verdict.last_healthy {
-            let _ = writeln!(
-                out,
-                "<p class=\"muted\">Last sign of a working sync: {}.</p>",
-                human_time(Some(last))
-            );
-        }
+    ) && let Some(last) = verdict.last_healthy
+    {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">Last sign of a working sync: {}.</p>",
+            human_time(Some(last))
+        );
     }
     for finding in verdict_findings(report, verdict) {
         let _ = writeln!(
@@ -455,7 +454,7 @@ fn chart(report: &Report) -> Option<String> {
     for i in x_ticks(report, buckets) {
         let x = left + slot * i as f64;
         // Whole-day buckets start at midnight: the date says it all.
-        let days = report.timeline.bucket_seconds % 86_400 == 0;
+        let days = report.timeline.bucket_seconds.is_multiple_of(86_400);
         let (date, clock) = match bucket_start(report, i) {
             Some(t) if days => (t.strftime("%Y-%m-%d").to_string(), String::new()),
             Some(t) => (

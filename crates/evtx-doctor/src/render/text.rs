@@ -153,16 +153,15 @@ fn verdict_block(
     if matches!(
         verdict.state,
         VerdictState::Failing | VerdictState::Recovered
-    ) {
-        if let Some(last) = verdict.last_healthy {
-            prose(
-                out,
-                style,
-                "    ",
-                "healthy",
-                &format!("last healthy {}", time(Some(last))),
-            );
-        }
+    ) && let Some(last) = verdict.last_healthy
+    {
+        prose(
+            out,
+            style,
+            "    ",
+            "healthy",
+            &format!("last healthy {}", time(Some(last))),
+        );
     }
     if !verdict.servers.is_empty() {
         prose(out, style, "    ", "servers", &verdict.servers.join(", "));

@@ -1,6 +1,6 @@
 //! One chunk slot: read it, prefilter it, parse it, and keep the events that match a rule.
 
-use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, Layout};
+use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
 use super::select::{Choice, Selection, Verdict};
@@ -8,7 +8,7 @@ use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::report::Problem;
 use crate::rules::{Match, RuleSet};
-use crate::sources::Source;
+use crate::sources::Span;
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, ParserSettings};
 use jiff::Timestamp;
@@ -70,6 +70,8 @@ pub(crate) enum ChunkState {
 pub(crate) struct Matched {
     pub event: Event,
     pub found: Match,
+    /// The record's offset in the input.
+    pub position: u64,
 }
 
 /// The result of scanning one chunk slot.
@@ -140,49 +142,77 @@ impl ChunkOutcome {
     }
 }
 
-/// Scans chunk slot `number` of `source`.
-///
-/// Memory: the slot is read into the thread's fixed 64 KiB buffer whatever the chunk header
-/// claims; the `evtx` crate's parsing of it is bounded by its own per-record and per-chunk
-/// budgets; at most [`MAX_PROBLEMS_PER_CHUNK`] + 1 problems are kept.
-pub(crate) fn scan_chunk(
-    ctx: &ScanContext<'_>,
-    source: &Source,
-    input: usize,
-    layout: &Layout,
-    number: u64,
-    scratch: &mut Scratch,
-) -> ChunkOutcome {
-    let offset = layout
-        .base
-        .saturating_add(number.saturating_mul(CHUNK_SIZE));
-    scan_slot(ctx, source, input, layout, number, offset, scratch).close(number, offset)
+/// Where a chunk slot's bytes come from.
+pub(crate) enum SlotBytes<'s> {
+    /// Read by position from the input's bytes (only what the prefilter needs).
+    At(Span<'s>),
+    /// Already read (from a stream): the buffer, and how many of its bytes the input held.
+    Held(&'s mut Vec<u8>, usize),
 }
 
-fn scan_slot(
+/// A chunk slot to scan.
+pub(crate) struct Slot<'s> {
+    /// Its bytes.
+    pub bytes: SlotBytes<'s>,
+    /// Its number in the file.
+    pub number: u64,
+    /// Its offset in the input.
+    pub offset: u64,
+    /// How many chunks the file header says were written, when it has one.
+    pub declared_chunks: Option<u64>,
+    /// What events read from it carry as `origin.input`.
+    pub input: usize,
+}
+
+/// Scans a chunk slot.
+///
+/// Memory: the slot is read into the thread's fixed 64 KiB buffer (or comes in one) whatever
+/// the chunk header claims; the `evtx` crate's parsing of it is bounded by its own per-record
+/// and per-chunk budgets; at most [`MAX_PROBLEMS_PER_CHUNK`] + 1 problems are kept.
+pub(crate) fn scan_chunk(
     ctx: &ScanContext<'_>,
-    source: &Source,
-    input: usize,
-    layout: &Layout,
-    number: u64,
-    offset: u64,
+    slot: Slot<'_>,
     scratch: &mut Scratch,
 ) -> ChunkOutcome {
+    let (number, offset) = (slot.number, slot.offset);
+    scan_slot(ctx, slot, scratch).close(number, offset)
+}
+
+fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> ChunkOutcome {
+    let Slot {
+        bytes,
+        number,
+        offset,
+        declared_chunks,
+        input,
+    } = slot;
     let mut out = ChunkOutcome::default();
-    let mut read = match read_slot(source, offset, ctx.prefilter.is_some(), &mut scratch.buf) {
-        Ok(read) => read,
-        Err(err) => return unreadable(out, number, offset, &err),
+    let Scratch {
+        buf: own_buf,
+        hits,
+        selection,
+    } = scratch;
+    let (buf, source, mut read) = match bytes {
+        SlotBytes::At(source) => {
+            match read_slot(&source, offset, ctx.prefilter.is_some(), own_buf) {
+                Ok(read) => (own_buf, Some(source), read),
+                Err(err) => return unreadable(out, number, offset, &err),
+            }
+        }
+        SlotBytes::Held(buf, held) => {
+            let held = held.min(CHUNK_SIZE as usize);
+            buf.resize(CHUNK_SIZE as usize, 0);
+            let read = SlotRead { held, filled: held };
+            read.zero_tail(buf);
+            (buf, None, read)
+        }
     };
     let n = read.held;
-    let buf = &mut scratch.buf;
     // A chunk without its signature was read whole.
     let head = buf.get(..read.filled).unwrap_or_default();
     if ZEROS.get(..read.filled).is_some_and(|zeros| head == zeros) {
         out.state = ChunkState::Empty;
-        if layout
-            .declared_chunks
-            .is_some_and(|declared| number < declared)
-        {
+        if declared_chunks.is_some_and(|declared| number < declared) {
             out.problem(
                 "zeroed_chunk",
                 number,
@@ -241,28 +271,16 @@ fn scan_slot(
 
     let filter = match ctx.prefilter {
         Some(prefilter) => {
-            let mut choice = scratch.selection.choose(
-                prefilter,
-                &mut scratch.hits,
-                buf,
-                n,
-                read.filled,
-                &mut out,
-            );
+            let mut choice = selection.choose(prefilter, hits, buf, n, read.filled, &mut out);
             if choice == Choice::ReadAll {
                 // Its records or templates reach past the free space: the rest of the chunk,
                 // and the same again.
-                if let Err(err) = read.rest(source, offset, buf) {
+                if let Some(source) = &source
+                    && let Err(err) = read.rest(source, offset, buf)
+                {
                     return unreadable(out, number, offset, &err);
                 }
-                choice = scratch.selection.choose(
-                    prefilter,
-                    &mut scratch.hits,
-                    buf,
-                    n,
-                    read.filled,
-                    &mut out,
-                );
+                choice = selection.choose(prefilter, hits, buf, n, read.filled, &mut out);
             }
             if choice != Choice::Parse {
                 // Its records were counted as skipped.
@@ -271,8 +289,8 @@ fn scan_slot(
             }
             Some(Filter {
                 prefilter,
-                hits: &mut scratch.hits,
-                selection: &scratch.selection,
+                hits,
+                selection,
             })
         }
         None => None,
@@ -281,12 +299,12 @@ fn scan_slot(
     read.zero_tail(buf);
     let data = std::mem::take(buf);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
-        let slot = Slot {
+        let place = Place {
             number,
             offset,
             valid: n,
         };
-        parse_chunk(ctx, data, input, slot, filter, &mut out)
+        parse_chunk(ctx, data, input, place, filter, &mut out)
     }));
     match parsed {
         Ok(data) => *buf = data,
@@ -325,7 +343,7 @@ const FIRST_READ: usize = 4096;
 /// the chunk header's string or template tables point there. [`Selection::choose`] asks for
 /// the rest ([`Choice::ReadAll`]) when a record or template reaches past it.
 fn read_slot(
-    source: &Source,
+    source: &Span<'_>,
     offset: u64,
     partly: bool,
     buf: &mut Vec<u8>,
@@ -362,7 +380,7 @@ impl SlotRead {
     /// was when opened ends the slot where it now ends.
     fn fill_to(
         &mut self,
-        source: &Source,
+        source: &Span<'_>,
         offset: u64,
         buf: &mut [u8],
         end: usize,
@@ -380,7 +398,7 @@ impl SlotRead {
     }
 
     /// Reads the rest of the slot.
-    fn rest(&mut self, source: &Source, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    fn rest(&mut self, source: &Span<'_>, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let held = self.held;
         self.fill_to(source, offset, buf, held)?;
         self.zero_tail(buf);
@@ -434,7 +452,7 @@ fn unreadable(mut out: ChunkOutcome, number: u64, offset: u64, err: &io::Error) 
 
 /// Where a chunk slot is, and how many of its bytes the file holds.
 #[derive(Debug, Clone, Copy)]
-struct Slot {
+struct Place {
     number: u64,
     offset: u64,
     /// Bytes read; past them the buffer is zero-filled (a truncated file).
@@ -453,15 +471,15 @@ fn parse_chunk(
     ctx: &ScanContext<'_>,
     data: Vec<u8>,
     input: usize,
-    slot: Slot,
+    place: Place,
     mut filter: Option<Filter<'_>>,
     out: &mut ChunkOutcome,
 ) -> Vec<u8> {
-    let Slot {
+    let Place {
         number,
         offset,
         valid,
-    } = slot;
+    } = place;
     let mut chunk_data = match EvtxChunkData::new(data, false) {
         Ok(chunk_data) => chunk_data,
         Err(err) => {
@@ -539,7 +557,11 @@ fn parse_chunk(
                         match record::to_event(record, origin) {
                             Ok(event) => {
                                 if let Some(found) = ctx.rules.evaluate(&event) {
-                                    out.matches.push(Matched { event, found });
+                                    out.matches.push(Matched {
+                                        event,
+                                        found,
+                                        position: record_offset,
+                                    });
                                 }
                             }
                             Err(message) => {
@@ -724,7 +746,8 @@ mod tests {
         let mut file = vec![0u8; 4096];
         file.extend_from_slice(&chunk);
         file.extend_from_slice(&chunk[..10_000]); // a second slot, cut short
-        let source = Source::Memory(file.into());
+        let blob = crate::sources::Blob::Owned(file);
+        let source = blob.span();
         // A buffer an earlier chunk left: what follows the bytes read is zeroed only when
         // the chunk is parsed.
         let mut buf = vec![0xcd; 65536];

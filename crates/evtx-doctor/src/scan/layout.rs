@@ -2,7 +2,7 @@
 //! header is destroyed, the chunks are found by their signature.
 
 use crate::report::Problem;
-use crate::sources::Source;
+use crate::sources::Span;
 
 /// Size of the file header.
 pub const FILE_HEADER_SIZE: u64 = 4096;
@@ -13,7 +13,7 @@ pub const CHUNK_HEADER_SIZE: usize = 512;
 pub(crate) const FILE_MAGIC: &[u8; 8] = b"ElfFile\0";
 pub(crate) const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
 /// How far into a file with a broken header the first chunk signature is looked for.
-const SIGNATURE_SEARCH: u64 = 64 << 20;
+pub(crate) const SIGNATURE_SEARCH: u64 = 64 << 20;
 /// The search reads this much at a time (the memory it takes).
 const SEARCH_WINDOW: usize = 1 << 20;
 
@@ -39,7 +39,7 @@ pub struct NotEvtx(pub String);
 /// Reads the file header and decides where the chunks are.
 ///
 /// Allocates at most [`SEARCH_WINDOW`] bytes, whatever the file's size or header claims.
-pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
+pub(crate) fn layout(source: &Span<'_>) -> Result<Layout, NotEvtx> {
     let len = source.len();
     if len == 0 {
         return Err(NotEvtx("the file is empty".into()));
@@ -56,24 +56,8 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
             )));
         }
         let slots = slots(len, FILE_HEADER_SIZE);
-        // Chunk count (u16 at 42); 0xFFFF on files with more chunks than it can hold.
-        let declared = header
-            .get(42..44)
-            .and_then(|b| b.try_into().ok())
-            .map(|b| u64::from(u16::from_le_bytes(b)));
-        let mut header_problems: Vec<Problem> =
-            header_checksum_problem(&header).into_iter().collect();
-        if let Some(declared) = declared.filter(|&d| d > slots && d < u64::from(u16::MAX)) {
-            header_problems.push(Problem {
-                kind: "truncated_file".into(),
-                chunk: Some(slots),
-                offset: Some(len),
-                record_id: None,
-                message: format!(
-                    "the file header says {declared} chunks were written but the file ends after {slots}: it was cut at byte {len}; what is after the cut is lost"
-                ),
-            });
-        }
+        let (declared, mut header_problems) = header_facts(&header);
+        header_problems.extend(truncation(declared, slots, len));
         return Ok(Layout {
             base: FILE_HEADER_SIZE,
             slots,
@@ -113,7 +97,7 @@ pub fn layout(source: &Source) -> Result<Layout, NotEvtx> {
 }
 
 /// The offset of the first chunk signature in the first `limit` bytes of `source`.
-fn find_signature(source: &Source, limit: u64) -> std::io::Result<Option<u64>> {
+fn find_signature(source: &Span<'_>, limit: u64) -> std::io::Result<Option<u64>> {
     let mut window = vec![0u8; SEARCH_WINDOW];
     let mut at = 0u64;
     while at < limit {
@@ -138,6 +122,34 @@ fn find_signature(source: &Source, limit: u64) -> std::io::Result<Option<u64>> {
 
 fn slots(len: u64, base: u64) -> u64 {
     len.saturating_sub(base).div_ceil(CHUNK_SIZE)
+}
+
+/// What a file header says: how many chunks were written, and what is wrong with it.
+pub(crate) fn header_facts(header: &[u8]) -> (Option<u64>, Vec<Problem>) {
+    // Chunk count (u16 at 42); 0xFFFF on files with more chunks than it can hold.
+    let declared = header
+        .get(42..44)
+        .and_then(|b| b.try_into().ok())
+        .map(|b| u64::from(u16::from_le_bytes(b)));
+    (
+        declared,
+        header_checksum_problem(header).into_iter().collect(),
+    )
+}
+
+/// The problem of a file that ends after `slots` chunk slots (`len` bytes) although its header
+/// counts `declared` chunks.
+pub(crate) fn truncation(declared: Option<u64>, slots: u64, len: u64) -> Option<Problem> {
+    let declared = declared.filter(|&d| d > slots && d < u64::from(u16::MAX))?;
+    Some(Problem {
+        kind: "truncated_file".into(),
+        chunk: Some(slots),
+        offset: Some(len),
+        record_id: None,
+        message: format!(
+            "the file header says {declared} chunks were written but the file ends after {slots}: it was cut at byte {len}; what is after the cut is lost"
+        ),
+    })
 }
 
 fn header_checksum_problem(header: &[u8]) -> Option<Problem> {

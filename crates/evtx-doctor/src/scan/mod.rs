@@ -3,14 +3,17 @@
 
 mod binxml;
 mod chunk;
-mod export;
 mod layout;
 mod prefilter;
 mod record;
 mod select;
 mod walk;
 
-pub(crate) use chunk::{ChunkOutcome, ChunkState, ScanContext, Scratch, scan_chunk};
-pub(crate) use export::scan_export;
-pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE, Layout, NotEvtx, layout};
+pub(crate) use chunk::{
+    ChunkOutcome, ChunkState, ScanContext, Scratch, Slot, SlotBytes, scan_chunk,
+};
+pub(crate) use layout::{
+    CHUNK_MAGIC, FILE_MAGIC, SIGNATURE_SEARCH, header_facts, layout, truncation,
+};
+pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE};
 pub use prefilter::{Hits, Prefilter};

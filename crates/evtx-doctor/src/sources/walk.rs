@@ -1,83 +1,195 @@
-//! Turns the paths a user named into a list of inputs: files as named, folders walked
-//! recursively (log files only), shell globs expanded, zip archives opened; every problem kept
-//! as an input that could not be read.
+//! Turns a path the user named into files: a file as named, a folder walked recursively in
+//! name order (log and archive files only), a shell glob the shell did not expand. What
+//! cannot be reached is kept, with why, so that the report names it.
+//!
+//! Time is linear in the entries walked: folders already walked (through a link) are known by
+//! their file identity, never by resolving their full path again.
 
-use crate::formats::sniff::{Content, SNIFF_BYTES, sniff_bytes};
-use crate::formats::zip::{self as archive, ArchiveLimits};
 use std::collections::HashSet;
-use std::io::Read;
+use std::io;
 use std::path::{Path, PathBuf};
 
-/// One input found from the user's paths.
-#[derive(Debug, Clone)]
-pub struct Found {
-    /// The path, as named or as found in a folder (for archive entries: the archive on disk).
+/// A file found from a path the user named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Leaf {
+    /// The path to open.
     pub path: PathBuf,
-    /// The path as the report names it (archive entries as `archive.zip!inner/path`).
+    /// The path as the report names it.
     pub display: String,
-    /// The bytes, when they are already read (archive entries); otherwise the file is opened.
-    pub source: Option<super::Source>,
-    /// Why it cannot be read, when that is already known (missing, unreadable folder...).
-    pub error: Option<String>,
-    /// The problem kind for `error` (e.g. `archive_entry_too_large`); `None`: `cannot_open`.
-    pub error_kind: Option<&'static str>,
+    /// Found in a folder walk: dropped without a word unless its content is a log or an
+    /// archive that holds one (a file named by the user is always reported).
+    pub walked: bool,
+    /// Why it cannot be read, when that is already known: (problem kind, message).
+    pub error: Option<(&'static str, String)>,
 }
 
-impl Found {
-    fn file(path: PathBuf, error: Option<String>) -> Self {
-        Found {
+impl Leaf {
+    fn file(path: PathBuf, walked: bool) -> Self {
+        Leaf {
             display: path.to_string_lossy().into_owned(),
             path,
-            source: None,
-            error,
-            error_kind: None,
+            walked,
+            error: None,
         }
     }
 
-    /// An input that cannot be read, with the kind of problem and why.
-    pub(crate) fn unreadable(
-        path: &Path,
-        display: String,
-        kind: &'static str,
-        message: String,
-    ) -> Self {
-        Found {
+    fn unreadable(path: &Path, kind: &'static str, message: String) -> Self {
+        Leaf {
+            display: path.to_string_lossy().into_owned(),
             path: path.to_owned(),
-            display,
-            source: None,
-            error: Some(message),
-            error_kind: Some(kind),
+            walked: false,
+            error: Some((kind, message)),
         }
     }
 }
 
 /// File extensions picked up when walking folders (case-insensitive). Files other than .evtx
-/// are kept only when their content is a log (or a zip archive).
-const LOG_EXTENSIONS: &[&str] = &["evtx", "zip", "xml", "csv", "txt"];
+/// are kept only when their content is a log (or an archive holding one).
+pub(crate) const WALKED_EXTENSIONS: &[&str] = &[
+    "evtx", "zip", "7z", "gz", "tgz", "tar", "xml", "csv", "txt", "log",
+];
 
-/// Expands `paths`: files as named (whatever their extension), folders recursively in
-/// name order keeping log files, globs (`logs/*.evtx`, `**/App*.evtx`) that the shell did not
-/// expand, and zip archives (their log entries, read in memory). Symbolic-link loops are
-/// walked once. Uses the default [`ArchiveLimits`].
-pub fn collect(paths: &[PathBuf]) -> Vec<Found> {
-    collect_with(paths, &ArchiveLimits::default())
+/// Expands `path` into `out`: a file as named (whatever its extension), a folder recursively
+/// in name order keeping log and archive files, a glob (`logs/*.evtx`, `**/App*.evtx`) that
+/// the shell did not expand. Symbolic-link loops are walked once.
+pub(crate) fn expand(path: &Path, out: &mut Vec<Leaf>) {
+    let mut walk = Walk {
+        visited: HashSet::new(),
+        out,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => walk.folder(path, &meta),
+        Ok(_) => walk.out.push(Leaf::file(path.to_owned(), false)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound && is_glob(path) => walk.glob(path),
+        Err(err) => walk
+            .out
+            .push(Leaf::unreadable(path, "cannot_open", describe_io(&err))),
+    }
 }
 
-/// [`collect`] with explicit bounds on archives.
-pub fn collect_with(paths: &[PathBuf], limits: &ArchiveLimits) -> Vec<Found> {
-    let mut found = Vec::new();
-    let mut visited = HashSet::new();
-    for path in paths {
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut visited, limits, &mut found),
-            Ok(_) => add_file(path, false, limits, &mut found),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound && is_glob(path) => {
-                expand_glob(path, &mut visited, limits, &mut found);
+struct Walk<'o> {
+    /// Folders walked, by file identity.
+    visited: HashSet<FolderId>,
+    out: &'o mut Vec<Leaf>,
+}
+
+impl Walk<'_> {
+    /// Expands a glob as a shell would (sorted; `*` does not cross `/`; `**` crosses folders).
+    fn glob(&mut self, pattern: &Path) {
+        let text = pattern.to_string_lossy();
+        let options = glob::MatchOptions {
+            case_sensitive: !cfg!(windows),
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        let matches = match glob::glob_with(&text, options) {
+            Ok(matches) => matches,
+            Err(err) => {
+                let message = format!("not a valid file pattern: {}", err.msg);
+                self.out
+                    .push(Leaf::unreadable(pattern, "bad_pattern", message));
+                return;
             }
-            Err(err) => found.push(Found::file(path.clone(), Some(describe_io(&err)))),
+        };
+        let mut paths = Vec::new();
+        for entry in matches {
+            match entry {
+                Ok(path) => paths.push(path),
+                Err(err) => {
+                    let message = format!("cannot list: {}", describe_io(err.error()));
+                    self.out
+                        .push(Leaf::unreadable(err.path(), "cannot_open", message));
+                }
+            }
+        }
+        if paths.is_empty() {
+            let message = format!("no file matches {text}");
+            self.out
+                .push(Leaf::unreadable(pattern, "no_match", message));
+            return;
+        }
+        paths.sort();
+        for path in paths {
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => self.folder(&path, &meta),
+                _ => self.out.push(Leaf::file(path, false)),
+            }
         }
     }
-    found
+
+    fn folder(&mut self, dir: &Path, meta: &std::fs::Metadata) {
+        // A folder reached twice (through a link) is walked once: no loops.
+        if let Some(id) = folder_id(dir, meta)
+            && !self.visited.insert(id)
+        {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) => {
+                let message = format!("cannot list the folder: {}", describe_io(&err));
+                self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                return;
+            }
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(err) => {
+                    let message = format!("cannot list the folder: {}", describe_io(&err));
+                    self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                }
+            }
+        }
+        paths.sort();
+        for path in paths {
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => self.folder(&path, &meta),
+                Ok(_) if has_walked_extension(&path) => {
+                    self.out.push(Leaf::file(path, true));
+                }
+                Ok(_) => {}
+                // What cannot be looked at: a dangling link, a path past the system's limit,
+                // a file we may not stat. Named, unless it is a link to nowhere of no interest.
+                Err(err) => {
+                    let dangling = std::fs::symlink_metadata(&path).is_ok();
+                    if !dangling || has_walked_extension(&path) {
+                        let message = describe_io(&err);
+                        self.out
+                            .push(Leaf::unreadable(&path, "cannot_open", message));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What tells two folders apart, whatever path reached them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FolderId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+#[cfg(unix)]
+fn folder_id(_dir: &Path, meta: &std::fs::Metadata) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    Some(FolderId::Inode(meta.dev(), meta.ino()))
+}
+
+/// Without file identities in std, a folder is known by its resolved path, resolved only for
+/// links (a folder that is no link cannot close a loop on its own).
+#[cfg(not(unix))]
+fn folder_id(dir: &Path, _meta: &std::fs::Metadata) -> Option<FolderId> {
+    let is_link = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        std::fs::canonicalize(dir).ok().map(FolderId::Path)
+    } else {
+        Some(FolderId::Path(dir.to_owned()))
+    }
 }
 
 /// Whether `path` holds glob characters.
@@ -85,157 +197,74 @@ fn is_glob(path: &Path) -> bool {
     path.to_str().is_some_and(|p| p.contains(['*', '?', '[']))
 }
 
-/// Expands a glob as a shell would (sorted; `*` does not cross `/`; `**` crosses folders).
-fn expand_glob(
-    pattern: &Path,
-    visited: &mut HashSet<PathBuf>,
-    limits: &ArchiveLimits,
-    found: &mut Vec<Found>,
-) {
-    let text = pattern.to_string_lossy();
-    let options = glob::MatchOptions {
-        case_sensitive: !cfg!(windows),
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
-    let matches = match glob::glob_with(&text, options) {
-        Ok(matches) => matches,
-        Err(err) => {
-            let message = format!("not a valid file pattern: {}", err.msg);
-            found.push(Found::unreadable(
-                pattern,
-                text.into_owned(),
-                "bad_pattern",
-                message,
-            ));
-            return;
-        }
-    };
-    let mut paths = Vec::new();
-    for entry in matches {
-        match entry {
-            Ok(path) => paths.push(path),
-            Err(err) => {
-                let message = format!("cannot list: {}", describe_io(err.error()));
-                let display = err.path().to_string_lossy().into_owned();
-                found.push(Found::unreadable(
-                    err.path(),
-                    display,
-                    "cannot_open",
-                    message,
-                ));
-            }
-        }
-    }
-    if paths.is_empty() {
-        let message = format!("no file matches {text}");
-        found.push(Found::unreadable(
-            pattern,
-            text.into_owned(),
-            "no_match",
-            message,
-        ));
-        return;
-    }
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, visited, limits, found);
-        } else {
-            add_file(&path, false, limits, found);
-        }
-    }
+fn has_walked_extension(path: &Path) -> bool {
+    WALKED_EXTENSIONS.iter().any(|ext| has_extension(path, ext))
 }
 
-/// Adds a file: zip archives are opened; from a folder walk (`walked`), files that are not
-/// logs are dropped silently (.evtx files are always kept); a file named by the user is kept
-/// whatever it holds, so that the report says what it is.
-fn add_file(path: &Path, walked: bool, limits: &ArchiveLimits, found: &mut Vec<Found>) {
-    let named_evtx = has_extension(path, "evtx");
-    // Opening a named pipe waits for a writer: never open what is not a regular file.
-    if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
-        if !walked || named_evtx {
-            let message = "not a regular file (a pipe, socket or device); it is not read";
-            found.push(Found::file(path.to_owned(), Some(message.into())));
-        }
-        return;
-    }
-    let content = match read_head(path) {
-        Ok(head) => sniff_bytes(&head),
-        Err(err) => {
-            if !walked || named_evtx || has_extension(path, "zip") {
-                found.push(Found::file(path.to_owned(), Some(describe_io(&err))));
-            }
-            return;
-        }
-    };
-    match content {
-        Content::Zip => archive::expand_file(path, walked, limits, found),
-        _ if !walked || named_evtx || content.is_log() => {
-            found.push(Found::file(path.to_owned(), None));
-        }
-        _ => {}
-    }
-}
-
-fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::new();
-    std::fs::File::open(path)?
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)?;
-    Ok(head)
-}
-
-fn walk(
-    dir: &Path,
-    visited: &mut HashSet<PathBuf>,
-    limits: &ArchiveLimits,
-    found: &mut Vec<Found>,
-) {
-    // A folder reached twice (through a link) is walked once: no loops.
-    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
-    if !visited.insert(canonical) {
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) => {
-            let error = format!("cannot list the folder: {}", describe_io(&err));
-            found.push(Found::file(dir.to_owned(), Some(error)));
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
-    paths.sort();
-    for path in paths {
-        match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, visited, limits, found),
-            Ok(_) if has_log_extension(&path) => add_file(&path, true, limits, found),
-            Ok(_) => {}
-            // A dangling link or a file we may not stat: say so only for .evtx files.
-            Err(err) if has_extension(&path, "evtx") => {
-                found.push(Found::file(path, Some(describe_io(&err))));
-            }
-            Err(_) => {}
-        }
-    }
-}
-
-fn has_log_extension(path: &Path) -> bool {
-    LOG_EXTENSIONS.iter().any(|ext| has_extension(path, ext))
-}
-
-fn has_extension(path: &Path, wanted: &str) -> bool {
+/// Whether `path`'s extension is `wanted` (case-insensitive).
+pub(crate) fn has_extension(path: &Path, wanted: &str) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
         .is_some_and(|ext| ext.eq_ignore_ascii_case(wanted))
 }
 
 /// A plain explanation of an I/O error.
-pub(crate) fn describe_io(err: &std::io::Error) -> String {
+pub(crate) fn describe_io(err: &io::Error) -> String {
     match err.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::NotFound => "no such file or folder".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::InvalidFilename => {
+            "the path is longer than the system allows: it cannot be opened".into()
+        }
         _ => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(path: &Path) -> Vec<Leaf> {
+        let mut out = Vec::new();
+        expand(path, &mut out);
+        out
+    }
+
+    #[test]
+    fn folders_are_walked_in_name_order_keeping_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.evtx", "a.zip", "c.txt", "notes.docx", "sub/x.EVTX"] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        let names: Vec<String> = walk(dir.path())
+            .iter()
+            .map(|leaf| {
+                let rel = leaf.path.strip_prefix(dir.path()).unwrap();
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .collect();
+        assert_eq!(names, ["a.zip", "b.evtx", "c.txt", "sub/x.EVTX"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_is_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/log.evtx"), b"x").unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("a/up")).unwrap();
+        let leaves = walk(dir.path());
+        assert_eq!(leaves.len(), 1, "{leaves:?}");
+    }
+
+    #[test]
+    fn missing_paths_and_empty_globs_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = walk(&dir.path().join("nope.evtx"));
+        assert_eq!(missing[0].error.as_ref().unwrap().0, "cannot_open");
+        let glob = walk(&dir.path().join("*.evtx"));
+        assert_eq!(glob[0].error.as_ref().unwrap().0, "no_match");
     }
 }

@@ -1,0 +1,421 @@
+//! Archives: each entry becomes an input of its own, read as it inflates (never held whole),
+//! through the run's meter. Entries of a zip read by position inflate in parallel; entries
+//! of a stream (tar, a zip inside a compressed entry) one after another.
+
+use super::meter::{Consumed, Metered};
+use super::run::{Context, Data, Input, Pending, Run};
+use crate::formats::archive::inflate::Member;
+use crate::formats::archive::tar::TarStream;
+use crate::formats::archive::zip::{self, Opened, ZipStream};
+use crate::formats::archive::{EntryError, has_extension, skipped_name};
+use crate::formats::sniff::Content;
+use crate::report::InputKind;
+use crate::sources::Span;
+use rayon::prelude::*;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+impl<R: BufRead> Consumed for Member<R> {
+    fn consumed(&self) -> Option<u64> {
+        Some(Member::consumed(self))
+    }
+}
+
+/// What the entries of one archive share.
+struct Expansion<'a, 'r> {
+    run: &'a Run<'r>,
+    ctx: &'a Context<'a>,
+    parent: &'a Input<'a, 'r>,
+    depth: u32,
+    /// Whether an entry was a log (or said something).
+    any: AtomicBool,
+}
+
+impl Expansion<'_, '_> {
+    fn pending<'p>(&self, index: usize, name: &str, data: Data<'p>) -> Pending<'p> {
+        let mut order = self.parent.order.clone();
+        order.push(u32::try_from(index).unwrap_or(u32::MAX));
+        Pending {
+            order,
+            name: format!("{}!{name}", self.parent.name),
+            data,
+            depth: self.depth + 1,
+            // Entries that are not logs are dropped without a word; a .evtx entry is named
+            // whatever it holds.
+            quiet: !has_extension(name, "evtx"),
+        }
+    }
+
+    /// Reads an entry that is a stream through the meter; returns the reader back.
+    fn metered<R: Read + Consumed + Send>(
+        &self,
+        index: usize,
+        name: &str,
+        reader: R,
+        drain: bool,
+    ) -> io::Result<R> {
+        let limits = &self.run.inner.options.limits;
+        let progress = |n: u64| self.run.advance(self.ctx, n);
+        let mut metered = Metered::new(reader, &self.run.budget, self.ctx.meter, limits);
+        if self.ctx.counts {
+            metered = metered.with_progress(&progress);
+        }
+        let child = self.child_ctx(false);
+        let pending = self.pending(index, name, Data::Stream(&mut metered));
+        self.process(pending, &child);
+        if drain && metered.hit().is_none() {
+            io::copy(&mut metered, &mut io::sink())?;
+        }
+        Ok(metered.into_inner())
+    }
+
+    fn child_ctx(&self, direct: bool) -> Context<'_> {
+        Context {
+            meter: self.ctx.meter,
+            counts: direct && self.ctx.counts,
+            advanced: self.ctx.advanced,
+        }
+    }
+
+    fn process(&self, pending: Pending<'_>, ctx: &Context<'_>) {
+        if self.run.process(pending, ctx) {
+            self.any.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn failed(&self, index: usize, name: &str, err: EntryError) {
+        let pending = self.pending(index, name, Data::Failed(err.kind, err.message));
+        self.process(
+            Pending {
+                quiet: false,
+                ..pending
+            },
+            &self.child_ctx(false),
+        );
+    }
+}
+
+/// Reads a zip archive by position: its directory, then its entries in parallel.
+pub(super) fn zip_span<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    span: Span<'_>,
+    depth: u32,
+    ctx: &Context<'_>,
+) {
+    input.container = true;
+    input.kind = InputKind::Archive;
+    let directory = match zip::read_directory(span, run.inner.options.limits.entries) {
+        Ok(directory) => directory,
+        Err(err) => {
+            // No directory (a cut download): what its local headers still hold.
+            input.problem(0, entry_problem(&err));
+            let mut reader = span.reader_at(0);
+            return expand_stream(run, input, Content::Zip, &mut reader, depth, ctx, true);
+        }
+    };
+    for err in &directory.problems {
+        input.problem(0, entry_problem(err));
+    }
+    if let Some(first) = directory.overlapping.first() {
+        let count = directory.overlapping.len();
+        input.problem(
+            0,
+            super::run::problem(
+                "archive_overlapping_entries",
+                None,
+                format!(
+                    "{count} entries (the first: {first}) share their bytes with another entry, as \
+                     zip bombs do; they are not read"
+                ),
+            ),
+        );
+    }
+    let quiet = input.quiet;
+    let expansion = Expansion {
+        run,
+        ctx,
+        parent: input,
+        depth,
+        any: AtomicBool::new(false),
+    };
+    directory
+        .entries
+        .par_iter()
+        .enumerate()
+        .for_each(|(index, entry)| {
+            if run.stopped() || entry.is_dir() || skipped_name(&entry.name) {
+                return;
+            }
+            match zip::open(span, entry) {
+                Err(err) => expansion.failed(index, &entry.name, err),
+                Ok(Opened::Stored(bytes)) => {
+                    let pending = expansion.pending(index, &entry.name, Data::Span(bytes));
+                    expansion.process(pending, &expansion.child_ctx(true));
+                }
+                Ok(Opened::Compressed(member)) => {
+                    let _ = expansion.metered(index, &entry.name, member, false);
+                }
+            }
+        });
+    let any = expansion.any.load(Ordering::Relaxed);
+    no_logs(input, quiet, any);
+}
+
+/// Reads a gzip stream, a tar archive or a zip archive front to back.
+pub(super) fn stream<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    content: Content,
+    reader: &mut (dyn Read + Send),
+    depth: u32,
+    ctx: &Context<'_>,
+) {
+    expand_stream(run, input, content, reader, depth, ctx, false);
+}
+
+/// [`stream`]; when `recovering` an archive whose directory is lost, nothing more is said of
+/// it unless an entry was found.
+fn expand_stream<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    content: Content,
+    reader: &mut (dyn Read + Send),
+    depth: u32,
+    ctx: &Context<'_>,
+    recovering: bool,
+) {
+    input.container = true;
+    input.kind = InputKind::Archive;
+    let quiet = input.quiet;
+    let expansion = Expansion {
+        run,
+        ctx,
+        parent: input,
+        depth,
+        any: AtomicBool::new(false),
+    };
+    let failure = match content {
+        Content::Gzip => gzip(&expansion, reader),
+        Content::Tar => tar(&expansion, reader),
+        _ => zip_stream(&expansion, reader),
+    };
+    let any = expansion.any.load(Ordering::Relaxed);
+    if recovering && !any {
+        return;
+    }
+    if let Some(err) = failure {
+        input.problem(0, entry_problem(&err));
+    }
+    no_logs(input, quiet, any);
+}
+
+/// A gzip stream (its members one after another) is the file it compresses, and keeps its
+/// name.
+fn gzip(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
+    let decoder = Gunzip(flate2::bufread::MultiGzDecoder::new(
+        BufReader::with_capacity(
+            64 * 1024,
+            Counted {
+                inner: reader,
+                count: 0,
+            },
+        ),
+    ));
+    let limits = &expansion.run.inner.options.limits;
+    let progress = |n: u64| expansion.run.advance(expansion.ctx, n);
+    let mut metered = Metered::new(decoder, &expansion.run.budget, expansion.ctx.meter, limits);
+    if expansion.ctx.counts {
+        metered = metered.with_progress(&progress);
+    }
+    let mut order = expansion.parent.order.clone();
+    order.push(0);
+    let pending = Pending {
+        order,
+        name: expansion.parent.name.clone(),
+        data: Data::Stream(&mut metered),
+        depth: expansion.depth + 1,
+        quiet: expansion.parent.quiet
+            && !expansion
+                .parent
+                .name
+                .to_ascii_lowercase()
+                .ends_with(".evtx.gz"),
+    };
+    expansion.process(pending, &expansion.child_ctx(false));
+    None
+}
+
+/// A tar archive: its regular files in order.
+fn tar(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
+    let mut archive = TarStream::new(reader);
+    let mut index = 0;
+    while let Some(entry) = archive.next_entry() {
+        if expansion.run.stopped() {
+            return None;
+        }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => return Some(err),
+        };
+        if !skipped_name(&entry.name) {
+            let mut bytes = archive.entry(&entry);
+            let pending = expansion.pending(index, &entry.name, Data::Stream(&mut bytes));
+            expansion.process(pending, &expansion.child_ctx(false));
+        }
+        index += 1;
+    }
+    None
+}
+
+/// A zip archive read by its local headers (inside a compressed entry, or from a stream).
+fn zip_stream(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
+    let mut archive = ZipStream::new(BufReader::with_capacity(64 * 1024, reader));
+    let mut index = 0;
+    while let Some(entry) = archive.next_entry() {
+        if expansion.run.stopped() {
+            return None;
+        }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => return Some(err),
+        };
+        let skip = entry.is_dir() || skipped_name(&entry.name);
+        let read = match archive.open(&entry) {
+            Ok(member) => {
+                // An entry of unknown length is read to its end to find the next one.
+                let drained = if skip {
+                    let mut member = member;
+                    let mut metered = Metered::new(
+                        &mut member,
+                        &expansion.run.budget,
+                        expansion.ctx.meter,
+                        &expansion.run.inner.options.limits,
+                    );
+                    io::copy(&mut metered, &mut io::sink()).map(|_| member)
+                } else {
+                    expansion.metered(index, &entry.name, member, true)
+                };
+                match drained.and_then(|mut member| member.skip_compressed()) {
+                    Ok(read) => Some(read),
+                    Err(err) => return Some(io_entry_problem(&err)),
+                }
+            }
+            Err(err) => {
+                if !skip {
+                    expansion.failed(index, &entry.name, err);
+                }
+                None
+            }
+        };
+        if let Err(err) = archive.finish_entry(&entry, read) {
+            return Some(err);
+        }
+        index += 1;
+    }
+    None
+}
+
+/// A 7z archive read by position.
+pub(super) fn sevenz_span<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    span: Span<'_>,
+    depth: u32,
+    ctx: &Context<'_>,
+) {
+    let _ = (run, span, depth, ctx);
+    input.kind = InputKind::Archive;
+    input.fail(
+        "archive_unsupported",
+        "7z archives are not read yet: extract it and analyze the files".into(),
+    );
+}
+
+/// A 7z archive arriving as a stream: held in memory (it must be read by position) up to
+/// the limit.
+pub(super) fn sevenz_stream<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    reader: &mut (dyn Read + Send),
+    depth: u32,
+    ctx: &Context<'_>,
+) {
+    let limit = run.inner.options.limits.buffered_bytes;
+    let mut bytes = Vec::new();
+    match reader.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 <= limit => {
+            let blob = crate::sources::Blob::Owned(bytes);
+            sevenz_span(run, input, blob.span(), depth, ctx);
+        }
+        Ok(_) => input.fail(
+            "archive_too_large",
+            format!(
+                "a 7z archive read from a stream is held in memory, and this one is larger than \
+                 the limit of {}: save it to a file and analyze that",
+                super::meter::human(limit)
+            ),
+        ),
+        Err(err) => input.fail(
+            super::meter::kind_of(&err, "cannot_read"),
+            crate::sources::describe_io(&err),
+        ),
+    }
+}
+
+/// An archive the user named that holds no log says so.
+fn no_logs(input: &mut Input<'_, '_>, quiet: bool, any: bool) {
+    if !quiet && !any {
+        input.problem(
+            0,
+            super::run::problem(
+                "archive_no_logs",
+                None,
+                "the archive holds no event log (.evtx, XML, CSV or text export)".into(),
+            ),
+        );
+    }
+}
+
+fn entry_problem(err: &EntryError) -> crate::report::Problem {
+    super::run::problem(err.kind, None, err.message.clone())
+}
+
+fn io_entry_problem(err: &io::Error) -> EntryError {
+    EntryError::new(
+        super::meter::kind_of(err, "archive_damaged"),
+        format!(
+            "the archive cannot be read further: {}",
+            crate::sources::describe_io(err)
+        ),
+    )
+}
+
+/// Counts the compressed bytes a decoder takes.
+struct Counted<'a> {
+    inner: &'a mut (dyn Read + Send),
+    count: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// A gzip decoder that knows how much it consumed.
+struct Gunzip<'a>(flate2::bufread::MultiGzDecoder<BufReader<Counted<'a>>>);
+
+impl Read for Gunzip<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Consumed for Gunzip<'_> {
+    fn consumed(&self) -> Option<u64> {
+        Some(self.0.get_ref().get_ref().count)
+    }
+}

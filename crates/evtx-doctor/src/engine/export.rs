@@ -1,0 +1,63 @@
+//! Exports (XML, CSV, text): no chunks to skip, every event goes through the rules, one at a
+//! time, as it is read (memory does not grow with the export).
+
+use super::run::{Context, Input, Run};
+use crate::formats::for_each_export_event;
+use crate::formats::sniff::Content;
+use crate::report::InputKind;
+use std::io::{self, Read};
+
+/// Reads an export and hands on the events a rule matches.
+pub(super) fn read<'r>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    content: Content,
+    reader: &mut (dyn Read + Send),
+    _ctx: &Context<'_>,
+) {
+    let kind = match content {
+        Content::Xml => InputKind::XmlExport,
+        _ => InputKind::CsvExport,
+    };
+    input.kind = kind;
+    input.quiet = false;
+    input.start();
+    let rules = run.inner.knowledge.rules();
+    let origin = input.origin();
+    let mut position = 0u64;
+    let input_ref: &Input<'_, '_> = input;
+    let watched = Watched { inner: reader, run };
+    let stats = for_each_export_event(watched, kind, origin, &mut |event| {
+        position += 1;
+        if let Some(time) = event.time {
+            input_ref.with_tally(|tally| tally.saw(time));
+        }
+        if let Some(found) = rules.evaluate(&event) {
+            input_ref.matched(position, event, found);
+        }
+    });
+    input.with_tally(|tally| {
+        tally.records_read += stats.records_read;
+        tally.records_unreadable += stats.records_unreadable;
+    });
+    // In the order the reader found them (file order).
+    for (index, problem) in stats.problems.into_iter().enumerate() {
+        input.problem(index as u64, problem);
+    }
+}
+
+/// Stops reading once the run is stopped or cancelled (a large export is read in many
+/// blocks: the run stops within one).
+struct Watched<'a, 'r> {
+    inner: &'a mut (dyn Read + Send),
+    run: &'a Run<'r>,
+}
+
+impl Read for Watched<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.run.stopped() {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+}
