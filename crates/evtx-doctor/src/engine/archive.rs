@@ -365,6 +365,7 @@ pub(super) fn sevenz_stream<'r>(
 
 /// An archive the user named that holds no log says so.
 fn no_logs(input: &mut Input<'_, '_>, quiet: bool, any: bool) {
+    input.holds_inputs = any;
     if !quiet && !any {
         input.problem(
             0,

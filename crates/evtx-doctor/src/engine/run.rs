@@ -412,8 +412,9 @@ fn expand_sources(sources: Vec<Source<'_>>) -> Vec<Top<'_>> {
                     });
                 }
             }
-            What::Blob(blob) => {
+            What::Memory(memory) => {
                 use crate::sources::ReadAt;
+                let blob = memory.into_blob();
                 tops.push(Top {
                     order: vec![index],
                     size: Some(blob.size()),
@@ -461,6 +462,8 @@ pub(crate) struct Input<'a, 'r> {
     tally: Mutex<Tally>,
     /// A container: it is an input of the report only when it has a problem.
     pub container: bool,
+    /// A container some of whose entries were inputs of the report.
+    pub holds_inputs: bool,
 }
 
 /// Counters of one input.
@@ -510,6 +513,7 @@ impl<'a, 'r> Input<'a, 'r> {
             bytes: 0,
             tally: Mutex::new(Tally::default()),
             container: false,
+            holds_inputs: false,
         }
     }
 
@@ -614,11 +618,12 @@ impl<'a, 'r> Input<'a, 'r> {
         }
     }
 
-    /// Tells the sink what was read of it; returns whether it was an input of the report.
+    /// Tells the sink what was read of it; returns whether it, or an entry inside it, was an
+    /// input of the report.
     fn finish(mut self) -> bool {
         let tally = self.with_tally(std::mem::take);
         if self.quiet || (self.container && tally.problems == 0) {
-            return false;
+            return self.holds_inputs;
         }
         let id = self.start();
         let nothing_read = tally.chunks_read + tally.chunks_skipped == 0;

@@ -32,23 +32,42 @@ pub struct Source<'a> {
     pub(crate) what: What<'a>,
 }
 
-/// What a source holds.
+/// What a source holds (every variant covariant in `'a`, so that sources of different
+/// lifetimes mix).
 pub(crate) enum What<'a> {
     /// A file, folder or glob.
     Path(PathBuf),
-    /// Random-access bytes.
-    Blob(Blob<'a>),
+    /// Bytes in memory.
+    Memory(Memory<'a>),
     /// A reader that seeks (its length is found when the run opens it).
     Seekable(Box<dyn ReadSeek + 'a>),
     /// A stream read once, front to back.
     Stream(Box<dyn Read + Send + 'a>),
 }
 
+/// Bytes in memory, as the caller gave them.
+pub(crate) enum Memory<'a> {
+    Owned(Vec<u8>),
+    Shared(Arc<[u8]>),
+    Borrowed(&'a [u8]),
+}
+
+impl<'a> Memory<'a> {
+    /// The bytes, read by position.
+    pub(crate) fn into_blob(self) -> Blob<'a> {
+        match self {
+            Memory::Owned(bytes) => Blob::Owned(bytes),
+            Memory::Shared(bytes) => Blob::Shared(bytes),
+            Memory::Borrowed(bytes) => Blob::Borrowed(bytes),
+        }
+    }
+}
+
 impl std::fmt::Debug for Source<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = match &self.what {
             What::Path(_) => "path",
-            What::Blob(_) => "bytes",
+            What::Memory(_) => "bytes",
             What::Seekable(_) => "reader",
             What::Stream(_) => "stream",
         };
@@ -62,7 +81,7 @@ impl std::fmt::Debug for Source<'_> {
 impl<'a> Source<'a> {
     /// A file, a folder (walked recursively, log and archive files only) or a glob
     /// (`logs/*.evtx`, `**/App*.evtx`) the shell did not expand. Named as written.
-    pub fn path(path: impl Into<PathBuf>) -> Source<'static> {
+    pub fn path(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         Source {
             name: path.to_string_lossy().into_owned(),
@@ -71,18 +90,18 @@ impl<'a> Source<'a> {
     }
 
     /// Bytes in memory, owned by the run (`Vec<u8>`, `Box<[u8]>`, ...); never copied.
-    pub fn bytes(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Source<'static> {
+    pub fn bytes(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         Source {
             name: name.into(),
-            what: What::Blob(Blob::Owned(bytes.into())),
+            what: What::Memory(Memory::Owned(bytes.into())),
         }
     }
 
     /// Bytes in memory shared with the caller; never copied.
-    pub fn shared(name: impl Into<String>, bytes: Arc<[u8]>) -> Source<'static> {
+    pub fn shared(name: impl Into<String>, bytes: Arc<[u8]>) -> Self {
         Source {
             name: name.into(),
-            what: What::Blob(Blob::Shared(bytes)),
+            what: What::Memory(Memory::Shared(bytes)),
         }
     }
 
@@ -90,7 +109,7 @@ impl<'a> Source<'a> {
     pub fn borrowed(name: impl Into<String>, bytes: &'a [u8]) -> Self {
         Source {
             name: name.into(),
-            what: What::Blob(Blob::Borrowed(bytes)),
+            what: What::Memory(Memory::Borrowed(bytes)),
         }
     }
 
@@ -114,7 +133,7 @@ impl<'a> Source<'a> {
     }
 
     /// Standard input, named `-` (`Get-Clipboard | evtx-doctor analyze -`).
-    pub fn stdin() -> Source<'static> {
+    pub fn stdin() -> Self {
         Source::stream("-", std::io::stdin())
     }
 
