@@ -117,38 +117,24 @@ impl Walk<'_> {
         }
     }
 
-    fn folder(&mut self, dir: &Path, meta: &std::fs::Metadata) {
-        // A folder reached twice (through a link) is walked once: no loops.
-        if let Some(id) = folder_id(dir, meta)
-            && !self.visited.insert(id)
-        {
-            return;
-        }
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(err) => {
-                let message = format!("cannot list the folder: {}", describe_io(&err));
-                self.out.push(Leaf::unreadable(dir, "cannot_open", message));
-                return;
-            }
-        };
-        let mut paths = Vec::new();
-        for entry in entries {
-            match entry {
-                Ok(entry) => paths.push(entry.path()),
-                Err(err) => {
-                    let message = format!("cannot list the folder: {}", describe_io(&err));
-                    self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+    /// Walks the tree under `root`: entries in name order, a folder's content where its name
+    /// falls. An explicit stack, not
+    /// recursion: a tree thousands of folders deep must not exhaust the thread's stack.
+    fn folder(&mut self, root: &Path, meta: &std::fs::Metadata) {
+        let mut stack: Vec<(PathBuf, Option<std::fs::Metadata>)> =
+            vec![(root.to_owned(), Some(meta.clone()))];
+        while let Some((path, meta)) = stack.pop() {
+            let meta = match meta {
+                Some(meta) => Ok(meta),
+                None => std::fs::metadata(&path),
+            };
+            match meta {
+                Ok(meta) if meta.is_dir() => {
+                    let entries = self.list(&path, &meta);
+                    // Reversed: the first name is walked first.
+                    stack.extend(entries.into_iter().rev().map(|entry| (entry, None)));
                 }
-            }
-        }
-        paths.sort();
-        for path in paths {
-            match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => self.folder(&path, &meta),
-                Ok(_) if has_walked_extension(&path) => {
-                    self.out.push(Leaf::file(path, true));
-                }
+                Ok(_) if has_walked_extension(&path) => self.out.push(Leaf::file(path, true)),
                 Ok(_) => {}
                 // What cannot be looked at: a dangling link, a path past the system's limit,
                 // a file we may not stat. Named, unless it is a link to nowhere of no interest.
@@ -162,6 +148,37 @@ impl Walk<'_> {
                 }
             }
         }
+    }
+
+    /// The entries of folder `dir`, sorted; empty when it was walked already (through a link)
+    /// or cannot be listed (then named).
+    fn list(&mut self, dir: &Path, meta: &std::fs::Metadata) -> Vec<PathBuf> {
+        // A folder reached twice (through a link) is walked once: no loops.
+        if let Some(id) = folder_id(dir, meta)
+            && !self.visited.insert(id)
+        {
+            return Vec::new();
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) => {
+                let message = format!("cannot list the folder: {}", describe_io(&err));
+                self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                return Vec::new();
+            }
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(err) => {
+                    let message = format!("cannot list the folder: {}", describe_io(&err));
+                    self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                }
+            }
+        }
+        paths.sort();
+        paths
     }
 }
 
@@ -213,9 +230,9 @@ pub(crate) fn describe_io(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file or folder".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::InvalidFilename => {
-            "the path is longer than the system allows: it cannot be opened".into()
-        }
+        io::ErrorKind::InvalidFilename => "the path is longer than the system allows, so it \
+             cannot be opened: analyze a folder further down (its paths are then shorter)"
+            .into(),
         _ => err.to_string(),
     }
 }
