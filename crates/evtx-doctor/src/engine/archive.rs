@@ -7,11 +7,12 @@ use super::run::{Context, Data, Input, Pending, Run};
 use crate::formats::archive::inflate::Member;
 use crate::formats::archive::tar::TarStream;
 use crate::formats::archive::zip::{self, Opened, ZipStream};
-use crate::formats::archive::{EntryError, has_extension, skipped_name};
+use crate::formats::archive::{EntryError, has_extension, sevenz, skipped_name};
 use crate::formats::sniff::Content;
 use crate::report::InputKind;
 use crate::sources::Span;
 use rayon::prelude::*;
+use flate2::bufread::GzDecoder;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -47,7 +48,7 @@ impl Expansion<'_, '_> {
     }
 
     /// Reads an entry that is a stream through the meter; returns the reader back.
-    fn metered<R: Read + Consumed + Send>(
+    fn metered<R: Read + Consumed>(
         &self,
         index: usize,
         name: &str,
@@ -65,6 +66,10 @@ impl Expansion<'_, '_> {
         self.process(pending, &child);
         if drain && metered.hit().is_none() {
             io::copy(&mut metered, &mut io::sink())?;
+        }
+        // A bound reached ends what this archive can give.
+        if let Some(hit) = metered.hit() {
+            return Err(io::Error::other(hit.clone()));
         }
         Ok(metered.into_inner())
     }
@@ -167,7 +172,7 @@ pub(super) fn stream<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
     content: Content,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
     depth: u32,
     ctx: &Context<'_>,
 ) {
@@ -180,7 +185,7 @@ fn expand_stream<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
     content: Content,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
     depth: u32,
     ctx: &Context<'_>,
     recovering: bool,
@@ -212,15 +217,13 @@ fn expand_stream<'r>(
 
 /// A gzip stream (its members one after another) is the file it compresses, and keeps its
 /// name.
-fn gzip(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
-    let decoder = Gunzip(flate2::bufread::MultiGzDecoder::new(
-        BufReader::with_capacity(
-            64 * 1024,
-            Counted {
-                inner: reader,
-                count: 0,
-            },
-        ),
+fn gzip(expansion: &Expansion<'_, '_>, reader: &mut dyn Read) -> Option<EntryError> {
+    let decoder = Gunzip::new(BufReader::with_capacity(
+        64 * 1024,
+        Counted {
+            inner: reader,
+            count: 0,
+        },
     ));
     let limits = &expansion.run.inner.options.limits;
     let progress = |n: u64| expansion.run.advance(expansion.ctx, n);
@@ -247,7 +250,7 @@ fn gzip(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option
 }
 
 /// A tar archive: its regular files in order.
-fn tar(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
+fn tar(expansion: &Expansion<'_, '_>, reader: &mut dyn Read) -> Option<EntryError> {
     let mut archive = TarStream::new(reader);
     let mut index = 0;
     while let Some(entry) = archive.next_entry() {
@@ -269,7 +272,7 @@ fn tar(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<
 }
 
 /// A zip archive read by its local headers (inside a compressed entry, or from a stream).
-fn zip_stream(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> Option<EntryError> {
+fn zip_stream(expansion: &Expansion<'_, '_>, reader: &mut dyn Read) -> Option<EntryError> {
     let mut archive = ZipStream::new(BufReader::with_capacity(64 * 1024, reader));
     let mut index = 0;
     while let Some(entry) = archive.next_entry() {
@@ -316,7 +319,7 @@ fn zip_stream(expansion: &Expansion<'_, '_>, reader: &mut (dyn Read + Send)) -> 
     None
 }
 
-/// A 7z archive read by position.
+/// A 7z archive read by position: its entries in order, block by block.
 pub(super) fn sevenz_span<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
@@ -324,12 +327,63 @@ pub(super) fn sevenz_span<'r>(
     depth: u32,
     ctx: &Context<'_>,
 ) {
-    let _ = (run, span, depth, ctx);
+    input.container = true;
     input.kind = InputKind::Archive;
-    input.fail(
-        "archive_unsupported",
-        "7z archives are not read yet: extract it and analyze the files".into(),
-    );
+    let quiet = input.quiet;
+    let expansion = Expansion {
+        run,
+        ctx,
+        parent: input,
+        depth,
+        any: AtomicBool::new(false),
+    };
+    let limits = &run.inner.options.limits;
+    let result = sevenz::read(span, limits.entries, &mut |index, name, entry| {
+        if run.stopped() {
+            return Ok(false);
+        }
+        if skipped_name(name) {
+            return Ok(true);
+        }
+        match entry {
+            sevenz::Entry::Failed(err) => expansion.failed(index, name, err),
+            sevenz::Entry::Bytes(bytes) => {
+                // Read to its end through the meter: the crate would drain the rest unmetered.
+                expansion.metered(index, name, Unmeasured(bytes), true)?;
+            }
+        }
+        Ok(true)
+    });
+    let any = expansion.any.load(Ordering::Relaxed);
+    match result {
+        Ok(problems) => {
+            for err in problems {
+                input.problem(0, entry_problem(&err));
+            }
+        }
+        Err(err) => {
+            // The archive itself could not be read: that is the problem, not a lack of logs.
+            input.problem(0, entry_problem(&err));
+            input.holds_inputs = any;
+            return;
+        }
+    }
+    no_logs(input, quiet, any);
+}
+
+/// A decompressing reader that does not say how much it consumed (7z blocks).
+struct Unmeasured<R>(R);
+
+impl<R: Read> Read for Unmeasured<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R> Consumed for Unmeasured<R> {
+    fn consumed(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A 7z archive arriving as a stream: held in memory (it must be read by position) up to
@@ -337,7 +391,7 @@ pub(super) fn sevenz_span<'r>(
 pub(super) fn sevenz_stream<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
     depth: u32,
     ctx: &Context<'_>,
 ) {
@@ -394,7 +448,7 @@ fn io_entry_problem(err: &io::Error) -> EntryError {
 
 /// Counts the compressed bytes a decoder takes.
 struct Counted<'a> {
-    inner: &'a mut (dyn Read + Send),
+    inner: &'a mut dyn Read,
     count: u64,
 }
 
@@ -406,17 +460,44 @@ impl Read for Counted<'_> {
     }
 }
 
-/// A gzip decoder that knows how much it consumed.
-struct Gunzip<'a>(flate2::bufread::MultiGzDecoder<BufReader<Counted<'a>>>);
+/// The members of a gzip stream one after another (as `gzip -d` reads them), ending at the
+/// input's end, at zeros (padding) or at what is no gzip member; knows what it consumed.
+struct Gunzip<'a> {
+    member: Option<GzDecoder<BufReader<Counted<'a>>>>,
+    count: u64,
+}
+
+impl<'a> Gunzip<'a> {
+    fn new(input: BufReader<Counted<'a>>) -> Self {
+        Gunzip {
+            member: Some(GzDecoder::new(input)),
+            count: 0,
+        }
+    }
+}
 
 impl Read for Gunzip<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        while let Some(member) = self.member.as_mut() {
+            let n = member.read(buf)?;
+            self.count = member.get_ref().get_ref().count;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This member ended: another one follows when the gzip magic does.
+            let mut input = self.member.take().map(GzDecoder::into_inner);
+            if let Some(rest) = input.as_mut()
+                && rest.fill_buf()?.starts_with(&[0x1f, 0x8b])
+            {
+                self.member = input.map(GzDecoder::new);
+            }
+        }
+        Ok(0)
     }
 }
 
 impl Consumed for Gunzip<'_> {
     fn consumed(&self) -> Option<u64> {
-        Some(self.0.get_ref().get_ref().count)
+        Some(self.count)
     }
 }

@@ -98,7 +98,7 @@ pub(super) fn stream<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
     content: Content,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
     _ctx: &Context<'_>,
 ) {
     if !worth_searching(input, content) {
@@ -125,9 +125,13 @@ pub(super) fn stream<'r>(
             break;
         }
         let batch_failed = failure.is_some();
-        let ((), (following, error)) = rayon::join(
-            || {
-                current.par_iter_mut().for_each_init(
+        // The batch read is scanned by the pool while this thread reads the next one (the
+        // stream stays on this thread: it need not be `Send`).
+        let (following, error) = rayon::in_place_scope(|scope| {
+            let batch = &mut current;
+            let scan = &scan;
+            scope.spawn(move |_| {
+                batch.par_iter_mut().for_each_init(
                     || Scratch::new(scan.prefilter),
                     |scratch, held| {
                         if run.stopped() {
@@ -140,19 +144,17 @@ pub(super) fn stream<'r>(
                             declared_chunks: declared,
                             input: origin,
                         };
-                        let outcome = scan_chunk(&scan, slot, scratch);
+                        let outcome = scan_chunk(scan, slot, scratch);
                         input.chunk(held.offset, true, outcome);
                     },
                 );
-            },
-            || {
-                if batch_failed {
-                    (Vec::new(), None)
-                } else {
-                    fill(&mut source, std::mem::take(&mut spare), &mut next)
-                }
-            },
-        );
+            });
+            if batch_failed {
+                (Vec::new(), None)
+            } else {
+                fill(&mut source, std::mem::take(&mut spare), &mut next)
+            }
+        });
         spare = std::mem::replace(&mut current, following);
         if failure.is_none() {
             failure = error;
@@ -224,7 +226,7 @@ fn read_full(source: &mut (impl Read + ?Sized), buf: &mut [u8]) -> (usize, Optio
 /// signature in the first 64 MiB. `None` when it is no .evtx at all (the input names why).
 fn find_start(
     input: &mut Input<'_, '_>,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
 ) -> io::Result<Option<Start>> {
     let mut head = vec![0u8; FILE_HEADER_SIZE as usize];
     let (n, error) = read_full(reader, &mut head);

@@ -12,7 +12,7 @@ pub(super) fn read<'r>(
     run: &Run<'r>,
     input: &mut Input<'_, 'r>,
     content: Content,
-    reader: &mut (dyn Read + Send),
+    reader: &mut dyn Read,
     _ctx: &Context<'_>,
 ) {
     let kind = match content {
@@ -49,7 +49,7 @@ pub(super) fn read<'r>(
 /// Stops reading once the run is stopped or cancelled (a large export is read in many
 /// blocks: the run stops within one).
 struct Watched<'a, 'r> {
-    inner: &'a mut (dyn Read + Send),
+    inner: &'a mut dyn Read,
     run: &'a Run<'r>,
 }
 

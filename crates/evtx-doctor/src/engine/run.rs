@@ -66,7 +66,7 @@ pub(crate) enum Data<'p> {
     /// Random access.
     Span(Span<'p>),
     /// A stream read once.
-    Stream(&'p mut (dyn Read + Send)),
+    Stream(&'p mut dyn Read),
     /// It cannot be read: (problem kind, message).
     Failed(&'static str, String),
 }
@@ -311,7 +311,7 @@ impl<'r> Run<'r> {
         &self,
         input: &mut Input<'_, 'r>,
         content: Content,
-        stream: &mut (dyn Read + Send),
+        stream: &mut dyn Read,
         depth: u32,
         ctx: &Context<'_>,
     ) {
@@ -351,7 +351,7 @@ impl<'r> Run<'r> {
 
 /// Counts the bytes read from a top-level stream, for progress and the expansion ratio.
 struct Counting<'a, 'r> {
-    inner: &'a mut (dyn Read + Send),
+    inner: &'a mut dyn Read,
     run: &'a Run<'r>,
     ctx: &'a Context<'a>,
 }

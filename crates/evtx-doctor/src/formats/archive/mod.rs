@@ -4,6 +4,7 @@
 //! meters what they expand to.
 
 pub(crate) mod inflate;
+pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
 
