@@ -380,13 +380,9 @@ impl InputReport {
 pub const MAX_PROBLEMS_PER_INPUT: usize = 100;
 
 impl Problem {
-    /// Kinds that inform without meaning anything was lost (they do not make an input
-    /// `damaged`): CSV times read as UTC.
-    pub const NOTE_KINDS: &[&str] = &["csv_local_time"];
-
     /// Whether this is a note rather than damage.
     pub fn is_note(&self) -> bool {
-        Self::NOTE_KINDS.contains(&self.kind.as_str())
+        self.kind.is_note()
     }
 
     /// Where the problem is, for people: `chunk 1, record 5, byte 69632` (empty if unknown).
@@ -405,11 +401,228 @@ impl Problem {
     }
 }
 
+/// What went wrong in an input: a stable name (`snake_case` in JSON) consumers can match on.
+///
+/// New kinds may be added in later versions; existing names never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A file or folder could not be opened.
+    CannotOpen,
+    /// Reading failed part way.
+    CannotRead,
+    /// The system failed a read inside the file.
+    IoError,
+    /// A glob pattern is malformed.
+    BadPattern,
+    /// A glob pattern matched nothing.
+    NoMatch,
+    /// The input is not an .evtx file or any format read here.
+    NotEvtx,
+    /// The .evtx file header is damaged.
+    BadFileHeader,
+    /// The .evtx file header's checksum does not match.
+    FileHeaderCrcMismatch,
+    /// The file ends before the chunk count its header claims.
+    TruncatedFile,
+    /// A chunk does not start with `ElfChnk`.
+    BadChunkMagic,
+    /// A chunk header is damaged.
+    BadChunkHeader,
+    /// A chunk could not be parsed.
+    BadChunk,
+    /// A chunk's checksum does not match (the chunk is read anyway).
+    ChunkCrcMismatch,
+    /// A chunk is cut short.
+    TruncatedChunk,
+    /// A chunk is all zeros where data was expected.
+    ZeroedChunk,
+    /// A record could not be parsed.
+    BadRecord,
+    /// A record is cut short.
+    TruncatedRecord,
+    /// More damaged records in a chunk than are listed.
+    MoreBadRecords,
+    /// The EVTX parser failed on a record (the record is skipped).
+    ParserPanic,
+    /// A text input holds no event export the tool reads.
+    NotAnExport,
+    /// An export holds no events.
+    NoEvents,
+    /// More problems in an export than are listed.
+    TooManyProblems,
+    /// An XML export declares a DOCTYPE (never expanded).
+    XmlDoctypeIgnored,
+    /// An XML event could not be read.
+    XmlMalformedEvent,
+    /// An XML event is never closed.
+    XmlUnclosedEvent,
+    /// An XML event is larger than the limit.
+    XmlEventTooLarge,
+    /// An XML export ends inside an element.
+    XmlTruncated,
+    /// A CSV export has no recognizable header.
+    CsvNoHeader,
+    /// A CSV row could not be read.
+    CsvBadRow,
+    /// A CSV time could not be read.
+    CsvBadTime,
+    /// CSV times carry no zone and were read as UTC (a note, not damage).
+    CsvLocalTime,
+    /// An archive could not be opened as one.
+    ArchiveUnreadable,
+    /// An archive's structure is damaged.
+    ArchiveDamaged,
+    /// An archive's directory claims more than the archive holds.
+    ArchiveLyingDirectory,
+    /// An archive holds more entries than the limit.
+    ArchiveTooManyEntries,
+    /// Archive entries share compressed bytes (a bomb's shape).
+    ArchiveOverlappingEntries,
+    /// An archive entry could not be inflated.
+    ArchiveEntryDamaged,
+    /// An archive entry is encrypted.
+    ArchiveEntryEncrypted,
+    /// An archive entry uses a compression method not read here.
+    ArchiveEntryUnsupported,
+    /// An archive expands past the run's budget or the memory limit for streams.
+    ArchiveTooLarge,
+    /// An archive expands faster than the ratio limit allows.
+    ArchiveBomb,
+    /// Archives nested deeper than the limit.
+    ArchiveTooDeep,
+    /// An archive holds no event log.
+    ArchiveNoLogs,
+}
+
+impl ProblemKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: &[ProblemKind] = &[
+        Self::CannotOpen,
+        Self::CannotRead,
+        Self::IoError,
+        Self::BadPattern,
+        Self::NoMatch,
+        Self::NotEvtx,
+        Self::BadFileHeader,
+        Self::FileHeaderCrcMismatch,
+        Self::TruncatedFile,
+        Self::BadChunkMagic,
+        Self::BadChunkHeader,
+        Self::BadChunk,
+        Self::ChunkCrcMismatch,
+        Self::TruncatedChunk,
+        Self::ZeroedChunk,
+        Self::BadRecord,
+        Self::TruncatedRecord,
+        Self::MoreBadRecords,
+        Self::ParserPanic,
+        Self::NotAnExport,
+        Self::NoEvents,
+        Self::TooManyProblems,
+        Self::XmlDoctypeIgnored,
+        Self::XmlMalformedEvent,
+        Self::XmlUnclosedEvent,
+        Self::XmlEventTooLarge,
+        Self::XmlTruncated,
+        Self::CsvNoHeader,
+        Self::CsvBadRow,
+        Self::CsvBadTime,
+        Self::CsvLocalTime,
+        Self::ArchiveUnreadable,
+        Self::ArchiveDamaged,
+        Self::ArchiveLyingDirectory,
+        Self::ArchiveTooManyEntries,
+        Self::ArchiveOverlappingEntries,
+        Self::ArchiveEntryDamaged,
+        Self::ArchiveEntryEncrypted,
+        Self::ArchiveEntryUnsupported,
+        Self::ArchiveTooLarge,
+        Self::ArchiveBomb,
+        Self::ArchiveTooDeep,
+        Self::ArchiveNoLogs,
+    ];
+
+    /// The stable name, as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CannotOpen => "cannot_open",
+            Self::CannotRead => "cannot_read",
+            Self::IoError => "io_error",
+            Self::BadPattern => "bad_pattern",
+            Self::NoMatch => "no_match",
+            Self::NotEvtx => "not_evtx",
+            Self::BadFileHeader => "bad_file_header",
+            Self::FileHeaderCrcMismatch => "file_header_crc_mismatch",
+            Self::TruncatedFile => "truncated_file",
+            Self::BadChunkMagic => "bad_chunk_magic",
+            Self::BadChunkHeader => "bad_chunk_header",
+            Self::BadChunk => "bad_chunk",
+            Self::ChunkCrcMismatch => "chunk_crc_mismatch",
+            Self::TruncatedChunk => "truncated_chunk",
+            Self::ZeroedChunk => "zeroed_chunk",
+            Self::BadRecord => "bad_record",
+            Self::TruncatedRecord => "truncated_record",
+            Self::MoreBadRecords => "more_bad_records",
+            Self::ParserPanic => "parser_panic",
+            Self::NotAnExport => "not_an_export",
+            Self::NoEvents => "no_events",
+            Self::TooManyProblems => "too_many_problems",
+            Self::XmlDoctypeIgnored => "xml_doctype_ignored",
+            Self::XmlMalformedEvent => "xml_malformed_event",
+            Self::XmlUnclosedEvent => "xml_unclosed_event",
+            Self::XmlEventTooLarge => "xml_event_too_large",
+            Self::XmlTruncated => "xml_truncated",
+            Self::CsvNoHeader => "csv_no_header",
+            Self::CsvBadRow => "csv_bad_row",
+            Self::CsvBadTime => "csv_bad_time",
+            Self::CsvLocalTime => "csv_local_time",
+            Self::ArchiveUnreadable => "archive_unreadable",
+            Self::ArchiveDamaged => "archive_damaged",
+            Self::ArchiveLyingDirectory => "archive_lying_directory",
+            Self::ArchiveTooManyEntries => "archive_too_many_entries",
+            Self::ArchiveOverlappingEntries => "archive_overlapping_entries",
+            Self::ArchiveEntryDamaged => "archive_entry_damaged",
+            Self::ArchiveEntryEncrypted => "archive_entry_encrypted",
+            Self::ArchiveEntryUnsupported => "archive_entry_unsupported",
+            Self::ArchiveTooLarge => "archive_too_large",
+            Self::ArchiveBomb => "archive_bomb",
+            Self::ArchiveTooDeep => "archive_too_deep",
+            Self::ArchiveNoLogs => "archive_no_logs",
+        }
+    }
+
+    /// Whether it informs without meaning anything was lost (it does not make an input
+    /// `damaged`).
+    pub fn is_note(self) -> bool {
+        matches!(self, Self::CsvLocalTime)
+    }
+}
+
+impl std::fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ProblemKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for ProblemKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// Something in an input that could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
-    /// A stable kind, e.g. `bad_chunk_magic`, `chunk_crc_mismatch`, `bad_record`.
-    pub kind: String,
+    /// What went wrong.
+    pub kind: ProblemKind,
     /// Chunk number, where it applies.
     pub chunk: Option<u64>,
     /// Byte offset in the file, where known.

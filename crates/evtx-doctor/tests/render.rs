@@ -287,7 +287,7 @@ fn full_report() -> Report {
             first_event: time,
             last_event: time,
             problems: vec![Problem {
-                kind: "bad_record".into(),
+                kind: evtx_doctor::report::ProblemKind::BadRecord,
                 chunk: Some(1),
                 offset: Some(4096),
                 record_id: Some(9),

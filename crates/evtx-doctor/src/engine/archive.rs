@@ -10,9 +10,10 @@ use crate::formats::archive::zip::{self, Opened, ZipStream};
 use crate::formats::archive::{EntryError, has_extension, sevenz, skipped_name};
 use crate::formats::sniff::Content;
 use crate::report::InputKind;
+use crate::report::ProblemKind;
 use crate::sources::Span;
-use rayon::prelude::*;
 use flate2::bufread::GzDecoder;
+use rayon::prelude::*;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -127,7 +128,7 @@ pub(super) fn zip_span<'r>(
         input.problem(
             0,
             super::run::problem(
-                "archive_overlapping_entries",
+                ProblemKind::ArchiveOverlappingEntries,
                 None,
                 format!(
                     "{count} entries (the first: {first}) share their bytes with another entry, as \
@@ -403,7 +404,7 @@ pub(super) fn sevenz_stream<'r>(
             sevenz_span(run, input, blob.span(), depth, ctx);
         }
         Ok(_) => input.fail(
-            "archive_too_large",
+            ProblemKind::ArchiveTooLarge,
             format!(
                 "a 7z archive read from a stream is held in memory, and this one is larger than \
                  the limit of {}: save it to a file and analyze that",
@@ -411,7 +412,7 @@ pub(super) fn sevenz_stream<'r>(
             ),
         ),
         Err(err) => input.fail(
-            super::meter::kind_of(&err, "cannot_read"),
+            super::meter::kind_of(&err, ProblemKind::CannotRead),
             crate::sources::describe_io(&err),
         ),
     }
@@ -424,7 +425,7 @@ fn no_logs(input: &mut Input<'_, '_>, quiet: bool, any: bool) {
         input.problem(
             0,
             super::run::problem(
-                "archive_no_logs",
+                ProblemKind::ArchiveNoLogs,
                 None,
                 "the archive holds no event log (.evtx, XML, CSV or text export)".into(),
             ),
@@ -438,7 +439,7 @@ fn entry_problem(err: &EntryError) -> crate::report::Problem {
 
 fn io_entry_problem(err: &io::Error) -> EntryError {
     EntryError::new(
-        super::meter::kind_of(err, "archive_damaged"),
+        super::meter::kind_of(err, ProblemKind::ArchiveDamaged),
         format!(
             "the archive cannot be read further: {}",
             crate::sources::describe_io(err)

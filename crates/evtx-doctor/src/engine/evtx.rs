@@ -6,6 +6,7 @@ use super::meter::kind_of;
 use super::run::{Context, Input, Run, problem};
 use crate::formats::sniff::Content;
 use crate::report::InputKind;
+use crate::report::ProblemKind;
 use crate::scan::{
     CHUNK_MAGIC, CHUNK_SIZE, FILE_HEADER_SIZE, FILE_MAGIC, SIGNATURE_SEARCH, Scratch, Slot,
     SlotBytes, header_facts, layout, scan_chunk, truncation,
@@ -40,7 +41,7 @@ pub(super) fn span<'r>(
     input.quiet = false;
     let layout = match layout(&span) {
         Ok(layout) => layout,
-        Err(not_evtx) => return input.fail("not_evtx", not_evtx.0),
+        Err(not_evtx) => return input.fail(ProblemKind::NotEvtx, not_evtx.0),
     };
     input.kind = InputKind::Evtx;
     input.with_tally(|tally| tally.chunks = layout.slots);
@@ -108,7 +109,7 @@ pub(super) fn stream<'r>(
     let start = match find_start(input, reader) {
         Ok(Some(start)) => start,
         Ok(None) => return,
-        Err(err) => return input.fail(kind_of(&err, "cannot_read"), describe_io(&err)),
+        Err(err) => return input.fail(kind_of(&err, ProblemKind::CannotRead), describe_io(&err)),
     };
     input.kind = InputKind::Evtx;
     input.start();
@@ -163,7 +164,7 @@ pub(super) fn stream<'r>(
     let (slots, end) = next;
     input.with_tally(|tally| tally.chunks = slots);
     if let Some(err) = failure {
-        let kind = kind_of(&err, "io_error");
+        let kind = kind_of(&err, ProblemKind::IoError);
         input.shared_problem(
             end,
             problem(
@@ -224,10 +225,7 @@ fn read_full(source: &mut (impl Read + ?Sized), buf: &mut [u8]) -> (usize, Optio
 
 /// Reads the stream's head: a file header, a chunk, or (a damaged header) the first chunk
 /// signature in the first 64 MiB. `None` when it is no .evtx at all (the input names why).
-fn find_start(
-    input: &mut Input<'_, '_>,
-    reader: &mut dyn Read,
-) -> io::Result<Option<Start>> {
+fn find_start(input: &mut Input<'_, '_>, reader: &mut dyn Read) -> io::Result<Option<Start>> {
     let mut head = vec![0u8; FILE_HEADER_SIZE as usize];
     let (n, error) = read_full(reader, &mut head);
     if let Some(err) = error {
@@ -237,7 +235,7 @@ fn find_start(
     if head.starts_with(FILE_MAGIC) {
         if n < FILE_HEADER_SIZE as usize {
             input.fail(
-                "not_evtx",
+                ProblemKind::NotEvtx,
                 format!(
                     "the file ends {n} bytes into its {FILE_HEADER_SIZE}-byte header: it holds no chunk"
                 ),
@@ -256,7 +254,7 @@ fn find_start(
         }));
     }
     if n == 0 {
-        input.fail("not_evtx", "the file is empty".into());
+        input.fail(ProblemKind::NotEvtx, "the file is empty".into());
         return Ok(None);
     }
     // No file header: the first chunk signature, one window at a time (the windows overlap
@@ -277,7 +275,7 @@ fn find_start(
                         "; the {skipped} chunk slot(s) before it hold no chunk"
                     ));
                 }
-                input.problem(0, problem("bad_file_header", Some(0), message));
+                input.problem(0, problem(ProblemKind::BadFileHeader, Some(0), message));
                 input.with_tally(|tally| tally.chunks_unreadable += skipped);
             }
             return Ok(Some(Start {
@@ -306,7 +304,7 @@ fn find_start(
         }
     }
     input.fail(
-        "not_evtx",
+        ProblemKind::NotEvtx,
         "not an .evtx file: no file header and no chunk signature in its first 64 MiB".into(),
     );
     Ok(None)

@@ -3,6 +3,7 @@
 //! error carrying a [`LimitError`], which names the problem.
 
 use super::Limits;
+use crate::report::ProblemKind;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -131,7 +132,7 @@ impl<'m, R: Read + Consumed> Metered<'m, R> {
     fn check(&mut self, n: u64) -> Result<(), LimitError> {
         if !self.budget.take(n) {
             return Err(LimitError {
-                kind: "archive_too_large",
+                kind: ProblemKind::ArchiveTooLarge,
                 message: format!(
                     "the archives expand to more than the limit of {} for one analysis (a zip \
                      bomb?)",
@@ -158,7 +159,7 @@ impl<'m, R: Read + Consumed> Metered<'m, R> {
 
     fn bomb(&self, compressed: u64, out: u64) -> LimitError {
         LimitError {
-            kind: "archive_bomb",
+            kind: ProblemKind::ArchiveBomb,
             message: format!(
                 "{} of compressed data expanded to more than {} ({}×, more than the limit of \
                  {}×): a zip bomb, or a log of little else than zeros. Extract it and analyze \
@@ -231,7 +232,10 @@ mod tests {
         let mut metered = Metered::new(Zeros { consumed: 0 }, &budget, &source, &limits);
         let copied = io::copy(&mut metered, &mut io::sink());
         let err = copied.unwrap_err();
-        assert_eq!(kind_of(&err, "x"), "archive_bomb");
+        assert_eq!(
+            kind_of(&err, ProblemKind::CannotRead),
+            ProblemKind::ArchiveBomb
+        );
         assert!(metered.hit().is_some());
         // It stopped within a buffer of the floor.
         let out = source.out.load(Ordering::Relaxed);
@@ -265,6 +269,9 @@ mod tests {
         assert_eq!(io::copy(&mut first, &mut io::sink()).unwrap(), 6000);
         let mut second = Metered::new(Plain(&data), &budget, &source, &limits);
         let err = io::copy(&mut second, &mut io::sink()).unwrap_err();
-        assert_eq!(kind_of(&err, "x"), "archive_too_large");
+        assert_eq!(
+            kind_of(&err, ProblemKind::CannotRead),
+            ProblemKind::ArchiveTooLarge
+        );
     }
 }

@@ -8,6 +8,7 @@ use super::sink::{
 use super::{Cancel, Inner, Sink};
 use crate::event::Event;
 use crate::formats::sniff::{Content, SNIFF_BYTES, sniff_bytes};
+use crate::report::ProblemKind;
 use crate::report::{InputKind, InputReport, InputStatus, Problem};
 use crate::rules::Match;
 use crate::scan::{ChunkOutcome, ChunkState, ScanContext};
@@ -39,7 +40,7 @@ enum TopData<'s> {
     Path(Leaf),
     Blob(Blob<'s>),
     Stream(Box<dyn Read + Send + 's>),
-    Failed(&'static str, String),
+    Failed(ProblemKind, String),
 }
 
 struct Top<'s> {
@@ -68,7 +69,7 @@ pub(crate) enum Data<'p> {
     /// A stream read once.
     Stream(&'p mut dyn Read),
     /// It cannot be read: (problem kind, message).
-    Failed(&'static str, String),
+    Failed(ProblemKind, String),
 }
 
 /// What the readers of one source share: its expansion meter, and its progress.
@@ -256,7 +257,7 @@ impl<'r> Run<'r> {
                 let content = match span.read_at(0, &mut head) {
                     Ok(n) => sniff_bytes(head.get(..n).unwrap_or_default()),
                     Err(err) => {
-                        input.fail("cannot_open", describe_io(&err));
+                        input.fail(ProblemKind::CannotOpen, describe_io(&err));
                         return input.finish();
                     }
                 };
@@ -266,9 +267,9 @@ impl<'r> Run<'r> {
                 let mut head = Vec::with_capacity(SNIFF_BYTES);
                 if let Err(err) = stream.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
                     let kind = if depth > 0 {
-                        "archive_entry_damaged"
+                        ProblemKind::ArchiveEntryDamaged
                     } else {
-                        "cannot_read"
+                        ProblemKind::CannotRead
                     };
                     input.fail(kind_of(&err, kind), describe_io(&err));
                     return input.finish();
@@ -338,7 +339,7 @@ impl<'r> Run<'r> {
         }
         input.kind = InputKind::Archive;
         input.fail(
-            "archive_too_deep",
+            ProblemKind::ArchiveTooDeep,
             format!("an archive nested more than {limit} deep is not opened"),
         );
         false
@@ -367,21 +368,21 @@ impl Read for Counting<'_, '_> {
 
 /// Opens a file found from a path: never what is not a regular file (opening a named pipe
 /// waits for a writer).
-fn open_leaf(leaf: &Leaf) -> Result<Blob<'static>, (&'static str, String)> {
+fn open_leaf(leaf: &Leaf) -> Result<Blob<'static>, (ProblemKind, String)> {
     if let Some((kind, message)) = &leaf.error {
-        return Err((kind, message.clone()));
+        return Err((*kind, message.clone()));
     }
     match std::fs::metadata(&leaf.path) {
         Ok(meta) if !meta.is_file() => {
             return Err((
-                "cannot_open",
+                ProblemKind::CannotOpen,
                 "not a regular file (a pipe, socket or device); it is not read".into(),
             ));
         }
-        Err(err) => return Err(("cannot_open", describe_io(&err))),
+        Err(err) => return Err((ProblemKind::CannotOpen, describe_io(&err))),
         Ok(_) => {}
     }
-    Blob::open(&leaf.path).map_err(|err| ("cannot_open", describe_io(&err)))
+    Blob::open(&leaf.path).map_err(|err| (ProblemKind::CannotOpen, describe_io(&err)))
 }
 
 /// Turns the sources into top-level inputs, in order: paths expanded (folders walked, globs
@@ -428,7 +429,10 @@ fn expand_sources(sources: Vec<Source<'_>>) -> Vec<Top<'_>> {
                         use crate::sources::ReadAt;
                         (Some(blob.size()), TopData::Blob(blob))
                     }
-                    Err(err) => (None, TopData::Failed("cannot_open", describe_io(&err))),
+                    Err(err) => (
+                        None,
+                        TopData::Failed(ProblemKind::CannotOpen, describe_io(&err)),
+                    ),
                 };
                 tops.push(Top {
                     order: vec![index],
@@ -537,7 +541,7 @@ impl<'a, 'r> Input<'a, 'r> {
     }
 
     /// Nothing can be read of it.
-    pub(crate) fn fail(&mut self, kind: &'static str, message: String) {
+    pub(crate) fn fail(&mut self, kind: ProblemKind, message: String) {
         self.quiet = false;
         self.with_tally(|tally| tally.unreadable = true);
         self.problem(0, problem(kind, None, message));
@@ -670,9 +674,9 @@ impl<'a, 'r> Input<'a, 'r> {
 }
 
 /// A problem without a chunk.
-pub(crate) fn problem(kind: &str, offset: Option<u64>, message: String) -> Problem {
+pub(crate) fn problem(kind: ProblemKind, offset: Option<u64>, message: String) -> Problem {
     Problem {
-        kind: kind.into(),
+        kind,
         chunk: None,
         offset,
         record_id: None,

@@ -10,6 +10,7 @@ use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
 use super::sniff::csv_header;
 use super::text::Window;
 use crate::event::Event;
+use crate::report::ProblemKind;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use std::io::Read;
@@ -35,7 +36,7 @@ pub(crate) fn read<R: Read>(
         .to_owned();
     let Some(sep) = csv_header(&header) else {
         counts.push(problem(
-            "csv_no_header",
+            ProblemKind::CsvNoHeader,
             Some(window.offset()),
             "the first line is not an Event Viewer export header (Level, Date and Time, \
              Source, Event ID, Task Category)"
@@ -59,7 +60,7 @@ pub(crate) fn read<R: Read>(
                         if event.time.is_some() && !local_time_reported {
                             local_time_reported = true;
                             counts.push(problem(
-                                "csv_local_time",
+                                ProblemKind::CsvLocalTime,
                                 None,
                                 "the times in this export are the local time of the machine \
                                  that exported it (the file does not say its time zone); they \
@@ -70,7 +71,7 @@ pub(crate) fn read<R: Read>(
                         }
                         if event.time.is_none() {
                             counts.push(problem(
-                                "csv_bad_time",
+                                ProblemKind::CsvBadTime,
                                 Some(offset),
                                 format!(
                                     "the row at line {line} has a date and time that cannot \
@@ -81,7 +82,7 @@ pub(crate) fn read<R: Read>(
                         emit(event);
                     }
                     Err(why) => counts.unreadable(problem(
-                        "csv_bad_row",
+                        ProblemKind::CsvBadRow,
                         Some(offset),
                         format!("the row at line {line} cannot be read: {why}"),
                     )),
@@ -90,7 +91,7 @@ pub(crate) fn read<R: Read>(
             Row::Broken(why) => {
                 rows += 1;
                 counts.unreadable(problem(
-                    "csv_bad_row",
+                    ProblemKind::CsvBadRow,
                     Some(offset),
                     format!("the row at line {line} cannot be read: {why}"),
                 ));
@@ -99,7 +100,7 @@ pub(crate) fn read<R: Read>(
     }
     if rows == 0 {
         counts.push(problem(
-            "no_events",
+            ProblemKind::NoEvents,
             None,
             "the export holds a header but no rows".into(),
         ));
@@ -538,7 +539,7 @@ mod tests {
         );
         assert_eq!(read.events[1].task, Some(3));
         assert_eq!(read.problems.len(), 1);
-        assert_eq!(read.problems[0].kind, "csv_local_time");
+        assert_eq!(read.problems[0].kind, ProblemKind::CsvLocalTime);
     }
 
     #[test]
@@ -556,7 +557,7 @@ mod tests {
         let messages: Vec<&str> = read
             .problems
             .iter()
-            .filter(|p| p.kind == "csv_bad_row")
+            .filter(|p| p.kind == ProblemKind::CsvBadRow)
             .map(|p| p.message.as_str())
             .collect();
         assert!(messages[0].contains("line 2"), "{messages:?}");

@@ -3,6 +3,7 @@
 
 use super::text::{TextReader, Window};
 use crate::event::Event;
+use crate::report::ProblemKind;
 use crate::report::{InputKind, Problem};
 use std::io::Read;
 
@@ -58,7 +59,7 @@ pub fn for_each_export_event<R: Read>(
         Ok(opened) => opened,
         Err(err) => {
             stats.problems.push(problem(
-                "cannot_read",
+                ProblemKind::CannotRead,
                 Some(0),
                 format!("cannot read the export: {err}"),
             ));
@@ -76,21 +77,21 @@ pub fn for_each_export_event<R: Read>(
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
         InputKind::CsvExport => super::csv::read(&mut window, &mut counts, &mut emit),
         _ => counts.push(problem(
-            "not_an_export",
+            ProblemKind::NotAnExport,
             None,
             "not an XML or CSV export".into(),
         )),
     }
     if let Some(err) = window.take_error() {
         counts.push(problem(
-            super::archive::kind_of(&err, "cannot_read"),
+            super::archive::kind_of(&err, ProblemKind::CannotRead),
             Some(window.offset()),
             format!("reading stopped at line {}: {err}", window.line()),
         ));
     }
     if counts.dropped > 0 {
         counts.problems.push(problem(
-            "too_many_problems",
+            ProblemKind::TooManyProblems,
             None,
             format!(
                 "{} more problems in this export are not listed",
@@ -132,9 +133,9 @@ impl Counts {
 }
 
 /// A problem at a byte offset of an export (exports have no chunks or record ids).
-pub(crate) fn problem(kind: &str, offset: Option<u64>, message: String) -> Problem {
+pub(crate) fn problem(kind: ProblemKind, offset: Option<u64>, message: String) -> Problem {
     Problem {
-        kind: kind.into(),
+        kind,
         chunk: None,
         offset,
         record_id: None,

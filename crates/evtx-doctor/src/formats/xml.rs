@@ -10,6 +10,7 @@
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
 use super::text::Window;
 use crate::event::{Event, XmlEventError, parse_event_xml};
+use crate::report::ProblemKind;
 use memchr::memmem;
 use std::io::Read;
 
@@ -37,7 +38,7 @@ pub(crate) fn read<R: Read>(
         if !doctype_reported && let Some(at) = memmem::find(skipped, b"<!DOCTYPE") {
             doctype_reported = true;
             counts.push(problem(
-                "xml_doctype_ignored",
+                ProblemKind::XmlDoctypeIgnored,
                 Some(window.offset_of(at)),
                 format!(
                     "a <!DOCTYPE> declaration at line {} is ignored: its entities are not \
@@ -65,7 +66,7 @@ pub(crate) fn read<R: Read>(
     }
     if events == 0 && counts.unreadable == 0 {
         counts.push(problem(
-            "no_events",
+            ProblemKind::NoEvents,
             None,
             "the XML export holds no <Event> element".into(),
         ));
@@ -104,7 +105,7 @@ fn read_one<R: Read>(
                     Err(XmlEventError::Malformed { position, message }) => {
                         let bad_line = window.line_of(usize::try_from(position).unwrap_or(0));
                         counts.unreadable(problem(
-                            "xml_malformed_event",
+                            ProblemKind::XmlMalformedEvent,
                             Some(offset),
                             at(&format!("is malformed XML (line {bad_line}): {message}")),
                         ));
@@ -112,7 +113,7 @@ fn read_one<R: Read>(
                     }
                     Err(XmlEventError::NoEvent) => {
                         counts.unreadable(problem(
-                            "xml_malformed_event",
+                            ProblemKind::XmlMalformedEvent,
                             Some(offset),
                             at("holds no <Event> element"),
                         ));
@@ -125,7 +126,7 @@ fn read_one<R: Read>(
             (_, Some(next)) => {
                 let next_line = window.line_of(next);
                 counts.unreadable(problem(
-                    "xml_unclosed_event",
+                    ProblemKind::XmlUnclosedEvent,
                     Some(offset),
                     at(&format!(
                         "is not closed before the next <Event> at line {next_line}; skipped"
@@ -138,7 +139,7 @@ fn read_one<R: Read>(
                 let len = bytes.len();
                 if len > MAX_EXPORT_RECORD_BYTES {
                     counts.unreadable(problem(
-                        "xml_event_too_large",
+                        ProblemKind::XmlEventTooLarge,
                         Some(offset),
                         at(&format!(
                             "is larger than {} MiB without its </Event>; skipped",
@@ -150,7 +151,7 @@ fn read_one<R: Read>(
                 }
                 if window.at_eof() {
                     counts.unreadable(problem(
-                        "xml_truncated",
+                        ProblemKind::XmlTruncated,
                         Some(offset),
                         at("is cut short: the file ends inside it"),
                     ));
@@ -178,6 +179,7 @@ fn find_start(bytes: &[u8], from: usize) -> Option<usize> {
 mod tests {
     use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
+    use crate::report::ProblemKind;
 
     fn read(xml: &str) -> ExportRead {
         read_export(xml.as_bytes(), InputKind::XmlExport, 3)
@@ -237,12 +239,12 @@ mod tests {
         let read = read(&xml.replace("&a0;", "&a;"));
         assert_eq!(read.events.len(), 1);
         assert_eq!(read.events[0].data[0].value, "&a9;");
-        assert_eq!(read.problems[0].kind, "xml_doctype_ignored");
+        assert_eq!(read.problems[0].kind, ProblemKind::XmlDoctypeIgnored);
     }
 
     #[test]
     fn empty_xml_says_so() {
         let read = read("<Events></Events>");
-        assert_eq!(read.problems[0].kind, "no_events");
+        assert_eq!(read.problems[0].kind, ProblemKind::NoEvents);
     }
 }

@@ -691,7 +691,7 @@ fn inputs(out: &mut String, report: &Report) {
             let _ = writeln!(
                 out,
                 "<li>{}{place}: {}</li>",
-                code(&problem.kind),
+                code(problem.kind.as_str()),
                 esc(&problem.message)
             );
         }

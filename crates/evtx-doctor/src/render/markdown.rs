@@ -239,7 +239,7 @@ fn inputs(out: &mut String, report: &Report) {
             let _ = writeln!(
                 out,
                 "- {}{place}: {}",
-                code(&problem.kind, false),
+                code(problem.kind.as_str(), false),
                 text(&problem.message)
             );
         }

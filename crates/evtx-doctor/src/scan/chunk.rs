@@ -7,6 +7,7 @@ use super::select::{Choice, Selection, Verdict};
 use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::report::Problem;
+use crate::report::ProblemKind;
 use crate::rules::{Match, RuleSet};
 use crate::sources::Span;
 use evtx::err::EvtxError;
@@ -94,7 +95,7 @@ pub(crate) struct ChunkOutcome {
 impl ChunkOutcome {
     fn problem(
         &mut self,
-        kind: &str,
+        kind: ProblemKind,
         chunk: u64,
         offset: Option<u64>,
         record_id: Option<u64>,
@@ -107,7 +108,7 @@ impl ChunkOutcome {
             return;
         }
         self.problems.push(Problem {
-            kind: kind.into(),
+            kind,
             chunk: Some(chunk),
             offset,
             record_id,
@@ -120,7 +121,7 @@ impl ChunkOutcome {
         if self.problems_not_listed > 0 {
             let more = self.problems_not_listed;
             self.problems.push(Problem {
-                kind: "more_bad_records".into(),
+                kind: ProblemKind::MoreBadRecords,
                 chunk: Some(chunk),
                 offset: Some(offset),
                 record_id: None,
@@ -214,7 +215,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
         out.state = ChunkState::Empty;
         if declared_chunks.is_some_and(|declared| number < declared) {
             out.problem(
-                "zeroed_chunk",
+                ProblemKind::ZeroedChunk,
                 number,
                 Some(offset),
                 None,
@@ -226,7 +227,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
     if !head.starts_with(CHUNK_MAGIC) {
         out.state = ChunkState::Unreadable;
         out.problem(
-            "bad_chunk_magic",
+            ProblemKind::BadChunkMagic,
             number,
             Some(offset),
             None,
@@ -237,7 +238,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
     if n < CHUNK_HEADER_SIZE {
         out.state = ChunkState::Unreadable;
         out.problem(
-            "truncated_chunk",
+            ProblemKind::TruncatedChunk,
             number,
             Some(offset),
             None,
@@ -248,7 +249,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
     if n < CHUNK_SIZE as usize {
         // The rest is zero-filled: the records before the cut are still read.
         out.problem(
-            "truncated_chunk",
+            ProblemKind::TruncatedChunk,
             number,
             Some(offset),
             None,
@@ -261,7 +262,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
     if !checksums_match(buf) {
         out.crc_mismatch = true;
         out.problem(
-            "chunk_crc_mismatch",
+            ProblemKind::ChunkCrcMismatch,
             number,
             Some(offset),
             None,
@@ -311,7 +312,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
         Err(_) => {
             out.state = ChunkState::Unreadable;
             out.problem(
-                "parser_panic",
+                ProblemKind::ParserPanic,
                 number,
                 Some(offset),
                 None,
@@ -441,7 +442,7 @@ fn records_end(chunk: &[u8]) -> usize {
 fn unreadable(mut out: ChunkOutcome, number: u64, offset: u64, err: &io::Error) -> ChunkOutcome {
     out.state = ChunkState::Unreadable;
     out.problem(
-        "io_error",
+        ProblemKind::IoError,
         number,
         Some(offset),
         None,
@@ -485,7 +486,7 @@ fn parse_chunk(
         Err(err) => {
             out.state = ChunkState::Unreadable;
             out.problem(
-                "bad_chunk_header",
+                ProblemKind::BadChunkHeader,
                 number,
                 Some(offset),
                 None,
@@ -528,7 +529,7 @@ fn parse_chunk(
                                     out.records_unreadable += 1;
                                     let record_id = record.event_record_id;
                                     out.problem(
-                                        "truncated_record",
+                                        ProblemKind::TruncatedRecord,
                                         number,
                                         Some(record_offset),
                                         Some(record_id),
@@ -567,7 +568,7 @@ fn parse_chunk(
                             Err(message) => {
                                 out.records_unreadable += 1;
                                 out.problem(
-                                    "bad_record",
+                                    ProblemKind::BadRecord,
                                     number,
                                     Some(record_offset),
                                     Some(record_id),
@@ -587,7 +588,7 @@ fn parse_chunk(
                         }
                         out.records_unreadable += 1;
                         out.problem(
-                            "bad_record",
+                            ProblemKind::BadRecord,
                             number,
                             record_offset.map(|o| offset.saturating_add(o)),
                             record_id,
@@ -600,7 +601,7 @@ fn parse_chunk(
         Err(err) => {
             out.state = ChunkState::Unreadable;
             out.problem(
-                "bad_chunk",
+                ProblemKind::BadChunk,
                 number,
                 Some(offset),
                 None,

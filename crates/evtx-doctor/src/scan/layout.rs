@@ -2,6 +2,7 @@
 //! header is destroyed, the chunks are found by their signature.
 
 use crate::report::Problem;
+use crate::report::ProblemKind;
 use crate::sources::Span;
 
 /// Size of the file header.
@@ -79,7 +80,7 @@ pub(crate) fn layout(source: &Span<'_>) -> Result<Layout, NotEvtx> {
                 base,
                 slots: slots(len, base),
                 header_problems: vec![Problem {
-                    kind: "bad_file_header".into(),
+                    kind: ProblemKind::BadFileHeader,
                     chunk: None,
                     offset: Some(0),
                     record_id: None,
@@ -142,7 +143,7 @@ pub(crate) fn header_facts(header: &[u8]) -> (Option<u64>, Vec<Problem>) {
 pub(crate) fn truncation(declared: Option<u64>, slots: u64, len: u64) -> Option<Problem> {
     let declared = declared.filter(|&d| d > slots && d < u64::from(u16::MAX))?;
     Some(Problem {
-        kind: "truncated_file".into(),
+        kind: ProblemKind::TruncatedFile,
         chunk: Some(slots),
         offset: Some(len),
         record_id: None,
@@ -157,7 +158,7 @@ fn header_checksum_problem(header: &[u8]) -> Option<Problem> {
     let stored = u32::from_le_bytes(stored.try_into().ok()?);
     let computed = crc32fast::hash(header.get(..120)?);
     (stored != computed).then(|| Problem {
-        kind: "file_header_crc_mismatch".into(),
+        kind: ProblemKind::FileHeaderCrcMismatch,
         chunk: None,
         offset: Some(0),
         record_id: None,

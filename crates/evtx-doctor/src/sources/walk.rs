@@ -5,6 +5,7 @@
 //! Time is linear in the entries walked: folders already walked (through a link) are known by
 //! their file identity, never by resolving their full path again.
 
+use crate::report::ProblemKind;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ pub(crate) struct Leaf {
     /// archive that holds one (a file named by the user is always reported).
     pub walked: bool,
     /// Why it cannot be read, when that is already known: (problem kind, message).
-    pub error: Option<(&'static str, String)>,
+    pub error: Option<(ProblemKind, String)>,
 }
 
 impl Leaf {
@@ -33,7 +34,7 @@ impl Leaf {
         }
     }
 
-    fn unreadable(path: &Path, kind: &'static str, message: String) -> Self {
+    fn unreadable(path: &Path, kind: ProblemKind, message: String) -> Self {
         Leaf {
             display: path.to_string_lossy().into_owned(),
             path: path.to_owned(),
@@ -61,9 +62,11 @@ pub(crate) fn expand(path: &Path, out: &mut Vec<Leaf>) {
         Ok(meta) if meta.is_dir() => walk.folder(path, &meta),
         Ok(_) => walk.out.push(Leaf::file(path.to_owned(), false)),
         Err(err) if err.kind() == io::ErrorKind::NotFound && is_glob(path) => walk.glob(path),
-        Err(err) => walk
-            .out
-            .push(Leaf::unreadable(path, "cannot_open", describe_io(&err))),
+        Err(err) => walk.out.push(Leaf::unreadable(
+            path,
+            ProblemKind::CannotOpen,
+            describe_io(&err),
+        )),
     }
 }
 
@@ -87,7 +90,7 @@ impl Walk<'_> {
             Err(err) => {
                 let message = format!("not a valid file pattern: {}", err.msg);
                 self.out
-                    .push(Leaf::unreadable(pattern, "bad_pattern", message));
+                    .push(Leaf::unreadable(pattern, ProblemKind::BadPattern, message));
                 return;
             }
         };
@@ -97,15 +100,18 @@ impl Walk<'_> {
                 Ok(path) => paths.push(path),
                 Err(err) => {
                     let message = format!("cannot list: {}", describe_io(err.error()));
-                    self.out
-                        .push(Leaf::unreadable(err.path(), "cannot_open", message));
+                    self.out.push(Leaf::unreadable(
+                        err.path(),
+                        ProblemKind::CannotOpen,
+                        message,
+                    ));
                 }
             }
         }
         if paths.is_empty() {
             let message = format!("no file matches {text}");
             self.out
-                .push(Leaf::unreadable(pattern, "no_match", message));
+                .push(Leaf::unreadable(pattern, ProblemKind::NoMatch, message));
             return;
         }
         paths.sort();
@@ -143,7 +149,7 @@ impl Walk<'_> {
                     if !dangling || has_walked_extension(&path) {
                         let message = describe_io(&err);
                         self.out
-                            .push(Leaf::unreadable(&path, "cannot_open", message));
+                            .push(Leaf::unreadable(&path, ProblemKind::CannotOpen, message));
                     }
                 }
             }
@@ -163,7 +169,8 @@ impl Walk<'_> {
             Ok(entries) => entries,
             Err(err) => {
                 let message = format!("cannot list the folder: {}", describe_io(&err));
-                self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                self.out
+                    .push(Leaf::unreadable(dir, ProblemKind::CannotOpen, message));
                 return Vec::new();
             }
         };
@@ -173,7 +180,8 @@ impl Walk<'_> {
                 Ok(entry) => paths.push(entry.path()),
                 Err(err) => {
                     let message = format!("cannot list the folder: {}", describe_io(&err));
-                    self.out.push(Leaf::unreadable(dir, "cannot_open", message));
+                    self.out
+                        .push(Leaf::unreadable(dir, ProblemKind::CannotOpen, message));
                 }
             }
         }
@@ -280,8 +288,11 @@ mod tests {
     fn missing_paths_and_empty_globs_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let missing = walk(&dir.path().join("nope.evtx"));
-        assert_eq!(missing[0].error.as_ref().unwrap().0, "cannot_open");
+        assert_eq!(
+            missing[0].error.as_ref().unwrap().0,
+            ProblemKind::CannotOpen
+        );
         let glob = walk(&dir.path().join("*.evtx"));
-        assert_eq!(glob[0].error.as_ref().unwrap().0, "no_match");
+        assert_eq!(glob[0].error.as_ref().unwrap().0, ProblemKind::NoMatch);
     }
 }

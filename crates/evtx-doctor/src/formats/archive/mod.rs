@@ -3,6 +3,8 @@
 //! memory. The engine decides what to do with each entry (its content is sniffed in turn) and
 //! meters what they expand to.
 
+use crate::report::ProblemKind;
+
 pub(crate) mod inflate;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
@@ -12,13 +14,13 @@ pub(crate) mod zip;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EntryError {
     /// The problem kind (e.g. `archive_entry_encrypted`).
-    pub kind: &'static str,
+    pub kind: ProblemKind,
     /// A plain explanation.
     pub message: String,
 }
 
 impl EntryError {
-    pub(crate) fn new(kind: &'static str, message: String) -> Self {
+    pub(crate) fn new(kind: ProblemKind, message: String) -> Self {
         EntryError { kind, message }
     }
 }
@@ -29,13 +31,13 @@ impl EntryError {
 #[error("{message}")]
 pub(crate) struct LimitError {
     /// The problem kind.
-    pub kind: &'static str,
+    pub kind: ProblemKind,
     /// A plain explanation.
     pub message: String,
 }
 
 /// The problem kind an I/O error stands for: the bound it carries, else `default`.
-pub(crate) fn kind_of(err: &std::io::Error, default: &'static str) -> &'static str {
+pub(crate) fn kind_of(err: &std::io::Error, default: ProblemKind) -> ProblemKind {
     err.get_ref()
         .and_then(|inner| inner.downcast_ref::<LimitError>())
         .map_or(default, |limit| limit.kind)

@@ -4,6 +4,7 @@
 //! whose start header was never written is refused before the crate searches it for an end.
 
 use super::{EntryError, clean_name};
+use crate::report::ProblemKind;
 use crate::sources::Span;
 use sevenz_rust2::{Archive, BlockDecoder, Error, Password};
 use std::io::{self, Read};
@@ -31,12 +32,18 @@ pub(crate) fn read(
     each: &mut dyn FnMut(usize, &str, Entry<'_>) -> io::Result<bool>,
 ) -> Result<Vec<EntryError>, EntryError> {
     let mut start = [0u8; 32];
-    let n = span.read_at(0, &mut start).map_err(|err| damaged(&err.to_string()))?;
+    let n = span
+        .read_at(0, &mut start)
+        .map_err(|err| damaged(&err.to_string()))?;
     // The start header (after the signature and version) says where the headers are: zeros,
     // the archive was never finished; the crate would then search it, in quadratic time.
-    if n < start.len() || start.get(8..).is_some_and(|rest| rest.iter().all(|&b| b == 0)) {
+    if n < start.len()
+        || start
+            .get(8..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
+    {
         return Err(EntryError::new(
-            "archive_unreadable",
+            ProblemKind::ArchiveUnreadable,
             "the 7z archive was never finished being written (its start header is empty) or \
              was cut: it cannot be read"
                 .into(),
@@ -49,7 +56,7 @@ pub(crate) fn read(
     let mut problems = Vec::new();
     if archive.files.len() > max_entries {
         problems.push(EntryError::new(
-            "archive_too_many_entries",
+            ProblemKind::ArchiveTooManyEntries,
             format!(
                 "the archive holds {} entries; only the first {max_entries} are read",
                 archive.files.len()
@@ -68,7 +75,10 @@ pub(crate) fn read(
             each(
                 index,
                 &clean_name(file.name()),
-                Entry::Failed(EntryError::new("archive_entry_encrypted", message.into())),
+                Entry::Failed(EntryError::new(
+                    ProblemKind::ArchiveEntryEncrypted,
+                    message.into(),
+                )),
             )
             .map_err(|err| damaged(&err.to_string()))?;
         }
@@ -113,8 +123,11 @@ pub(crate) fn read(
         });
         match (result, failure) {
             (_, Some(err)) => problems.push(EntryError::new(
-                super::kind_of(&err, "archive_damaged"),
-                format!("block {block} of the archive: {}", crate::sources::describe_io(&err)),
+                super::kind_of(&err, ProblemKind::ArchiveDamaged),
+                format!(
+                    "block {block} of the archive: {}",
+                    crate::sources::describe_io(&err)
+                ),
             )),
             (Err(err), None) => {
                 let err = archive_error(&err);
@@ -133,13 +146,13 @@ pub(crate) fn read(
 fn archive_error(err: &Error) -> EntryError {
     match err {
         Error::PasswordRequired => EntryError::new(
-            "archive_entry_encrypted",
+            ProblemKind::ArchiveEntryEncrypted,
             "the archive is encrypted (a password-protected archive): extract it with its \
              password and analyze the files"
                 .into(),
         ),
         Error::MaxMemLimited { max_kb, actaul_kb } => EntryError::new(
-            "archive_too_large",
+            ProblemKind::ArchiveTooLarge,
             format!(
                 "reading it would take {} MiB of memory, more than the limit of {} MiB (a \
                  hostile archive, or one made with an unusually large dictionary): extract it \
@@ -149,7 +162,7 @@ fn archive_error(err: &Error) -> EntryError {
             ),
         ),
         Error::UnsupportedCompressionMethod(method) => EntryError::new(
-            "archive_entry_unsupported",
+            ProblemKind::ArchiveEntryUnsupported,
             format!(
                 "the archive uses {}, which is not read: extract it and analyze the files",
                 clean_name(method)
@@ -161,7 +174,7 @@ fn archive_error(err: &Error) -> EntryError {
 
 fn damaged(what: &str) -> EntryError {
     EntryError::new(
-        "archive_unreadable",
+        ProblemKind::ArchiveUnreadable,
         format!("the 7z archive cannot be read: {what}"),
     )
 }

@@ -3,6 +3,7 @@
 //! links and devices are skipped.
 
 use super::{EntryError, clean_name};
+use crate::report::ProblemKind;
 use std::io::{self, Read};
 
 const BLOCK: usize = 512;
@@ -265,7 +266,7 @@ fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 
 fn damaged(at: u64, what: &str) -> EntryError {
     EntryError::new(
-        "archive_damaged",
+        ProblemKind::ArchiveDamaged,
         format!("the tar archive is damaged at byte {at}: {what}; what follows is not read"),
     )
 }
@@ -341,7 +342,7 @@ mod tests {
         let mut stream = TarStream::new(&bytes[..]);
         assert_eq!(
             stream.next_entry().unwrap().unwrap_err().kind,
-            "archive_damaged"
+            ProblemKind::ArchiveDamaged
         );
         // A file claiming more than the archive holds: its reader ends where the archive does.
         let mut bytes = header("a.evtx", 1 << 32, b'0').to_vec();

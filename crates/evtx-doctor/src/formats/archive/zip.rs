@@ -11,6 +11,7 @@
 
 use super::inflate::{Member, Method};
 use super::{EntryError, clean_name};
+use crate::report::ProblemKind;
 use crate::sources::{Span, SpanReader};
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -70,7 +71,7 @@ pub(crate) fn read_directory(span: Span<'_>, max_entries: usize) -> Result<Direc
     let cd_start = end.cd_offset.saturating_add(shift);
     if cd_start.saturating_add(end.cd_size) > span.len() {
         return Err(EntryError::new(
-            "archive_unreadable",
+            ProblemKind::ArchiveUnreadable,
             format!(
                 "the central directory (at byte {cd_start}, {} bytes) lies past the end of the \
                  archive ({} bytes): the archive was cut",
@@ -82,7 +83,7 @@ pub(crate) fn read_directory(span: Span<'_>, max_entries: usize) -> Result<Direc
     let room = end.cd_size / CENTRAL_SIZE;
     if end.entries > room {
         directory.problems.push(EntryError::new(
-            "archive_lying_directory",
+            ProblemKind::ArchiveLyingDirectory,
             format!(
                 "the archive claims {} entries but its directory can hold at most {room}; the \
                  entries it really holds are read",
@@ -96,7 +97,7 @@ pub(crate) fn read_directory(span: Span<'_>, max_entries: usize) -> Result<Direc
             Ok(Some(entry)) => {
                 if directory.entries.len() >= max_entries {
                     directory.problems.push(EntryError::new(
-                        "archive_too_many_entries",
+                        ProblemKind::ArchiveTooManyEntries,
                         format!("the archive holds more than {max_entries} entries; only the first {max_entries} are read"),
                     ));
                     break;
@@ -113,7 +114,7 @@ pub(crate) fn read_directory(span: Span<'_>, max_entries: usize) -> Result<Direc
     let claimed = end.entries.min(room);
     if (directory.entries.len() as u64) < claimed && directory.problems.is_empty() {
         directory.problems.push(EntryError::new(
-            "archive_damaged",
+            ProblemKind::ArchiveDamaged,
             format!(
                 "the directory lists {} entries of the {claimed} the archive claims",
                 directory.entries.len()
@@ -157,7 +158,7 @@ fn find_end(span: Span<'_>) -> Result<End, EntryError> {
     }
     let Some(at) = found.or(fallback) else {
         return Err(EntryError::new(
-            "archive_unreadable",
+            ProblemKind::ArchiveUnreadable,
             "not a readable zip archive: no end of central directory record (a cut archive?)"
                 .into(),
         ));
@@ -190,7 +191,7 @@ fn find_end(span: Span<'_>) -> Result<End, EntryError> {
             };
         } else if needs64 {
             return Err(EntryError::new(
-                "archive_unreadable",
+                ProblemKind::ArchiveUnreadable,
                 "not a readable zip archive: its zip64 end record is missing or damaged".into(),
             ));
         }
@@ -268,7 +269,7 @@ fn read_central<R: BufRead>(reader: &mut R, shift: u64) -> Result<Option<ZipEntr
 
 fn cut_directory() -> EntryError {
     EntryError::new(
-        "archive_damaged",
+        ProblemKind::ArchiveDamaged,
         "the central directory ends inside a record".into(),
     )
 }
@@ -326,7 +327,7 @@ pub(crate) fn open<'b>(span: Span<'b>, entry: &ZipEntry) -> Result<Opened<'b>, E
     let n = span.read_at(entry.local, &mut header).map_err(io_problem)?;
     if n < LOCAL_SIZE || le32(&header, 0) != LOCAL_SIG {
         return Err(EntryError::new(
-            "archive_entry_damaged",
+            ProblemKind::ArchiveEntryDamaged,
             format!(
                 "no local header where the directory says (byte {})",
                 entry.local
@@ -339,7 +340,7 @@ pub(crate) fn open<'b>(span: Span<'b>, entry: &ZipEntry) -> Result<Opened<'b>, E
         + u64::from(le16(&header, 28));
     if data.saturating_add(entry.compressed) > span.len() {
         return Err(EntryError::new(
-            "archive_entry_damaged",
+            ProblemKind::ArchiveEntryDamaged,
             format!(
                 "the entry's data ({} bytes at byte {data}) reach past the end of the archive",
                 entry.compressed
@@ -361,7 +362,7 @@ pub(crate) fn open<'b>(span: Span<'b>, entry: &ZipEntry) -> Result<Opened<'b>, E
 fn method_of(method: u16, flags: u16) -> Result<Method, EntryError> {
     if flags & 1 != 0 || method == 99 {
         return Err(EntryError::new(
-            "archive_entry_encrypted",
+            ProblemKind::ArchiveEntryEncrypted,
             "the entry is encrypted (a password-protected archive): extract it with its \
              password and analyze the files"
                 .into(),
@@ -372,7 +373,7 @@ fn method_of(method: u16, flags: u16) -> Result<Method, EntryError> {
         8 => Ok(Method::Deflate),
         9 => Ok(Method::Deflate64),
         other => Err(EntryError::new(
-            "archive_entry_unsupported",
+            ProblemKind::ArchiveEntryUnsupported,
             format!(
                 "the entry is compressed with {} (zip method {other}), which is not read: \
                  extract it and analyze the file",
@@ -450,7 +451,7 @@ impl<R: BufRead> ZipStream<R> {
             LOCAL_SIZE => {}
             _ => {
                 return Err(EntryError::new(
-                    "archive_damaged",
+                    ProblemKind::ArchiveDamaged,
                     "the archive ends inside a local header".into(),
                 ));
             }
@@ -460,7 +461,7 @@ impl<R: BufRead> ZipStream<R> {
             CENTRAL_SIG | END_SIG | END64_SIG => return Ok(None),
             _ => {
                 return Err(EntryError::new(
-                    "archive_damaged",
+                    ProblemKind::ArchiveDamaged,
                     format!(
                         "no zip entry where entry {} should start: what follows is not read",
                         self.entries + 1
@@ -477,7 +478,7 @@ impl<R: BufRead> ZipStream<R> {
         let mut variable = vec![0u8; name_len + extra_len];
         if !read_exactly(&mut self.input, &mut variable).map_err(io_problem)? {
             return Err(EntryError::new(
-                "archive_damaged",
+                ProblemKind::ArchiveDamaged,
                 "the archive ends inside a local header".into(),
             ));
         }
@@ -508,7 +509,7 @@ impl<R: BufRead> ZipStream<R> {
         let method = method_of(entry.method, entry.flags);
         let method = match (method, entry.compressed) {
             (Ok(Method::Stored), None) => Err(EntryError::new(
-                "archive_entry_unsupported",
+                ProblemKind::ArchiveEntryUnsupported,
                 "a stored entry of unknown length inside a compressed archive cannot be \
                  read as a stream: extract the archive and analyze its files"
                     .into(),
@@ -552,14 +553,14 @@ impl<R: BufRead> ZipStream<R> {
                     .map_err(io_problem)?;
                 if skipped < compressed {
                     return Err(EntryError::new(
-                        "archive_damaged",
+                        ProblemKind::ArchiveDamaged,
                         "the archive ends inside an entry".into(),
                     ));
                 }
             }
             _ => {
                 return Err(EntryError::new(
-                    "archive_damaged",
+                    ProblemKind::ArchiveDamaged,
                     "an entry of unknown length could not be read to its end; the entries \
                      after it are not read"
                         .into(),
@@ -640,7 +641,7 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 
 fn io_problem(err: io::Error) -> EntryError {
     EntryError::new(
-        "archive_entry_damaged",
+        ProblemKind::ArchiveEntryDamaged,
         format!(
             "the archive cannot be read: {}",
             crate::sources::describe_io(&err)
@@ -735,7 +736,10 @@ mod tests {
         let blob = Blob::Owned(bytes);
         let directory = read_directory(blob.span(), 100).unwrap();
         assert_eq!(directory.entries.len(), 1);
-        assert_eq!(directory.problems[0].kind, "archive_lying_directory");
+        assert_eq!(
+            directory.problems[0].kind,
+            ProblemKind::ArchiveLyingDirectory
+        );
     }
 
     #[test]
@@ -784,13 +788,16 @@ mod tests {
 
     #[test]
     fn encrypted_and_unknown_methods_are_named() {
-        assert_eq!(method_of(8, 1).unwrap_err().kind, "archive_entry_encrypted");
+        assert_eq!(
+            method_of(8, 1).unwrap_err().kind,
+            ProblemKind::ArchiveEntryEncrypted
+        );
         assert_eq!(
             method_of(99, 0).unwrap_err().kind,
-            "archive_entry_encrypted"
+            ProblemKind::ArchiveEntryEncrypted
         );
         let unsupported = method_of(12, 0).unwrap_err();
-        assert_eq!(unsupported.kind, "archive_entry_unsupported");
+        assert_eq!(unsupported.kind, ProblemKind::ArchiveEntryUnsupported);
         assert!(unsupported.message.contains("bzip2"));
     }
 
