@@ -56,6 +56,11 @@ pub use knowledge::{Knowledge, KnowledgeBuilder};
 pub use report::Report;
 pub use sources::Source;
 
+// The crate README's example compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 /// Analyzes `sources` with `knowledge` and returns the report: an [`Engine`] built for the
 /// call, run into a [`ReportBuilder`], in the rayon pool it is called from.
 ///
