@@ -162,7 +162,10 @@ pub(super) fn stream<'r>(
         }
     }
     let (slots, end) = next;
-    input.with_tally(|tally| tally.chunks = slots);
+    input.with_tally(|tally| {
+        tally.chunks = slots;
+        tally.bytes_streamed = end;
+    });
     if let Some(err) = failure {
         let kind = kind_of(&err, ProblemKind::IoError);
         input.shared_problem(

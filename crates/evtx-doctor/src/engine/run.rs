@@ -490,6 +490,8 @@ pub(crate) struct Tally {
     pub unreadable: bool,
     /// Events a rule matched that the time window or computer list left out.
     pub excluded: u64,
+    /// Bytes read of an input that arrived as a stream (its size was not known before).
+    pub bytes_streamed: u64,
 }
 
 impl Tally {
@@ -644,7 +646,7 @@ impl<'a, 'r> Input<'a, 'r> {
             path: self.name.clone(),
             kind: self.kind,
             status,
-            bytes: self.bytes,
+            bytes: self.bytes.max(tally.bytes_streamed),
             chunks: tally.chunks,
             chunks_read: tally.chunks_read,
             chunks_skipped: tally.chunks_skipped,
