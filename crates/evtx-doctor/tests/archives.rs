@@ -46,10 +46,7 @@ fn seven_zip(entries: &[(&str, &[u8])], solid: bool) -> Vec<u8> {
     use sevenz_rust2::{ArchiveEntry, ArchiveWriter, SourceReader};
     let mut writer = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
     if solid {
-        let names = entries
-            .iter()
-            .map(|(n, _)| ArchiveEntry::new_file(n))
-            .collect();
+        let names = entries.iter().map(|(n, _)| ArchiveEntry::new_file(n)).collect();
         let readers = entries.iter().map(|(_, b)| SourceReader::new(*b)).collect();
         writer.push_archive_entries(names, readers).unwrap();
     } else {
@@ -66,16 +63,9 @@ fn seven_zip(entries: &[(&str, &[u8])], solid: bool) -> Vec<u8> {
 fn seven_zip_archives_are_read_solid_or_not() {
     let log = log();
     for solid in [false, true] {
-        let bytes = seven_zip(
-            &[("readme.txt", b"hello"), ("logs/Application.evtx", &log)],
-            solid,
-        );
+        let bytes = seven_zip(&[("readme.txt", b"hello"), ("logs/Application.evtx", &log)], solid);
         let report = run(vec![Source::bytes("logs.7z", bytes.clone())]);
-        assert!(
-            found_the_log(&report),
-            "solid {solid}: {:#?}",
-            report.inputs
-        );
+        assert!(found_the_log(&report), "solid {solid}: {:#?}", report.inputs);
         input(&report, "logs.7z!logs/Application.evtx");
         // From a stream: held in memory (7z must be read by position), same report.
         let streamed = run(vec![Source::stream("logs.7z", Cursor::new(bytes))]);
@@ -101,10 +91,7 @@ fn hostile_seven_zip_archives_are_named() {
             ..Limits::default()
         },
     );
-    assert_eq!(
-        kinds(input(&report, "unfinished.7z")),
-        ["archive_unreadable"]
-    );
+    assert_eq!(kinds(input(&report, "unfinished.7z")), ["archive_unreadable"]);
     assert!(!kinds(input(&report, "cut.7z")).is_empty());
     assert_eq!(kinds(input(&report, "big.7z")), ["archive_too_large"]);
     // Random bytes after the signature.
@@ -259,10 +246,7 @@ fn zip_bombs_stop_early_and_the_rest_is_read() {
     assert_eq!(kinds(bomb).last(), Some(&"archive_bomb"), "{bomb:#?}");
     assert!(bomb.bytes < 1 << 30);
     let shared = input(&report, "shared.zip");
-    assert!(
-        kinds(shared).contains(&"archive_overlapping_entries"),
-        "{shared:#?}"
-    );
+    assert!(kinds(shared).contains(&"archive_overlapping_entries"), "{shared:#?}");
     // The nested archives: stopped by the ratio of what their source expanded to.
     let stopped = report
         .inputs
@@ -321,9 +305,5 @@ fn lying_directories_and_fake_end_records_are_bounded() {
     input(&report, "prefixed.zip!Application.evtx");
     input(&report, "zip64.zip!Application.evtx");
     assert_eq!(kinds(input(&report, "fakes.zip")), ["archive_unreadable"]);
-    assert_eq!(
-        report.findings.iter().map(|f| f.count).sum::<u64>(),
-        5,
-        "three copies, once"
-    );
+    assert_eq!(report.findings.iter().map(|f| f.count).sum::<u64>(), 5, "three copies, once");
 }

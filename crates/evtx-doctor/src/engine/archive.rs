@@ -11,8 +11,8 @@ use crate::formats::archive::{EntryError, has_extension, sevenz, skipped_name};
 use crate::formats::sniff::Content;
 use crate::report::InputKind;
 use crate::sources::Span;
-use flate2::bufread::GzDecoder;
 use rayon::prelude::*;
+use flate2::bufread::GzDecoder;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 

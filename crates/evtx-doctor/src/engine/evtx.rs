@@ -224,7 +224,10 @@ fn read_full(source: &mut (impl Read + ?Sized), buf: &mut [u8]) -> (usize, Optio
 
 /// Reads the stream's head: a file header, a chunk, or (a damaged header) the first chunk
 /// signature in the first 64 MiB. `None` when it is no .evtx at all (the input names why).
-fn find_start(input: &mut Input<'_, '_>, reader: &mut dyn Read) -> io::Result<Option<Start>> {
+fn find_start(
+    input: &mut Input<'_, '_>,
+    reader: &mut dyn Read,
+) -> io::Result<Option<Start>> {
     let mut head = vec![0u8; FILE_HEADER_SIZE as usize];
     let (n, error) = read_full(reader, &mut head);
     if let Some(err) = error {

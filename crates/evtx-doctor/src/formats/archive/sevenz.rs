@@ -31,16 +31,10 @@ pub(crate) fn read(
     each: &mut dyn FnMut(usize, &str, Entry<'_>) -> io::Result<bool>,
 ) -> Result<Vec<EntryError>, EntryError> {
     let mut start = [0u8; 32];
-    let n = span
-        .read_at(0, &mut start)
-        .map_err(|err| damaged(&err.to_string()))?;
+    let n = span.read_at(0, &mut start).map_err(|err| damaged(&err.to_string()))?;
     // The start header (after the signature and version) says where the headers are: zeros,
     // the archive was never finished; the crate would then search it, in quadratic time.
-    if n < start.len()
-        || start
-            .get(8..)
-            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
-    {
+    if n < start.len() || start.get(8..).is_some_and(|rest| rest.iter().all(|&b| b == 0)) {
         return Err(EntryError::new(
             "archive_unreadable",
             "the 7z archive was never finished being written (its start header is empty) or \
@@ -120,10 +114,7 @@ pub(crate) fn read(
         match (result, failure) {
             (_, Some(err)) => problems.push(EntryError::new(
                 super::kind_of(&err, "archive_damaged"),
-                format!(
-                    "block {block} of the archive: {}",
-                    crate::sources::describe_io(&err)
-                ),
+                format!("block {block} of the archive: {}", crate::sources::describe_io(&err)),
             )),
             (Err(err), None) => {
                 let err = archive_error(&err);
