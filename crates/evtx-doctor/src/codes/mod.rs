@@ -10,6 +10,13 @@
 //! events and by users: decimal (`8453`), hexadecimal (`0x2105`), HRESULT
 //! (`0x80072105`, or signed `-2147016955`); [`find_codes`] picks such tokens
 //! out of free text.
+//!
+//! Microsoft Entra ID's own sign-in codes (`AADSTS50126`) are another namespace, with their
+//! own generated table: [`lookup_aadsts`], [`find_aadsts`] (module `aadsts`).
+
+mod aadsts;
+
+pub use aadsts::{AadstsInfo, aadsts_table, find_aadsts, lookup_aadsts, parse_aadsts};
 
 use std::sync::LazyLock;
 

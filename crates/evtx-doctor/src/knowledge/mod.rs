@@ -15,6 +15,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "password-hash-sync-more.toml",
         include_str!("packs/password-hash-sync-more.toml"),
     ),
+    (
+        "entra-connector.toml",
+        include_str!("packs/entra-connector.toml"),
+    ),
 ];
 
 /// Rules ready to use: the built-in packs plus any user packs, later ones overriding

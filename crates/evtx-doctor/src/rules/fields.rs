@@ -60,6 +60,15 @@ impl Fields {
         for (name, value) in &self.other {
             text = text.replace(&format!("{{{name}}}"), value);
         }
+        // AADSTS placeholders of an event that held no (known) code.
+        text = text
+            .replace("{aadsts}", "an Entra ID sign-in error")
+            .replace("{aadsts_name}", "no name")
+            .replace(
+                "{aadsts_meaning}",
+                "the AADSTS table does not describe this code.",
+            )
+            .replace("{aadsts_codes}", "");
         text.replace("{error_code}", code.as_deref().unwrap_or("unknown"))
             .replace("{error_symbol}", info.map_or("unknown code", |c| c.symbol))
             .replace(
@@ -89,12 +98,59 @@ impl Fields {
         text: &str,
         occurrence: Occurrence,
     ) {
+        if is_dc_pair(regex) {
+            self.capture_dc_pair(regex, text);
+            return;
+        }
         let Some(caps) = pick(regex, text, occurrence) else {
             return;
         };
         let value = caps.name(name).or_else(|| caps.get(0));
         if let Some(value) = value {
             self.set(name, value.as_str());
+        }
+    }
+
+    /// Sets host and IP of the domain controller from ONE match of `regex` (which has both
+    /// groups): the first that names either. A 611 header saying `<not available>` for both is
+    /// passed over for the chain's `Domain controller hostname: H, domain controller IP
+    /// address: I`, and a host is never paired with an IP read from another place.
+    fn capture_dc_pair(&mut self, regex: &Regex, text: &str) {
+        let available = |caps: &Captures<'_>, group: &str| {
+            caps.name(group)
+                .map(|m| m.as_str().trim())
+                .filter(|value| !value.is_empty() && !value.starts_with('<'))
+                .map(str::to_owned)
+        };
+        for caps in regex.captures_iter(text) {
+            let host = available(&caps, "dc_host");
+            let ip = available(&caps, "dc_ip");
+            if host.is_some() || ip.is_some() {
+                self.dc_host = host;
+                self.dc_ip = ip;
+                return;
+            }
+        }
+    }
+
+    /// Decodes every `AADSTSnnnnn` code in `text` from the AADSTS table. The last one is the
+    /// specific reason (Entra ID writes a generic code such as AADSTS70002 first): it becomes
+    /// `aadsts`, with `aadsts_name` and `aadsts_meaning` when the table knows them; when the
+    /// text holds more than one, `aadsts_codes` lists each with its name and meaning.
+    pub(crate) fn note_aadsts(&mut self, text: &str) {
+        let found = codes::find_aadsts(text);
+        let Some(&last) = found.last() else {
+            return;
+        };
+        let info = codes::lookup_aadsts(last);
+        self.set("aadsts", &format!("AADSTS{last}"));
+        if let Some(info) = info {
+            self.set("aadsts_name", info.name);
+            self.set("aadsts_meaning", info.message);
+        }
+        if found.len() > 1 {
+            let all: Vec<String> = found.iter().map(|&code| describe_aadsts(code)).collect();
+            self.set("aadsts_codes", &all.join("; "));
         }
     }
 
@@ -148,6 +204,25 @@ impl Fields {
                 self.other.insert(name.to_owned(), value);
             }
         }
+    }
+}
+
+/// Whether `regex` captures a domain controller's host and IP together.
+fn is_dc_pair(regex: &Regex) -> bool {
+    let names: Vec<&str> = regex.capture_names().flatten().collect();
+    names.contains(&"dc_host") && names.contains(&"dc_ip")
+}
+
+/// `AADSTS50126 InvalidUserNameOrPassword: Error validating credentials ...`, as far as the
+/// table knows it.
+fn describe_aadsts(code: u32) -> String {
+    match codes::lookup_aadsts(code) {
+        Some(info) if !info.name.is_empty() && !info.message.is_empty() => {
+            format!("AADSTS{code} {}: {}", info.name, info.message)
+        }
+        Some(info) if !info.name.is_empty() => format!("AADSTS{code} {}", info.name),
+        Some(info) => format!("AADSTS{code}: {}", info.message),
+        None => format!("AADSTS{code} (not in the table)"),
     }
 }
 

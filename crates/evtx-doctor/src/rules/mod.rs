@@ -207,6 +207,8 @@ impl RuleSet {
                 }
             }
         }
+        // Entra ID sign-in codes are decoded wherever they appear, whatever the pack.
+        fields.note_aadsts(text);
         fields
     }
 }
