@@ -1,9 +1,10 @@
 //! `evtx-doctor analyze`: read the inputs, render the report, set the exit status.
 
 use crate::cli::{AnalyzeArgs, write_stdout};
+use crate::outcome;
 use crate::progress::Bar;
 use anyhow::{Context, bail};
-use evtx_doctor::render::{Format, RenderOptions, render};
+use evtx_doctor::render::{Format, RenderOptions, escape_controls, render};
 use evtx_doctor::report::{InputStatus, Report};
 use evtx_doctor::{
     Completion, Engine, Flow, InputDone, InputProblem, InputStart, Knowledge, Matched, Options,
@@ -69,10 +70,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             write_stdout(render(&report, args.format, RenderOptions { color }).as_bytes())?;
         }
     }
+    let outcome = outcome::decide(&report, &args.paths);
     if !args.quiet {
         warn_unreadable(&report);
+        if let Some(note) = &outcome.note {
+            eprintln!("evtx-doctor: {note}");
+        }
     }
-    Ok(exit_code(&report))
+    Ok(ExitCode::from(outcome.status))
 }
 
 /// Builds the report and draws the progress bar.
@@ -119,18 +124,11 @@ fn warn_unreadable(report: &Report) {
                 .problems
                 .first()
                 .map_or("cannot be read", |problem| problem.message.as_str());
-            eprintln!("evtx-doctor: {}: {why}", input.path);
+            eprintln!(
+                "evtx-doctor: {}: {}",
+                escape_controls(&input.path),
+                escape_controls(why)
+            );
         }
-    }
-}
-
-/// 2 when an input could not be read at all, else 1 when there are findings, else 0.
-fn exit_code(report: &Report) -> ExitCode {
-    if report.summary.unreadable_inputs > 0 {
-        ExitCode::from(2)
-    } else if !report.findings.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
     }
 }

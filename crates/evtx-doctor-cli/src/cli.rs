@@ -18,13 +18,15 @@ Examples:
   evtx-doctor analyze --since 2024-03-04 --until 2024-03-05T12:00:00Z Application.evtx
   evtx-doctor analyze --computer SYNC01.contoso.com --computer SYNC02.contoso.com logs/
   evtx-doctor analyze --rules site-rules.toml Application.evtx
-  evtx-doctor analyze --quiet logs/ && echo 'no findings'
+  evtx-doctor analyze --quiet logs/ && echo 'password sync works'
 
 Exit status:
-  0  no findings
-  1  findings
-  2  usage error, bad rule file, or an input that could not be read at all
-     (every other input is still analyzed and reported)";
+  0  the logs show password hash sync working, or nothing wrong with it
+  1  a problem: findings, a failing domain, or a stalled sync agent
+  2  usage error, bad rule file, an input that could not be read at all (every
+     other input is still analyzed and reported), or no input found
+  3  nothing to judge by: no password sync event in the inputs, or none left
+     after --since/--until/--computer (standard error says which)";
 
 /// Examples shown under `evtx-doctor explain --help`.
 const EXPLAIN_EXAMPLES: &str = "\
@@ -71,7 +73,8 @@ hash synchronization stopped, from exported Windows event logs (.evtx, folders o
 Event Viewer XML/CSV exports), offline and on any OS.\n\nStart with `evtx-doctor analyze \
 Application.evtx`.",
     propagate_version = true,
-    after_help = "Exit status: 0 no findings, 1 findings, 2 usage or input error."
+    after_help = "Exit status of analyze: 0 password sync works (or nothing is wrong with it), \
+1 a problem, 2 usage or input error, 3 nothing to judge by."
 )]
 pub struct Cli {
     #[command(subcommand)]
