@@ -33,8 +33,8 @@ fn main() -> ExitCode {
 }
 
 /// An error and its causes on one line (a cause its parent already quotes is not repeated),
-/// with anything from an input (a path, a value) cleaned for the terminal. Lines after the
-/// first (a rule file's excerpt) are indented, so they cannot pass for a message of their own.
+/// with anything from an input (a path, a value) cleaned for the terminal: a line break in a
+/// file name is shown as `\n`, so it cannot pass for a message of its own.
 fn describe(err: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in err.chain() {
@@ -47,9 +47,5 @@ fn describe(err: &anyhow::Error) -> String {
         }
         text.push_str(&part);
     }
-    let lines: Vec<_> = text
-        .lines()
-        .map(evtx_doctor::render::escape_controls)
-        .collect();
-    lines.join("\n  ")
+    evtx_doctor::render::escape_controls(&text).into_owned()
 }

@@ -38,6 +38,28 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with white space controls (line breaks, tabs) as single spaces and every other
+/// unsafe character as a visible escape: for one-line cells and prose.
+pub(crate) fn flatten(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() && is_unsafe(c) {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
 /// Appends `c`, or its visible escape when it is unsafe.
 pub(crate) fn push_escaped(out: &mut String, c: char) {
     match c {

@@ -16,6 +16,7 @@
 mod clean;
 mod csv;
 mod html;
+mod json;
 mod jsonl;
 mod markdown;
 mod text;
@@ -106,7 +107,7 @@ pub fn render(report: &Report, format: Format, options: RenderOptions) -> String
     match format {
         Format::Text => text::render(report, options.color),
         Format::Json => {
-            let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+            let mut json = json::pretty(report).unwrap_or_default();
             json.push('\n');
             json
         }

@@ -224,13 +224,14 @@ fn prose(out: &mut String, style: &Style, indent: &str, label: &str, text: &str)
     }
 }
 
-/// Splits `text` into lines of at most `width` characters at white space (longer words stay
-/// whole); line breaks in `text` are white space, other controls are shown escaped.
+/// Splits `text` into lines of at most `width` characters at spaces (longer words stay
+/// whole). Line breaks, tabs and other controls in `text` are shown escaped (`\n`), so that
+/// text from an input cannot start a line of its own.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut word = String::new();
-    for raw in text.split_whitespace() {
+    for raw in text.split(' ').filter(|word| !word.is_empty()) {
         word.clear();
         raw.chars().for_each(|c| push_escaped(&mut word, c));
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
