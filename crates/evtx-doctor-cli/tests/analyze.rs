@@ -394,20 +394,16 @@ fn bad_rules_file_exits_2_naming_file_and_line() {
 }
 
 #[test]
-fn fixtures_when_present() {
+fn bundled_fixtures() {
+    // The fixtures are part of the repository: a missing one is a failure, not a skip.
     let fixtures = fixtures();
     let rpc_8453 = fixtures.join("kb2867278-rpc-8453.evtx");
-    if rpc_8453.exists() {
-        let (code, report) = analyze_json(&[s(&rpc_8453)]);
-        assert_eq!(code, 1);
-        assert_eq!(
-            finding(&report, "Contoso.com").map(|f| &f["rule"]),
-            Some(&"phs.611.rpc-8453".into())
-        );
-    }
-    let noise = fixtures.join("noise-only.evtx");
-    if noise.exists() {
-        let (code, _) = analyze_json(&[s(&noise)]);
-        assert_eq!(code, 3);
-    }
+    let (code, report) = analyze_json(&[s(&rpc_8453)]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding(&report, "Contoso.com").map(|f| &f["rule"]),
+        Some(&"phs.611.rpc-8453".into())
+    );
+    let (code, _) = analyze_json(&[s(&fixtures.join("noise-only.evtx"))]);
+    assert_eq!(code, 3);
 }
