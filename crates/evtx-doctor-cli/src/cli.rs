@@ -1,6 +1,6 @@
 //! Command-line arguments and the commands they run.
 
-use crate::{analyze, explain, formats, rules, time};
+use crate::{analyze, completions, explain, formats, rules, time};
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use evtx_doctor::render::Format;
@@ -232,9 +232,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(RulesCommand::List(args)) => rules::list(&args),
         Command::Rules(RulesCommand::Check(args)) => Ok(rules::check(&args)),
         Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "evtx-doctor", &mut out);
-            write_stdout(&out)?;
+            write_stdout(&completions::script(args.shell))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man(args) => {

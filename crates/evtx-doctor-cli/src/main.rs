@@ -7,6 +7,7 @@
 
 mod analyze;
 mod cli;
+mod completions;
 mod explain;
 mod formats;
 mod outcome;
