@@ -85,8 +85,9 @@ pub struct Cli {
 enum Command {
     /// Analyze event logs and report why password hash sync fails.
     ///
-    /// Reads every PATH (files, or folders searched recursively for .evtx files), matches the
-    /// events against the knowledge base and reports one finding per diagnosis, domain and
+    /// Reads every PATH (files of any name; folders, searched recursively for .evtx logs,
+    /// Event Viewer .xml/.csv/.txt exports, .log files and .zip/.7z/.gz/.tgz/.tar archives;
+    /// `-` for standard input), matches the events against the knowledge base and reports one finding per diagnosis, domain and
     /// error code, with cause, resolution and sample events.
     #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
@@ -115,7 +116,8 @@ enum Command {
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Files and folders to read; folders are searched recursively for .evtx files.
+    /// Files and folders to read (`-`: standard input); folders are searched recursively for
+    /// .evtx, .xml, .csv, .txt and .log files and .zip, .7z, .gz, .tgz and .tar archives.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Report format.
