@@ -1,6 +1,8 @@
 //! `evtx-doctor analyze`: read the inputs, render the report, set the exit status.
 
 use crate::cli::{AnalyzeArgs, write_stdout};
+use crate::color::{self, ColorChoice};
+use crate::formats;
 use crate::outcome;
 use crate::progress::Bar;
 use anyhow::{Context, bail};
@@ -21,6 +23,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--since {since} is after --until {until}: no event can be in that window");
     }
+    let format =
+        formats::choose(args.format, args.output.as_deref()).map_err(anyhow::Error::msg)?;
     let knowledge = Knowledge::with_rule_files(&args.rules)?;
     let options = Options {
         prefilter: !args.no_prefilter,
@@ -58,16 +62,18 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
 
     match &args.output {
         Some(path) => {
-            let rendered = render(&report, args.format, RenderOptions { color: false });
+            let color = format == Format::Text && args.color == ColorChoice::Always;
+            let rendered = render(&report, format, RenderOptions { color });
             std::fs::write(path, rendered)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         None if args.quiet => {}
         None => {
-            let color = args.format == Format::Text
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            write_stdout(render(&report, args.format, RenderOptions { color }).as_bytes())?;
+            let color = format == Format::Text
+                && color::enabled(args.color, std::io::stdout().is_terminal(), |name| {
+                    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+                });
+            write_stdout(render(&report, format, RenderOptions { color }).as_bytes())?;
         }
     }
     let outcome = outcome::decide(&report, &args.paths);

@@ -1,5 +1,6 @@
 //! Command-line arguments and the commands they run.
 
+use crate::color::ColorChoice;
 use crate::{analyze, completions, explain, formats, rules, time};
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -120,17 +121,23 @@ pub struct AnalyzeArgs {
     /// .evtx, .xml, .csv, .txt and .log files and .zip, .7z, .gz, .tgz and .tar archives.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Report format.
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text",
-          value_parser = formats::parser())]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Report format [default: text, or the one -o FILE's extension names: .html, .json,
+    /// .jsonl, .csv, .md].
+    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = formats::parser())]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output; its extension chooses the
+    /// format when --format is not given (a --format that contradicts it is an error).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR or TERM=dumb;
+    /// CLICOLOR_FORCE forces it), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Worker threads (default: one per core); the report is the same for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Do not draw a progress bar (it is only drawn when standard error is a terminal).
+    /// Do not draw a progress bar (it is only drawn on a terminal, for runs that last over a
+    /// second).
     #[arg(long)]
     pub no_progress: bool,
     /// Parse every chunk, even those that cannot match (for checking; same report, slower).
@@ -140,12 +147,12 @@ pub struct AnalyzeArgs {
     /// built-in rule replaces it).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
-    /// Only count events at or after TIME: RFC 3339 (2024-03-04T08:00:00Z) or a date
-    /// (2024-03-04, the start of that day, UTC).
+    /// Only count events at or after TIME: RFC 3339 (2024-03-04T08:00:00Z), the report's
+    /// own form (2024-03-04 08:00:00 UTC) or a date (2024-03-04, the start of that day, UTC).
     #[arg(long, value_name = "TIME", value_parser = time::parse_since)]
     pub since: Option<Timestamp>,
-    /// Only count events at or before TIME: RFC 3339 (2024-03-04T18:00:00Z) or a date
-    /// (2024-03-04, the end of that day, UTC).
+    /// Only count events at or before TIME: RFC 3339 (2024-03-04T18:00:00Z), the report's
+    /// own form (2024-03-04 18:00:00 UTC) or a date (2024-03-04, the end of that day, UTC).
     #[arg(long, value_name = "TIME", value_parser = time::parse_until)]
     pub until: Option<Timestamp>,
     /// Only count events logged by computer NAME (case-insensitive; repeatable).

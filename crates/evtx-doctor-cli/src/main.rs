@@ -7,6 +7,7 @@
 
 mod analyze;
 mod cli;
+mod color;
 mod completions;
 mod explain;
 mod formats;

@@ -6,7 +6,7 @@ use super::{
     bucket_start, bucket_width, escape_controls as one, human_time, state_word, verdict_failures,
     verdict_findings, verdict_subject,
 };
-use crate::report::{InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
+use crate::report::{InputKind, InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
 use jiff::Timestamp;
 use std::fmt::Write;
 
@@ -394,16 +394,28 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
     };
     let _ = writeln!(out, "  {} [{status}]", one(&input.path));
     if input.status != InputStatus::Unreadable || input.records_read > 0 {
+        // Chunks are an .evtx notion: an export or a text file has none to count.
+        let chunks = if input.kind == InputKind::Evtx || input.chunks > 0 {
+            format!(
+                " · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
+                input.chunks,
+                input.chunks_read,
+                input.chunks_skipped,
+                input.chunks_empty,
+                input.chunks_unreadable,
+            )
+        } else {
+            String::new()
+        };
+        let skipped = if input.records_skipped > 0 || input.kind == InputKind::Evtx {
+            format!(", {} skipped by the prefilter", input.records_skipped)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "      {} records read, {} skipped by the prefilter · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
+            "      {} records read{skipped}{chunks}",
             input.records_read,
-            input.records_skipped,
-            input.chunks,
-            input.chunks_read,
-            input.chunks_skipped,
-            input.chunks_empty,
-            input.chunks_unreadable,
         );
     }
     if let (Some(first), Some(last)) = (input.first_event, input.last_event) {
