@@ -1,9 +1,12 @@
 //! `evtx-doctor analyze`: read the inputs, render the report, set the exit status.
 
 use crate::cli::{AnalyzeArgs, write_stdout};
+use crate::color::{self, ColorChoice};
+use crate::formats;
+use crate::outcome;
 use crate::progress::Bar;
 use anyhow::{Context, bail};
-use evtx_doctor::render::{Format, RenderOptions, render};
+use evtx_doctor::render::{Format, RenderOptions, escape_controls, render};
 use evtx_doctor::report::{InputStatus, Report};
 use evtx_doctor::{
     Completion, Engine, Flow, InputDone, InputProblem, InputStart, Knowledge, Matched, Options,
@@ -20,6 +23,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--since {since} is after --until {until}: no event can be in that window");
     }
+    let format =
+        formats::choose(args.format, args.output.as_deref()).map_err(anyhow::Error::msg)?;
     let knowledge = Knowledge::with_rule_files(&args.rules)?;
     let options = Options {
         prefilter: !args.no_prefilter,
@@ -57,22 +62,28 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
 
     match &args.output {
         Some(path) => {
-            let rendered = render(&report, args.format, RenderOptions { color: false });
+            let color = format == Format::Text && args.color == ColorChoice::Always;
+            let rendered = render(&report, format, RenderOptions { color });
             std::fs::write(path, rendered)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         None if args.quiet => {}
         None => {
-            let color = args.format == Format::Text
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            write_stdout(render(&report, args.format, RenderOptions { color }).as_bytes())?;
+            let color = format == Format::Text
+                && color::enabled(args.color, std::io::stdout().is_terminal(), |name| {
+                    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+                });
+            write_stdout(render(&report, format, RenderOptions { color }).as_bytes())?;
         }
     }
+    let outcome = outcome::decide(&report, &args.paths);
     if !args.quiet {
         warn_unreadable(&report);
+        if let Some(note) = &outcome.note {
+            eprintln!("evtx-doctor: {note}");
+        }
     }
-    Ok(exit_code(&report))
+    Ok(ExitCode::from(outcome.status))
 }
 
 /// Builds the report and draws the progress bar.
@@ -119,18 +130,11 @@ fn warn_unreadable(report: &Report) {
                 .problems
                 .first()
                 .map_or("cannot be read", |problem| problem.message.as_str());
-            eprintln!("evtx-doctor: {}: {why}", input.path);
+            eprintln!(
+                "evtx-doctor: {}: {}",
+                escape_controls(&input.path),
+                escape_controls(why)
+            );
         }
-    }
-}
-
-/// 2 when an input could not be read at all, else 1 when there are findings, else 0.
-fn exit_code(report: &Report) -> ExitCode {
-    if report.summary.unreadable_inputs > 0 {
-        ExitCode::from(2)
-    } else if !report.findings.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
     }
 }

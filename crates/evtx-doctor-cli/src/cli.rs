@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands they run.
 
-use crate::{analyze, explain, formats, rules, time};
+use crate::color::ColorChoice;
+use crate::{analyze, completions, explain, formats, rules, time};
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use evtx_doctor::render::Format;
@@ -18,13 +19,15 @@ Examples:
   evtx-doctor analyze --since 2024-03-04 --until 2024-03-05T12:00:00Z Application.evtx
   evtx-doctor analyze --computer SYNC01.contoso.com --computer SYNC02.contoso.com logs/
   evtx-doctor analyze --rules site-rules.toml Application.evtx
-  evtx-doctor analyze --quiet logs/ && echo 'no findings'
+  evtx-doctor analyze --quiet logs/ && echo 'password sync works'
 
 Exit status:
-  0  no findings
-  1  findings
-  2  usage error, bad rule file, or an input that could not be read at all
-     (every other input is still analyzed and reported)";
+  0  the logs show password hash sync working, or nothing wrong with it
+  1  a problem: findings, a failing domain, or a stalled sync agent
+  2  usage error, bad rule file, an input that could not be read at all (every
+     other input is still analyzed and reported), or no input found
+  3  nothing to judge by: no password sync event in the inputs, or none left
+     after --since/--until/--computer (standard error says which)";
 
 /// Examples shown under `evtx-doctor explain --help`.
 const EXPLAIN_EXAMPLES: &str = "\
@@ -71,7 +74,8 @@ hash synchronization stopped, from exported Windows event logs (.evtx, folders o
 Event Viewer XML/CSV exports), offline and on any OS.\n\nStart with `evtx-doctor analyze \
 Application.evtx`.",
     propagate_version = true,
-    after_help = "Exit status: 0 no findings, 1 findings, 2 usage or input error."
+    after_help = "Exit status of analyze: 0 password sync works (or nothing is wrong with it), \
+1 a problem, 2 usage or input error, 3 nothing to judge by."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,8 +86,9 @@ pub struct Cli {
 enum Command {
     /// Analyze event logs and report why password hash sync fails.
     ///
-    /// Reads every PATH (files, or folders searched recursively for .evtx files), matches the
-    /// events against the knowledge base and reports one finding per diagnosis, domain and
+    /// Reads every PATH (files of any name; folders, searched recursively for .evtx logs,
+    /// Event Viewer .xml/.csv/.txt exports, .log files and .zip/.7z/.gz/.tgz/.tar archives;
+    /// `-` for standard input), matches the events against the knowledge base and reports one finding per diagnosis, domain and
     /// error code, with cause, resolution and sample events.
     #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
@@ -112,20 +117,27 @@ enum Command {
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Files and folders to read; folders are searched recursively for .evtx files.
+    /// Files and folders to read (`-`: standard input); folders are searched recursively for
+    /// .evtx, .xml, .csv, .txt and .log files and .zip, .7z, .gz, .tgz and .tar archives.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Report format.
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text",
-          value_parser = formats::parser())]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Report format [default: text, or the one -o FILE's extension names: .html, .json,
+    /// .jsonl, .csv, .md].
+    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = formats::parser())]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output; its extension chooses the
+    /// format when --format is not given (a --format that contradicts it is an error).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR or TERM=dumb;
+    /// CLICOLOR_FORCE forces it), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Worker threads (default: one per core); the report is the same for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Do not draw a progress bar (it is only drawn when standard error is a terminal).
+    /// Do not draw a progress bar (it is only drawn on a terminal, for runs that last over a
+    /// second).
     #[arg(long)]
     pub no_progress: bool,
     /// Parse every chunk, even those that cannot match (for checking; same report, slower).
@@ -135,12 +147,12 @@ pub struct AnalyzeArgs {
     /// built-in rule replaces it).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
-    /// Only count events at or after TIME: RFC 3339 (2024-03-04T08:00:00Z) or a date
-    /// (2024-03-04, the start of that day, UTC).
+    /// Only count events at or after TIME: RFC 3339 (2024-03-04T08:00:00Z), the report's
+    /// own form (2024-03-04 08:00:00 UTC) or a date (2024-03-04, the start of that day, UTC).
     #[arg(long, value_name = "TIME", value_parser = time::parse_since)]
     pub since: Option<Timestamp>,
-    /// Only count events at or before TIME: RFC 3339 (2024-03-04T18:00:00Z) or a date
-    /// (2024-03-04, the end of that day, UTC).
+    /// Only count events at or before TIME: RFC 3339 (2024-03-04T18:00:00Z), the report's
+    /// own form (2024-03-04 18:00:00 UTC) or a date (2024-03-04, the end of that day, UTC).
     #[arg(long, value_name = "TIME", value_parser = time::parse_until)]
     pub until: Option<Timestamp>,
     /// Only count events logged by computer NAME (case-insensitive; repeatable).
@@ -229,9 +241,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(RulesCommand::List(args)) => rules::list(&args),
         Command::Rules(RulesCommand::Check(args)) => Ok(rules::check(&args)),
         Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "evtx-doctor", &mut out);
-            write_stdout(&out)?;
+            write_stdout(&completions::script(args.shell))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man(args) => {

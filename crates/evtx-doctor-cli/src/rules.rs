@@ -2,6 +2,7 @@
 
 use crate::cli::{InfoFormat, RulesCheckArgs, RulesListArgs, write_stdout};
 use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::render::escape_controls;
 use evtx_doctor::rules::{PackInfo, Rule, RuleSetBuilder};
 use serde_json::json;
 use std::collections::HashSet;
@@ -184,11 +185,14 @@ pub fn check(args: &RulesCheckArgs) -> ExitCode {
             Ok(_) => {
                 let count = builder.build().rules().len();
                 let plural = if count == 1 { "rule" } else { "rules" };
-                println!("{}: ok: {count} {plural}", file.display());
+                println!(
+                    "{}: ok: {count} {plural}",
+                    escape_controls(&file.to_string_lossy())
+                );
             }
             Err(err) => {
                 failed = true;
-                eprintln!("evtx-doctor: {err}");
+                eprintln!("evtx-doctor: {}", escape_controls(&err.to_string()));
             }
         }
     }

@@ -1,4 +1,5 @@
-//! `--since` / `--until` values: an RFC 3339 time or a plain date (UTC).
+//! `--since` / `--until` values: an RFC 3339 time, the report's own form
+//! (`2024-03-04 08:00:00 UTC`, so a time can be pasted from a report) or a plain date (UTC).
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -28,6 +29,9 @@ fn parse(text: &str, end: DayEnd) -> Result<Timestamp, String> {
     if let Ok(timestamp) = text.parse::<Timestamp>() {
         return Ok(timestamp);
     }
+    if let Some(timestamp) = report_form(text) {
+        return Ok(timestamp);
+    }
     if let Ok(date) = text.parse::<Date>() {
         // Only a bare date may stand for a day; `2024-03-04T08:00` (no offset) must not.
         if text.len() == 10 {
@@ -36,8 +40,24 @@ fn parse(text: &str, end: DayEnd) -> Result<Timestamp, String> {
     }
     Err(format!(
         "{text:?} is not a time: use RFC 3339 like 2024-03-04T08:00:00Z (or with an offset, \
-         +02:00) or a date like 2024-03-04 (UTC)"
+         +02:00), a report time like \"2024-03-04 08:00:00 UTC\" or a date like 2024-03-04 (UTC)"
     ))
+}
+
+/// The report's form, `2024-03-04 08:00:00 UTC` (or `...T08:00:00 UTC`).
+fn report_form(text: &str) -> Option<Timestamp> {
+    let cut = text.len().checked_sub(4)?;
+    let (time, zone) = (text.get(..cut)?, text.get(cut..)?);
+    if !zone.eq_ignore_ascii_case(" UTC") {
+        return None;
+    }
+    let time = time.trim_end();
+    if time.len() <= 10 {
+        return None;
+    }
+    let (date, clock) = time.split_at(10);
+    let clock = clock.strip_prefix([' ', 'T'])?;
+    format!("{date}T{clock}Z").parse().ok()
 }
 
 fn day_bound(date: Date, end: DayEnd) -> Result<Timestamp, String> {
@@ -77,6 +97,16 @@ mod tests {
             parse_until("2024-03-04").map(|t| t.to_string()),
             Ok("2024-03-04T23:59:59.999999999Z".into())
         );
+        assert_eq!(
+            parse_since("2024-03-04 08:00:00 UTC").map(|t| t.to_string()),
+            Ok("2024-03-04T08:00:00Z".into())
+        );
+        assert_eq!(
+            parse_until(" 2024-03-04 18:30:05 utc ").map(|t| t.to_string()),
+            Ok("2024-03-04T18:30:05Z".into())
+        );
+        assert!(parse_since("2024-03-04 UTC").is_err());
+        assert!(parse_since("2024-03-04 08:00:00 CET").is_err());
         assert!(parse_since("yesterday").is_err());
         assert!(parse_since("2024-03-04T08:00:00").is_err());
         assert!(parse_until("2024-13-01").is_err());

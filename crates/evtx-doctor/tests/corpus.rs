@@ -3,7 +3,8 @@
 //! report with its counts.
 //!
 //! The corpus is read from `EVTX_DOCTOR_CORPUS`, or `../shared/corpus` beside the repository;
-//! when it is absent the tests print a note and pass.
+//! when it is absent each test says `SKIPPED <test>: no corpus at ...` in the normal
+//! `cargo test` output (not only with `--nocapture`) and passes.
 
 mod common;
 use common::corpus;
@@ -103,4 +104,32 @@ fn whole_corpus_without_prefilter_gives_the_same_answer() {
         assert_eq!(a.path, b.path);
         assert_eq!(a.chunks_unreadable, b.chunks_unreadable, "{}", a.path);
     }
+}
+
+/// A skip is seen in the normal test output: this test binary run again on one corpus test,
+/// with the corpus pointed at a folder that does not exist and the output captured as usual.
+#[test]
+fn a_skipped_corpus_test_says_so_without_nocapture() {
+    let exe = std::env::current_exe().expect("the test binary");
+    let output = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "whole_corpus_runs_clean_with_no_findings",
+            "--test-threads=1",
+        ])
+        .env("EVTX_DOCTOR_CORPUS", "/nonexistent/evtx-doctor-corpus")
+        .output()
+        .expect("run the test binary");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{shown}");
+    assert!(
+        shown.contains(
+            "SKIPPED whole_corpus_runs_clean_with_no_findings: no corpus at /nonexistent"
+        ),
+        "{shown}"
+    );
 }

@@ -4,8 +4,8 @@
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::render::{CSV_COLUMNS, Format, RenderOptions, render};
 use evtx_doctor::report::{
-    DomainController, Finding, InputKind, InputReport, InputStatus, Problem, Report, Sample,
-    Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
+    DomainController, Finding, InputKind, InputReport, InputStatus, ObjectCount, Problem, Report,
+    Sample, Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -896,6 +896,181 @@ fn text_draws_a_sparkline_per_failing_domain() {
         let columns = line.chars().filter(|c| ('▁'..='█').contains(c)).count();
         assert_eq!(columns, 32, "{line}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Strings from inputs (file names, event data) cannot drive a terminal, forge report lines,
+// make links or reorder text, in any format.
+
+/// The line a hostile file name or event tries to slip into the report.
+const FORGED: &str = "INJECTED  corp.fabrikam.com  HEALTHY";
+
+/// `base` followed by a forged line, terminal escapes (OSC 52 clipboard, OSC 0 title, CSI 2J,
+/// C1 CSI), BEL, BS, VT, FF, NUL, DEL, bidi overrides and isolates, and autolink triggers.
+fn evil(base: &str) -> String {
+    format!(
+        "{base}\n{FORGED}\r\n{FORGED}\u{2028}{FORGED}\u{85}{FORGED}\x1b]52;c;cHduZWQ=\x07\x1b]0;t\x07\x1b[2J\u{9b}0m\x08\x0b\x0c\0\x7f \
+         \u{202E}lmth.exe\u{202C} \u{2066}x\u{2069} DC=https://evil.example/login http://evil.example \
+         www.evil.example mailto:a@evil.example bob@evil.example"
+    )
+}
+
+/// A report in which every string an input can set is hostile.
+fn hostile_report() -> Report {
+    let mut report = full_report();
+    for input in &mut report.inputs {
+        input.path = evil(&input.path);
+        for problem in &mut input.problems {
+            problem.message = evil(&problem.message);
+            problem.kind = evil(&problem.kind);
+        }
+    }
+    for finding in &mut report.findings {
+        finding.title = evil(&finding.title);
+        finding.domain = Some(evil("corp.example"));
+        finding.error_message = Some(evil("message"));
+        finding.exception = Some(evil("System.Exception"));
+        finding.drs_call = Some(evil("_IDL_DRSBind"));
+        finding.computers.push(evil("SYNC03"));
+        finding.providers.push(evil("Provider"));
+        finding.domain_controllers.push(DomainController {
+            host: Some(evil("dc")),
+            ip: Some(evil("10.0.0.1")),
+        });
+        finding.objects.push(ObjectCount {
+            dn: evil("CN=user"),
+            count: 1,
+        });
+        finding.distinct_objects += 1;
+        for sample in &mut finding.samples {
+            sample.input = evil(&sample.input);
+            sample.first_line = evil("Password synchronization failed");
+        }
+    }
+    for verdict in &mut report.verdicts {
+        verdict.domain = verdict.domain.as_deref().map(evil);
+        verdict.servers.push(evil("SYNC04"));
+    }
+    report
+}
+
+fn is_bidi_or_separator(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// No line of `rendered` begins with the forged text.
+fn assert_no_forged_line(format: &str, rendered: &str) {
+    for line in rendered.lines() {
+        let start = line.trim_start_matches([' ', '|', '-', '*', '>', '#']);
+        assert!(
+            !start.starts_with("INJECTED"),
+            "{format}: forged line {line:?}"
+        );
+    }
+}
+
+#[test]
+fn text_cleans_every_string_where_it_is_written() {
+    let report = hostile_report();
+    for color in [false, true] {
+        let text = render(&report, Format::Text, RenderOptions { color });
+        assert_no_forged_line("text", &text);
+        assert!(!text.chars().any(is_bidi_or_separator), "bidi in text");
+        // The only control characters left are line ends and, when asked, SGR colour codes.
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                assert!(color, "an escape without colour");
+                assert_eq!(chars.next(), Some('['), "only CSI ... m");
+                let params: String = chars.by_ref().take_while(|&c| c != 'm').collect();
+                assert!(
+                    params.chars().all(|c| c.is_ascii_digit() || c == ';'),
+                    "not a colour: {params:?}"
+                );
+            } else {
+                assert!(c == '\n' || !c.is_control(), "control {c:?} in text");
+            }
+        }
+        // What was there is shown, not dropped.
+        assert!(text.contains(r"\x1b]52;c;"), "escapes are visible");
+        assert!(text.contains(r"\u{202e}lmth.exe"), "bidi is visible");
+        assert!(text.contains(r"\nINJECTED"), "line breaks are visible");
+    }
+}
+
+#[test]
+fn csv_cells_hold_no_control_characters() {
+    let report = hostile_report();
+    let csv = render(&report, Format::Csv, RenderOptions::default());
+    let rows: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert_eq!(
+        rows.len(),
+        report.findings.len() + 1,
+        "one line per row: {csv}"
+    );
+    for row in rows {
+        assert!(!row.chars().any(|c| c.is_control()), "control in {row:?}");
+        assert!(!row.chars().any(is_bidi_or_separator), "bidi in {row:?}");
+    }
+    assert!(csv.contains(r"\x1b]52;c;"), "escapes are visible");
+}
+
+#[test]
+fn markdown_makes_no_links_from_inputs_and_shows_bidi() {
+    let report = hostile_report();
+    let markdown = render(&report, Format::Markdown, RenderOptions::default());
+    assert_no_forged_line("markdown", &markdown);
+    assert!(!markdown.chars().any(|c| c.is_control() && c != '\n'));
+    assert!(
+        !markdown.chars().any(is_bidi_or_separator),
+        "bidi in markdown"
+    );
+    // Outside code spans (never links), no autolink trigger survives unescaped.
+    for line in markdown.lines() {
+        let prose = without_code_spans(line).to_ascii_lowercase();
+        for trigger in [
+            "https://evil",
+            "http://evil",
+            "www.evil",
+            "mailto:a",
+            "bob@evil",
+        ] {
+            assert!(!prose.contains(trigger), "{trigger} in {line}");
+        }
+    }
+    for escaped in [
+        r"https\://evil.example",
+        r"www\.evil",
+        r"mailto\:a\@",
+        r"bob\@evil",
+    ] {
+        assert!(markdown.contains(escaped), "{escaped} missing");
+    }
+    // The rule's own references stay links.
+    assert!(markdown.contains("<https://example.invalid/a?b=1&c=2>"));
+}
+
+#[test]
+fn html_and_json_show_bidi_and_c1_controls_escaped() {
+    let report = hostile_report();
+    let html = render(&report, Format::Html, RenderOptions::default());
+    assert!(!html.chars().any(is_bidi_or_separator), "bidi in html");
+    assert!(!html.chars().any(|c| c.is_control() && c != '\n'));
+    assert!(html.contains(r"\u{202e}lmth.exe"), "bidi shown");
+    assert!(!html.contains("href=\"https://evil"), "no link from data");
+    for format in [Format::Json, Format::Jsonl] {
+        let json = render(&report, format, RenderOptions::default());
+        assert!(
+            !json
+                .chars()
+                .any(|c| is_bidi_or_separator(c) || (c.is_control() && c != '\n')),
+            "{format}: raw control"
+        );
+        assert!(json.contains(r"\u202e"), "{format}: bidi escaped");
+    }
+    let json = render(&report, Format::Json, RenderOptions::default());
+    let back: Report = serde_json::from_str(&json).expect("JSON parses");
+    assert_eq!(back, report, "the escapes read back as the same strings");
 }
 
 // ---------------------------------------------------------------------------------------

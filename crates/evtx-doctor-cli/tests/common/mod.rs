@@ -3,7 +3,17 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Says that the running test skips (part of) its work, and why, where `cargo test` shows it:
+/// written straight to the process's standard error, which libtest does not capture (it
+/// captures only `print!`/`eprint!`), so the note is seen without `--nocapture`.
+pub fn skip(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
+}
 
 /// The data of an old-form 611 event failing with RPC error 8453 for `domain`.
 pub fn data_8453(domain: &str) -> String {

@@ -3,8 +3,11 @@
 //! Columns never change order; new ones are only appended. Lists are joined with `;`. A
 //! text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
 //! `'` so that a spreadsheet shows it instead of running it as a formula (the text comes
-//! from customer logs).
+//! from customer logs). No cell holds a control character (CSV is printed on the terminal by
+//! default): line breaks and tabs become spaces, other controls and bidirectional controls
+//! visible escapes (`\x1b`, `\u{202e}`).
 
+use super::clean::flatten;
 use super::rfc3339;
 use crate::report::{Finding, Report};
 
@@ -67,11 +70,12 @@ fn row(finding: &Finding) -> [String; 16] {
     ]
 }
 
-/// A text cell that a spreadsheet will not run as a formula.
+/// A text cell free of control characters that a spreadsheet will not run as a formula.
 fn cell(text: &str) -> String {
+    let text = flatten(text);
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }

@@ -3,6 +3,7 @@
 //! even an escaping mistake could not run anything. Every piece of report text is escaped.
 //! The markup is well-formed XML (void elements self-closed, only XML's five entities).
 
+use super::clean::{is_unsafe, push_escaped};
 use super::{
     bucket_start, bucket_width, human_time, one_line, state_word, verdict_findings, verdict_subject,
 };
@@ -189,7 +190,10 @@ fn verdict_card(out: &mut String, report: &Report, verdict: &Verdict) {
             None => "The password sync agent went quiet: no heartbeat.".into(),
         },
         VerdictState::NotEnoughData => {
-            "The logs hold no password sync events: nothing to judge by (is this the sync server's Application log?).".into()
+            format!(
+                "Nothing to judge by: {}.",
+                esc(&super::nothing_to_judge(report))
+            )
         }
     };
     let _ = writeln!(out, "<p>{when}</p>");
@@ -758,7 +762,8 @@ fn code(raw: &str) -> String {
     format!("<code>{}</code>", esc(raw))
 }
 
-/// `raw` escaped for HTML text and attribute values; control characters become spaces.
+/// `raw` escaped for HTML text and attribute values; control characters become spaces and
+/// bidirectional controls visible escapes (`\u{202e}`), so that nothing reorders the page.
 fn esc(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
@@ -769,6 +774,7 @@ fn esc(raw: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() => out.push(' '),
+            c if is_unsafe(c) => push_escaped(&mut out, c),
             c => out.push(c),
         }
     }

@@ -66,6 +66,6 @@ fn push<T: Serialize>(out: &mut String, report: &Report, kind: &'static str, rec
     };
     // Plain data with string keys always serializes; an empty object keeps one line per
     // record if it ever did not.
-    out.push_str(&serde_json::to_string(&line).unwrap_or_else(|_| "{}".into()));
+    out.push_str(&super::json::compact(&line).unwrap_or_else(|| "{}".into()));
     out.push('\n');
 }

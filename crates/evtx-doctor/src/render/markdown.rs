@@ -5,10 +5,13 @@
 //! escaped: the Markdown metacharacters that can start markup mid-line get a backslash
 //! (`` \ ` * _ [ ] < > | ~ & $ @ ``; no report text ever starts a line), identifiers and
 //! sample lines go in code spans with a fence longer than any backtick run inside, and `|`
-//! is escaped in tables.
+//! is escaped in tables. Text from an input never becomes a link: what starts a GFM autolink
+//! is broken by a backslash (`https\://`, `www\.`, `mailto\:`, `user\@host`), and
+//! bidirectional controls are shown as escapes (`\u{202e}`).
 
+use super::clean::{is_unsafe, push_escaped};
 use super::{human_time, one_line, state_word, verdict_findings, verdict_subject};
-use crate::report::{Finding, InputReport, Report, Verdict};
+use crate::report::{Finding, InputReport, Report, Verdict, VerdictState};
 use std::fmt::Write;
 
 pub(super) fn render(report: &Report) -> String {
@@ -101,7 +104,9 @@ fn verdict_row(report: &Report, verdict: &Verdict) -> Vec<String> {
             let servers: Vec<String> = verdict.servers.iter().map(|s| code(s, true)).collect();
             servers.join(", ")
         },
-        if why.is_empty() {
+        if why.is_empty() && verdict.state == VerdictState::NotEnoughData {
+            text(&super::nothing_to_judge(report))
+        } else if why.is_empty() {
             "—".into()
         } else {
             why.join("; ")
@@ -340,8 +345,13 @@ fn text(raw: &str) -> String {
             continue;
         }
         last_space = false;
+        if is_unsafe(c) {
+            push_escaped(&mut out, c);
+            continue;
+        }
         let escape = match c {
             '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$' | '@' => true,
+            ':' | '.' => starts_autolink(&chars, at),
             // An underscore inside a word (ERROR_DS_...) never starts or ends emphasis.
             '_' => {
                 let word = |i: Option<usize>| {
@@ -360,19 +370,39 @@ fn text(raw: &str) -> String {
     out.trim().to_owned()
 }
 
+/// Whether the `:` or `.` at `at` would let GFM turn what surrounds it into a link: the `:`
+/// of `https://`, `http://`, `ftp://`, `mailto:` or `xmpp:`, the `.` of `www.`.
+fn starts_autolink(chars: &[char], at: usize) -> bool {
+    let before = |n: usize| -> String {
+        chars[at.saturating_sub(n)..at]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    match chars.get(at) {
+        Some(':') => {
+            let slashes = chars.get(at + 1) == Some(&'/') && chars.get(at + 2) == Some(&'/');
+            let scheme = at > 0 && chars[at - 1].is_ascii_alphabetic();
+            (slashes && scheme) || before(6) == "mailto" || before(4) == "xmpp"
+        }
+        Some('.') => at >= 3 && before(3) == "www",
+        _ => false,
+    }
+}
+
 /// `raw` as a code span on one line; `in_table` also escapes `|` (GFM splits cells on it
 /// even inside code spans).
 fn code(raw: &str, in_table: bool) -> String {
     let flat: String = raw
         .chars()
-        .map(|c| {
+        .fold(String::with_capacity(raw.len()), |mut flat, c| {
             if c.is_whitespace() || c.is_control() {
-                ' '
+                flat.push(' ');
             } else {
-                c
+                push_escaped(&mut flat, c);
             }
-        })
-        .collect();
+            flat
+        });
     let flat = flat.trim();
     if flat.is_empty() {
         return "—".into();

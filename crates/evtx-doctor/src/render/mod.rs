@@ -13,8 +13,10 @@
 //! # }
 //! ```
 
+mod clean;
 mod csv;
 mod html;
+mod json;
 mod jsonl;
 mod markdown;
 mod text;
@@ -22,6 +24,8 @@ mod text;
 use crate::report::{Finding, Report, SeriesKind, Verdict, VerdictState};
 use jiff::Timestamp;
 use std::fmt;
+
+pub use clean::escape_controls;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +107,7 @@ pub fn render(report: &Report, format: Format, options: RenderOptions) -> String
     match format {
         Format::Text => text::render(report, options.color),
         Format::Json => {
-            let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+            let mut json = json::pretty(report).unwrap_or_default();
             json.push('\n');
             json
         }
@@ -112,6 +116,54 @@ pub fn render(report: &Report, format: Format, options: RenderOptions) -> String
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
     }
+}
+
+/// Why a report has nothing to judge password hash sync by, for people: the filters left
+/// out every event a rule matched, or the inputs hold no password sync event at all. Shown
+/// for a [`VerdictState::NotEnoughData`] verdict (and by the CLI with its exit status).
+pub fn nothing_to_judge(report: &Report) -> String {
+    let summary = &report.summary;
+    if summary.events_excluded > 0 && summary.events_matched == 0 {
+        let options = &report.options;
+        let mut filters = Vec::new();
+        if let Some(since) = options.since {
+            filters.push(format!("since {}", human_time(Some(since))));
+        }
+        if let Some(until) = options.until {
+            filters.push(format!("until {}", human_time(Some(until))));
+        }
+        if !options.computers.is_empty() {
+            let names: Vec<_> = options
+                .computers
+                .iter()
+                .map(|c| escape_controls(c))
+                .collect();
+            filters.push(format!("computer {}", names.join(" or ")));
+        }
+        let filters = if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", filters.join(", "))
+        };
+        return format!(
+            "the filters{filters} removed all {} password sync event(s) the rules matched: \
+             nothing is left to judge by",
+            summary.events_excluded
+        );
+    }
+    if summary.events_matched > 0 {
+        return format!(
+            "{} event(s) matched a rule, but none is a heartbeat or sync result that shows \
+             whether password sync works",
+            summary.events_matched
+        );
+    }
+    format!(
+        "the logs hold no password sync events in {} record(s) from {} input(s) (is this \
+         the sync server's Application log?)",
+        summary.records_read + summary.records_skipped,
+        summary.inputs
+    )
 }
 
 /// A time for people: UTC, to the second.

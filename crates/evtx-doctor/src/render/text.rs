@@ -1,11 +1,12 @@
 //! The text report: the verdict first (which domain fails, since when, why, what to do), then
 //! the evidence, then what was read.
 
+use super::clean::push_escaped;
 use super::{
-    bucket_start, bucket_width, human_time, state_word, verdict_failures, verdict_findings,
-    verdict_subject,
+    bucket_start, bucket_width, escape_controls as one, human_time, state_word, verdict_failures,
+    verdict_findings, verdict_subject,
 };
-use crate::report::{InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
+use crate::report::{InputKind, InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
 use jiff::Timestamp;
 use std::fmt::Write;
 
@@ -47,10 +48,9 @@ const SPARK_COLUMNS: usize = 60;
 /// Renders the text report.
 pub(super) fn render(report: &Report, color: bool) -> String {
     let style = Style { color };
-    // Text from the logs must not drive the terminal: control characters (escape sequences)
-    // and bidirectional overrides are replaced before anything is written.
-    let cleaned = clean_report(report);
-    let report = cleaned.as_ref().unwrap_or(report);
+    // Text from the logs and file names must not drive the terminal or forge report lines:
+    // every string is cleaned where it is written (`one`, and `wrap` for prose), so that a
+    // control character, line break or bidirectional override is shown as an escape.
     let mut out = String::new();
     verdicts(&mut out, report, &style);
     findings(&mut out, report, &style);
@@ -74,7 +74,7 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
     let width = report
         .verdicts
         .iter()
-        .map(|v| verdict_subject(v).chars().count())
+        .map(|v| one(verdict_subject(v)).chars().count())
         .max()
         .unwrap_or(0);
     for verdict in &report.verdicts {
@@ -103,7 +103,7 @@ fn verdict_block(
     width: usize,
     style: &Style,
 ) {
-    let subject = pad(verdict_subject(verdict), width);
+    let subject = pad(&one(verdict_subject(verdict)), width);
     let states = report
         .verdicts
         .iter()
@@ -143,11 +143,7 @@ fn verdict_block(
                 None => "no heartbeat".into(),
             },
         ),
-        VerdictState::NotEnoughData => (
-            style.yellow(&word),
-            "the logs hold no password sync events (is this the sync server's Application log?)"
-                .into(),
-        ),
+        VerdictState::NotEnoughData => (style.yellow(&word), super::nothing_to_judge(report)),
     };
     let _ = writeln!(out, "  {}  {state}  {when}", style.bold(&subject));
     if matches!(
@@ -192,43 +188,6 @@ fn verdict_block(
     }
 }
 
-/// `report` with every string cleaned of terminal controls, or `None` when none has any.
-fn clean_report(report: &Report) -> Option<Report> {
-    let mut value = serde_json::to_value(report).ok()?;
-    if !clean_strings(&mut value) {
-        return None;
-    }
-    serde_json::from_value(value).ok()
-}
-
-/// Cleans every string in `value`; whether any changed.
-fn clean_strings(value: &mut serde_json::Value) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(text) if text.chars().any(unsafe_char) => {
-            *text = text
-                .chars()
-                .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
-                .collect();
-            true
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |any, v| clean_strings(v) | any),
-        Value::Object(map) => map
-            .values_mut()
-            .fold(false, |any, v| clean_strings(v) | any),
-        _ => false,
-    }
-}
-
-/// Characters that could move the cursor, recolour or reorder a terminal: C0/C1 controls
-/// (but newline and tab) and Unicode bidirectional overrides.
-fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// Sums `counts` in groups of `size`.
 fn merge_buckets(counts: &[u32], size: usize) -> Vec<u32> {
     counts
@@ -265,18 +224,23 @@ fn prose(out: &mut String, style: &Style, indent: &str, label: &str, text: &str)
     }
 }
 
-/// Splits `text` into lines of at most `width` characters at spaces (longer words stay whole).
+/// Splits `text` into lines of at most `width` characters at spaces (longer words stay
+/// whole). Line breaks, tabs and other controls in `text` are shown escaped (`\n`), so that
+/// text from an input cannot start a line of its own.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    let mut word = String::new();
+    for raw in text.split(' ').filter(|word| !word.is_empty()) {
+        word.clear();
+        raw.chars().for_each(|c| push_escaped(&mut word, c));
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -313,7 +277,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             out,
             "  {}. [{severity}] {}",
             index + 1,
-            style.bold(&finding.title)
+            style.bold(&one(&finding.title))
         );
         let ids: Vec<String> = finding.event_ids.iter().map(u16::to_string).collect();
         let _ = writeln!(
@@ -321,7 +285,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             "     {} event(s) {} from {} · {} → {}",
             finding.count,
             ids.join(", "),
-            finding.providers.join(", "),
+            one(&finding.providers.join(", ")),
             time(finding.first_seen),
             time(finding.last_seen),
         );
@@ -380,9 +344,9 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
                 out,
                 "     {} {} [{place}] {}: {}",
                 style.dim("sample"),
-                sample.input,
+                one(&sample.input),
                 time(sample.time),
-                sample.first_line
+                one(&sample.first_line)
             );
         }
         out.push('\n');
@@ -428,18 +392,30 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         InputStatus::Damaged => style.yellow("damaged"),
         InputStatus::Unreadable => style.red("unreadable"),
     };
-    let _ = writeln!(out, "  {} [{status}]", input.path);
+    let _ = writeln!(out, "  {} [{status}]", one(&input.path));
     if input.status != InputStatus::Unreadable || input.records_read > 0 {
+        // Chunks are an .evtx notion: an export or a text file has none to count.
+        let chunks = if input.kind == InputKind::Evtx || input.chunks > 0 {
+            format!(
+                " · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
+                input.chunks,
+                input.chunks_read,
+                input.chunks_skipped,
+                input.chunks_empty,
+                input.chunks_unreadable,
+            )
+        } else {
+            String::new()
+        };
+        let skipped = if input.records_skipped > 0 || input.kind == InputKind::Evtx {
+            format!(", {} skipped by the prefilter", input.records_skipped)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "      {} records read, {} skipped by the prefilter · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
+            "      {} records read{skipped}{chunks}",
             input.records_read,
-            input.records_skipped,
-            input.chunks,
-            input.chunks_read,
-            input.chunks_skipped,
-            input.chunks_empty,
-            input.chunks_unreadable,
         );
     }
     if let (Some(first), Some(last)) = (input.first_event, input.last_event) {
@@ -452,7 +428,12 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
     }
     for problem in &input.problems {
         let place = super::place_suffix(problem);
-        let _ = writeln!(out, "      - {}{place}: {}", problem.kind, problem.message);
+        let _ = writeln!(
+            out,
+            "      - {}{place}: {}",
+            one(&problem.kind),
+            one(&problem.message)
+        );
     }
     let hidden = input.unlisted_problems();
     if hidden > 0 {

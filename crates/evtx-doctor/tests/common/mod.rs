@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (each test file uses some of them).
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// A file of the repository's `fixtures/` folder.
@@ -10,8 +11,18 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Says that the running test skips its work, and why, where `cargo test` shows it: written
+/// straight to the process's standard error, which libtest does not capture (it captures
+/// only `print!`/`eprint!`), so the note is seen without `--nocapture`. The caller returns.
+pub fn skip(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
+}
+
 /// The shared corpus of real .evtx files: `EVTX_DOCTOR_CORPUS`, or `../shared/corpus` beside
-/// the repository; `None` (with a note) when absent, so the calling test passes as skipped.
+/// the repository; `None` (with a visible [`skip`] note) when absent, so the calling test
+/// passes as skipped.
 pub fn corpus() -> Option<PathBuf> {
     let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
         .map(PathBuf::from)
@@ -21,10 +32,10 @@ pub fn corpus() -> Option<PathBuf> {
     if path.is_dir() {
         Some(path)
     } else {
-        eprintln!(
-            "skipped: no corpus at {} (set EVTX_DOCTOR_CORPUS)",
+        skip(&format!(
+            "no corpus at {} (set EVTX_DOCTOR_CORPUS)",
             path.display()
-        );
+        ));
         None
     }
 }
