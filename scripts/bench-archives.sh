@@ -54,7 +54,8 @@ time_of() {
     local name=$1
     shift
     /usr/bin/time -f '%e %M' -o "$DATA/$name.time1" "$@" >/dev/null 2>&1 || true
-    cat "$DATA/$name.time1" >>"$DATA/$name.times"
+    # GNU time adds "Command exited with non-zero status 1" (findings): keep the numbers.
+    grep -E '^[0-9.]+ [0-9]+$' "$DATA/$name.time1" >>"$DATA/$name.times"
 }
 names=(zip-doctor zip-unzip gz-doctor gz-gzip eight-doctor eight-doctor-1thread eight-unzip)
 for name in "${names[@]}"; do rm -f "$DATA/$name.times"; done
