@@ -431,7 +431,7 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
         let _ = writeln!(
             out,
             "      - {}{place}: {}",
-            one(&problem.kind),
+            one(problem.kind.as_str()),
             one(&problem.message)
         );
     }
