@@ -88,3 +88,112 @@ fn unknown_codes_exit_2() {
     }
     assert_eq!(run(&["explain"]).0, 2);
 }
+
+#[test]
+fn aadsts_codes_are_explained_like_win32_codes() {
+    let (code, stdout, stderr) = run(&["explain", "AADSTS50054"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("AADSTS50054  (no name documented)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Meaning:  Old password is used for authentication."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("entra.connector.old-password"), "{stdout}");
+    assert!(stdout.contains("Add-ADSyncAADServiceAccount"), "{stdout}");
+    assert!(!stdout.contains('{'), "unfilled placeholder: {stdout}");
+    // Any case; a name from the table; a code only the generic rule reports.
+    let (code, stdout, _) = run(&["explain", "aadsts50126"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("AADSTS50126  InvalidUserNameOrPassword"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("entra.connector.invalid-credentials"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["explain", "AADSTS90002"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("InvalidTenantName"), "{stdout}");
+    assert!(
+        stdout.contains("No rule diagnoses AADSTS90002 specifically")
+            && stdout.contains("entra.connector.sign-in-other"),
+        "{stdout}"
+    );
+    // Both MFA codes name the same rule.
+    for mfa in ["AADSTS50076", "AADSTS50079"] {
+        let (_, stdout, _) = run(&["explain", mfa]);
+        assert!(
+            stdout.contains("entra.connector.interaction-required"),
+            "{mfa}: {stdout}"
+        );
+    }
+    let (code, stdout, _) = run(&["explain", "-f", "json", "AADSTS700027"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["kind"], "aadsts");
+    assert_eq!(json["aadsts"], "AADSTS700027");
+    assert_eq!(json["code"], 700027);
+    assert_eq!(
+        json["message"],
+        "Client assertion failed signature validation."
+    );
+    assert_eq!(
+        json["rules"][0]["id"],
+        "entra.connector.application-credential"
+    );
+    assert!(
+        json["rules"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("AADSTS700027")),
+        "{json}"
+    );
+    // Not in the table and no rule names it.
+    let (code, stdout, stderr) = run(&["explain", "AADSTS1"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("AADSTS1"), "{stderr}");
+}
+
+#[test]
+fn hresults_a_rule_names_are_explained_from_the_rule() {
+    let (code, stdout, stderr) = run(&["explain", "0x80230619"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("0x80230619 (2149778969)"), "{stdout}");
+    assert!(stdout.contains("wraps no Win32 error"), "{stdout}");
+    assert!(
+        stdout.contains("writeback.6329.password-policy"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("only Win32 codes"), "{stdout}");
+    let (code, stdout, _) = run(&["explain", "-f", "json", "0x8023061F"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["kind"], "hresult");
+    assert_eq!(json["hresult"], "0x8023061f");
+    assert_eq!(json["rules"][0]["id"], "writeback.6329.ma-not-enabled");
+}
+
+#[test]
+fn an_hresult_without_0x_gets_a_did_you_mean() {
+    let (code, stdout, stderr) = run(&["explain", "80072105"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Did you mean 0x80072105?\n"), "{stdout}");
+    assert!(
+        stdout.contains("8453 (0x2105)  ERROR_DS_DRA_ACCESS_DENIED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("phs.611.rpc-8453"), "{stdout}");
+    // Hex letters too, and the JSON form says what it was taken for.
+    let (code, stdout, _) = run(&["explain", "-f", "json", "8007052e"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["did_you_mean"], "0x8007052e");
+    assert_eq!(json["code"], 1326);
+    assert_eq!(json["symbol"], "ERROR_LOGON_FAILURE");
+    // A plain decimal is not second-guessed.
+    let (_, stdout, _) = run(&["explain", "8453"]);
+    assert!(!stdout.contains("Did you mean"), "{stdout}");
+}

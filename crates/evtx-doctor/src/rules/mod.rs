@@ -130,6 +130,15 @@ impl RuleSet {
             .filter(move |rule| rule.clauses.iter().any(|c| c.error_codes.contains(&code)))
     }
 
+    /// The rules one clause of which requires the keyword `word` (ASCII case and white space
+    /// runs ignored), e.g. the rules that name `AADSTS50054`.
+    pub fn rules_with_keyword(&self, word: &str) -> impl Iterator<Item = &Rule> {
+        let word = normalize(word).to_ascii_lowercase();
+        self.rules
+            .iter()
+            .filter(move |rule| rule.clauses.iter().any(|c| c.keywords.contains(&word)))
+    }
+
     /// Finds the rule that diagnoses `event`, if any.
     pub fn evaluate(&self, event: &Event) -> Option<Match> {
         let text = normalize(&event.text());
