@@ -92,16 +92,7 @@ impl ReadAt for Blob<'_> {
                     return Ok(0);
                 }
                 reader.seek(SeekFrom::Start(offset))?;
-                let mut filled = 0;
-                while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
-                    match reader.read(rest) {
-                        Ok(0) => break,
-                        Ok(n) => filled += n,
-                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                        Err(err) => return Err(err),
-                    }
-                }
-                Ok(filled)
+                read_up_to(&mut **reader, buf)
             }
         }
     }
@@ -200,6 +191,21 @@ fn copy_at(bytes: &[u8], offset: u64, buf: &mut [u8]) -> usize {
         dst.copy_from_slice(src);
     }
     n
+}
+
+/// Reads into `buf` until it is full or the input ends (a `read_exact` that tells how much it
+/// got); returns how much was read.
+pub(crate) fn read_up_to(reader: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(filled)
 }
 
 fn read_full_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {

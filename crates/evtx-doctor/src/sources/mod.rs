@@ -9,6 +9,7 @@ mod blob;
 mod walk;
 
 pub use blob::ReadSeek;
+pub(crate) use blob::read_up_to;
 pub(crate) use blob::{Blob, ReadAt, Span, SpanReader};
 pub(crate) use walk::{Leaf, describe_io, expand, has_extension};
 

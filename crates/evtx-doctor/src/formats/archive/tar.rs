@@ -4,6 +4,7 @@
 
 use super::{EntryError, clean_name};
 use crate::report::ProblemKind;
+use crate::sources::read_up_to;
 use std::io::{self, Read};
 
 const BLOCK: usize = 512;
@@ -130,7 +131,7 @@ impl<R: Read> TarStream<R> {
         loop {
             let mut header = [0u8; BLOCK];
             let start = self.at;
-            let n = read_full(&mut self.input, &mut header)
+            let n = read_up_to(&mut self.input, &mut header)
                 .map_err(|err| damaged(start, &err.to_string()))?;
             self.at += n as u64;
             if n == 0 || header.iter().all(|&b| b == 0) {
@@ -158,7 +159,7 @@ impl<R: Read> TarStream<R> {
                         ));
                     }
                     let mut meta = vec![0u8; usize::try_from(padded).unwrap_or(0)];
-                    let read = read_full(&mut self.input, &mut meta)
+                    let read = read_up_to(&mut self.input, &mut meta)
                         .map_err(|err| damaged(start, &err.to_string()))?;
                     self.at += read as u64;
                     if read < meta.len() {
@@ -249,19 +250,6 @@ fn header_name(header: &[u8]) -> String {
     } else {
         format!("{prefix}/{name}")
     }
-}
-
-fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
-        match reader.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(filled)
 }
 
 fn damaged(at: u64, what: &str) -> EntryError {

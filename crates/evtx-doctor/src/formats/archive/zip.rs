@@ -12,7 +12,7 @@
 use super::inflate::{Member, Method};
 use super::{EntryError, clean_name};
 use crate::report::ProblemKind;
-use crate::sources::{Span, SpanReader};
+use crate::sources::{Span, SpanReader, read_up_to};
 use std::io::{self, BufRead, BufReader, Read};
 
 const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -623,20 +623,6 @@ const CP437_HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ
 /// Fills `buf` whole; `Ok(false)` when the input ends first (nothing or part of it read).
 fn read_exactly<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<bool> {
     Ok(read_up_to(reader, buf)? == buf.len())
-}
-
-/// Reads into `buf` until it is full or the input ends; returns how much was read.
-fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
-        match reader.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(filled)
 }
 
 fn io_problem(err: io::Error) -> EntryError {
