@@ -9,6 +9,7 @@ use crate::report::{
     SCHEMA_VERSION, Summary, Tool,
 };
 use crate::rules::Match;
+use crate::sources::Source;
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -57,6 +58,17 @@ impl Problems {
         self.kept
             .sort_by_key(|&(position, arrival, _)| (position, arrival));
         self.kept.truncate(MAX_PROBLEMS_PER_INPUT);
+    }
+}
+
+// Here, not in `engine`: the engine knows nothing of reports, the report builder is one of its
+// sinks.
+impl Engine {
+    /// Reads `sources` and returns the report: [`Engine::run`] into a [`ReportBuilder`].
+    pub fn analyze<'s>(&self, sources: impl IntoIterator<Item = Source<'s>>) -> Report {
+        let mut builder = ReportBuilder::new(self);
+        self.run(sources, &mut builder);
+        builder.finish()
     }
 }
 

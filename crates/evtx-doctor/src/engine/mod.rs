@@ -22,10 +22,8 @@ pub use sink::{
     Sink,
 };
 
-use crate::diagnose::ReportBuilder;
 use crate::event::Event;
 use crate::knowledge::Knowledge;
-use crate::report::Report;
 use crate::rules::Rule;
 use crate::scan::Prefilter;
 use crate::sources::Source;
@@ -214,13 +212,6 @@ impl Engine {
         cancel: &Cancel,
     ) -> Completion {
         self.run_inner(sources.into_iter().collect(), sink, Some(cancel))
-    }
-
-    /// Reads `sources` and returns the report: [`Engine::run`] into a [`ReportBuilder`].
-    pub fn analyze<'s>(&self, sources: impl IntoIterator<Item = Source<'s>>) -> Report {
-        let mut builder = ReportBuilder::new(self);
-        self.run(sources, &mut builder);
-        builder.finish()
     }
 
     fn run_inner(
