@@ -460,6 +460,8 @@ pub enum ProblemKind {
     XmlUnclosedEvent,
     /// An XML event is larger than the limit.
     XmlEventTooLarge,
+    /// An XML event nests elements deeper than the limit.
+    XmlEventTooDeep,
     /// An XML export ends inside an element.
     XmlTruncated,
     /// A CSV export has no recognizable header.
@@ -525,6 +527,7 @@ impl ProblemKind {
         Self::XmlMalformedEvent,
         Self::XmlUnclosedEvent,
         Self::XmlEventTooLarge,
+        Self::XmlEventTooDeep,
         Self::XmlTruncated,
         Self::CsvNoHeader,
         Self::CsvBadRow,
@@ -573,6 +576,7 @@ impl ProblemKind {
             Self::XmlMalformedEvent => "xml_malformed_event",
             Self::XmlUnclosedEvent => "xml_unclosed_event",
             Self::XmlEventTooLarge => "xml_event_too_large",
+            Self::XmlEventTooDeep => "xml_event_too_deep",
             Self::XmlTruncated => "xml_truncated",
             Self::CsvNoHeader => "csv_no_header",
             Self::CsvBadRow => "csv_bad_row",

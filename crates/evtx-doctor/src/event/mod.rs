@@ -2,7 +2,7 @@
 
 mod xml;
 
-pub use xml::{XmlEventError, parse_event_xml};
+pub use xml::{MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

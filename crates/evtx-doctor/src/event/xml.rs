@@ -19,7 +19,17 @@ pub enum XmlEventError {
     /// The XML holds no `<Event>` element.
     #[error("no <Event> element")]
     NoEvent,
+    /// Elements inside the event nest deeper than [`MAX_EVENT_DEPTH`].
+    #[error("elements nest more than {MAX_EVENT_DEPTH} levels deep at byte {position}")]
+    TooDeep {
+        /// Byte offset in the XML where the limit was passed.
+        position: u64,
+    },
 }
+
+/// How deep elements may nest inside one `<Event>`. Windows writes 3 or 4 levels (a
+/// `UserData` payload a few more); a deeper event is an attack on the reader, skipped.
+pub const MAX_EVENT_DEPTH: usize = 256;
 
 /// Parses the first `<Event>` element of `xml`.
 pub fn parse_event_xml(xml: &[u8]) -> Result<Event, XmlEventError> {
@@ -83,8 +93,10 @@ pub(crate) fn read_event_body<R: BufRead>(
     buf: &mut Vec<u8>,
 ) -> Result<Event, XmlEventError> {
     let mut event = Event::default();
-    // The elements from <Event> down to the current one.
+    // The elements from <Event> down to the current one, and how many of them are
+    // `UserData` (so that "inside UserData" is known without searching the path).
     let mut path: Vec<Parent> = Vec::new();
+    let mut in_user_data = 0usize;
     let mut field = Field::Other;
     let mut text = String::new();
     loop {
@@ -95,12 +107,19 @@ pub(crate) fn read_event_body<R: BufRead>(
         match xml {
             Xml::Start(start) => {
                 flush_text(&mut event, &field, &mut text);
-                field = open_element(&mut event, &path, &start);
-                path.push(Parent::of(start.local_name().as_ref()));
+                if path.len() >= MAX_EVENT_DEPTH {
+                    return Err(XmlEventError::TooDeep {
+                        position: reader.buffer_position(),
+                    });
+                }
+                field = open_element(&mut event, &path, in_user_data > 0, &start);
+                let parent = Parent::of(start.local_name().as_ref());
+                in_user_data += usize::from(parent == Parent::UserData);
+                path.push(parent);
             }
             Xml::Empty(start) => {
                 flush_text(&mut event, &field, &mut text);
-                let empty_field = open_element(&mut event, &path, &start);
+                let empty_field = open_element(&mut event, &path, in_user_data > 0, &start);
                 // `<Data Name="x"/>` is an empty value, still a value.
                 flush_text(&mut event, &empty_field, &mut String::new());
                 field = Field::Other;
@@ -117,8 +136,10 @@ pub(crate) fn read_event_body<R: BufRead>(
             Xml::End(_) => {
                 flush_text(&mut event, &field, &mut text);
                 field = Field::Other;
-                if path.pop().is_none() {
-                    return Ok(event);
+                match path.pop() {
+                    None => return Ok(event),
+                    Some(Parent::UserData) => in_user_data -= 1,
+                    Some(_) => {}
                 }
             }
             Xml::Eof => {
@@ -133,7 +154,12 @@ pub(crate) fn read_event_body<R: BufRead>(
 }
 
 /// Records what an opening tag tells (attributes) and returns the field its text belongs to.
-fn open_element(event: &mut Event, path: &[Parent], start: &BytesStart<'_>) -> Field {
+fn open_element(
+    event: &mut Event,
+    path: &[Parent],
+    in_user_data: bool,
+    start: &BytesStart<'_>,
+) -> Field {
     let name = start.local_name();
     match (path.last(), name.as_ref()) {
         (Some(Parent::System), b"Provider") => {
@@ -160,7 +186,7 @@ fn open_element(event: &mut Event, path: &[Parent], start: &BytesStart<'_>) -> F
         (Some(Parent::EventData), b"Data") => Field::Data(attribute(start, b"Name")),
         (Some(Parent::RenderingInfo), b"Message") => Field::Message,
         // UserData: keep the leaves, named after their element.
-        (Some(_), leaf) if path.contains(&Parent::UserData) && path.len() >= 2 => {
+        (Some(_), leaf) if in_user_data && path.len() >= 2 => {
             Field::Data(Some(String::from_utf8_lossy(leaf).into_owned()))
         }
         _ => Field::Other,
@@ -305,5 +331,27 @@ next</Data><Data Name="x"/></EventData></Event>"#;
             parse_event_xml(b"<x/>"),
             Err(XmlEventError::NoEvent)
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_in_linear_time() {
+        // 200,000 levels took minutes when every element searched the path.
+        let depth = 200_000;
+        let mut xml = String::from("<Event><UserData>");
+        xml.push_str(&"<a>".repeat(depth));
+        xml.push_str(&"</a>".repeat(depth));
+        xml.push_str("</UserData></Event>");
+        match parse_event_xml(xml.as_bytes()) {
+            Err(XmlEventError::TooDeep { position }) => assert!(position < 2000),
+            other => panic!("{other:?}"),
+        }
+        // Just under the limit, UserData leaves are still read.
+        let mut xml = String::from("<Event><UserData>");
+        xml.push_str(&"<a>".repeat(MAX_EVENT_DEPTH - 3));
+        xml.push_str("<Leaf>value</Leaf>");
+        xml.push_str(&"</a>".repeat(MAX_EVENT_DEPTH - 3));
+        xml.push_str("</UserData></Event>");
+        let event = parse_event_xml(xml.as_bytes()).unwrap();
+        assert_eq!(event.data.last().map(|d| d.value.as_str()), Some("value"));
     }
 }

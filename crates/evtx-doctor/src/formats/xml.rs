@@ -9,7 +9,7 @@
 
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
 use super::text::Window;
-use crate::event::{Event, XmlEventError, parse_event_xml};
+use crate::event::{Event, MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
 use crate::report::ProblemKind;
 use memchr::memmem;
 use std::io::Read;
@@ -108,6 +108,16 @@ fn read_one<R: Read>(
                             ProblemKind::XmlMalformedEvent,
                             Some(offset),
                             at(&format!("is malformed XML (line {bad_line}): {message}")),
+                        ));
+                        false
+                    }
+                    Err(XmlEventError::TooDeep { .. }) => {
+                        counts.unreadable(problem(
+                            ProblemKind::XmlEventTooDeep,
+                            Some(offset),
+                            at(&format!(
+                                "nests elements more than {MAX_EVENT_DEPTH} levels deep; skipped"
+                            )),
                         ));
                         false
                     }
@@ -246,5 +256,20 @@ mod tests {
     fn empty_xml_says_so() {
         let read = read("<Events></Events>");
         assert_eq!(read.problems[0].kind, ProblemKind::NoEvents);
+    }
+
+    #[test]
+    fn a_deeply_nested_event_is_skipped_and_reading_resumes() {
+        let deep = format!(
+            "<Event><UserData>{}{}</UserData></Event>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
+        let xml = format!("<Events>\n{EVENT}\n{deep}\n{EVENT}\n</Events>");
+        let read = read(&xml);
+        assert_eq!(read.events.len(), 2);
+        assert_eq!(read.records_unreadable, 1);
+        let kinds: Vec<&str> = read.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["xml_event_too_deep"]);
     }
 }
