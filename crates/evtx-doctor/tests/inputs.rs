@@ -292,6 +292,36 @@ fn event_viewer_csv() {
     assert_eq!(input.status, evtx_doctor::report::InputStatus::Ok);
 }
 
+/// Lines ended by a lone CR (old Mac Excel): every row is read, as with CRLF (issue 16.10:
+/// "the export holds a header but no rows").
+#[test]
+fn csv_with_carriage_return_line_ends() {
+    let report = export_gives_finding(
+        "eventviewer-cr.csv",
+        InputKind::CsvExport,
+        2,
+        "2024-03-04T08:00:00Z",
+    );
+    let crlf = run(&[fixture("eventviewer.csv")]);
+    let essence = |report: &Report| -> Vec<_> {
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.rule.clone(),
+                    f.domain.clone(),
+                    f.count,
+                    f.first_seen,
+                    f.last_seen,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(essence(&report), essence(&crlf));
+    assert_eq!(report.inputs[0].records_read, 3);
+}
+
 #[test]
 fn event_viewer_tab_separated_text_from_a_german_machine() {
     let report = export_gives_finding(

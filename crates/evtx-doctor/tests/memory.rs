@@ -2,13 +2,17 @@
 //! a zip is analyzed from a file and from a stream with the peak resident memory measured
 //! around the run (Linux: `/proc/self/clear_refs` resets the peak, `VmHWM` reads it).
 //!
-//! One test in its own binary, so no other test's memory is counted.
+//! The tests of this binary take turns (`ONE_AT_A_TIME`), and no other test runs in it, so
+//! no other work's memory is counted.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 
 use evtx_doctor::{Engine, Knowledge, Options, Source};
 use evtx_forge::corpus::{CorpusOptions, write_corpus};
+
+/// Held by each test while it measures.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Peak resident memory of this process since the last reset, in bytes.
 fn peak_rss() -> Option<u64> {
@@ -25,6 +29,9 @@ fn reset_peak() -> bool {
 
 #[test]
 fn a_large_zipped_log_is_read_in_bounded_memory() {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !reset_peak() || peak_rss().is_none() {
         // Visible in the normal output: libtest does not capture direct writes to stderr.
         let _ = writeln!(
@@ -92,4 +99,63 @@ fn a_large_zipped_log_is_read_in_bounded_memory() {
             grew >> 20
         );
     }
+}
+
+/// A quote that is never closed, over hundreds of thousands of lines that do not look like
+/// rows: the row stops at 16 MiB as it grows (issue 16.5: memory followed the file, 600 MB
+/// took 1.2 GiB), and the rows after it are read.
+#[test]
+fn an_unclosed_csv_quote_is_bounded_as_the_row_grows() {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !reset_peak() || peak_rss().is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED an_unclosed_csv_quote_is_bounded_as_the_row_grows: no /proc/self/clear_refs"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.csv");
+    {
+        let mut out = BufWriter::new(File::create(&path).unwrap());
+        writeln!(out, "Level,Date and Time,Source,Event ID,Task Category").unwrap();
+        writeln!(
+            out,
+            "Error,3/4/2024 8:00:00 AM,Directory Synchronization,611,None,\"never closed"
+        )
+        .unwrap();
+        let filler = "x".repeat(99);
+        for _ in 0..1_200_000 {
+            writeln!(out, "{filler}").unwrap();
+        }
+        writeln!(
+            out,
+            "Information,3/4/2024 9:00:00 AM,ADSync,654,None,after the bad row"
+        )
+        .unwrap();
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 100 << 20);
+    let engine = Engine::new(Knowledge::builtin().unwrap(), Options::default());
+    assert!(reset_peak());
+    let before = peak_rss().unwrap();
+    let report = engine.analyze([Source::path(&path)]);
+    let grew = peak_rss().unwrap().saturating_sub(before);
+    let input = &report.inputs[0];
+    assert!(
+        input
+            .problems
+            .iter()
+            .any(|p| p.message.contains("longer than 16 MiB")),
+        "{:#?}",
+        input.problems.first()
+    );
+    assert!(
+        grew < 96 << 20,
+        "a {} MiB export with an unclosed quote grew the resident memory by {} MiB",
+        size >> 20,
+        grew >> 20
+    );
 }

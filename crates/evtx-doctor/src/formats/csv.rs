@@ -128,15 +128,18 @@ fn next_row<R: Read>(window: &mut Window<R>, sep: u8) -> Row {
     let mut field_start = true;
     let mut pos = 0usize;
     loop {
+        // Checked as the row grows, whatever made the window grow (a quoted field over many
+        // lines fills it while looking at the next line): memory never follows the file.
+        if pos > MAX_EXPORT_RECORD_BYTES {
+            window.advance(pos);
+            skip_line(window);
+            return Row::Broken(format!(
+                "it is longer than {} MiB (a quote that is never closed?)",
+                MAX_EXPORT_RECORD_BYTES >> 20
+            ));
+        }
         let bytes = window.bytes();
         let Some(&b) = bytes.get(pos) else {
-            if pos > MAX_EXPORT_RECORD_BYTES {
-                skip_line(window);
-                return Row::Broken(format!(
-                    "it is longer than {} MiB (a quote that is never closed?)",
-                    MAX_EXPORT_RECORD_BYTES >> 20
-                ));
-            }
             if window.fill() {
                 continue;
             }

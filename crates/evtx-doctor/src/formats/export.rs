@@ -1,7 +1,7 @@
 //! Event Viewer exports: "Save as XML" / `wevtutil qe /f:xml`, and CSV / tab-separated text.
 //! Each record becomes the same [`Event`] an .evtx record would.
 
-use super::text::{TextReader, Window};
+use super::text::{LoneCr, TextReader, Window};
 use crate::event::Event;
 use crate::report::ProblemKind;
 use crate::report::{InputKind, Problem};
@@ -66,7 +66,7 @@ pub fn for_each_export_event<R: Read>(
             return stats;
         }
     };
-    let mut window = Window::new(reader, encoding, bom);
+    let mut window = Window::new(LoneCr::new(reader), encoding, bom);
     let mut emit = |mut event: Event| {
         event.origin.input = input;
         stats.records_read += 1;

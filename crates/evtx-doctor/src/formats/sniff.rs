@@ -64,7 +64,8 @@ pub(crate) fn sniff_bytes(head: &[u8]) -> Content {
             Content::Unknown
         };
     }
-    let first_line = trimmed.lines().next().unwrap_or_default();
+    // Any line end: old Mac tools end lines with a lone CR.
+    let first_line = trimmed.split(['\n', '\r']).next().unwrap_or_default();
     if csv_header(first_line).is_some() {
         return Content::Csv;
     }

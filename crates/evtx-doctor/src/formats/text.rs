@@ -155,6 +155,106 @@ impl<R: Read> Read for TextReader<R> {
     }
 }
 
+/// Line ends made LF where a line ends with a lone CR (old Mac Excel and some editors write
+/// CR-only files); CRLF and LF pass unchanged, so a line is always what ends with `\n`.
+pub(crate) struct LoneCr<R> {
+    inner: R,
+    /// The last byte handed in was a CR whose follower is not read yet.
+    held_cr: bool,
+    /// A byte made but not handed out yet (reads of one byte).
+    spare: Option<u8>,
+    done: bool,
+}
+
+impl<R> LoneCr<R> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: R) -> Self {
+        LoneCr {
+            inner,
+            held_cr: false,
+            spare: None,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LoneCr<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if let Some(byte) = self.spare.take() {
+            if let Some(slot) = buf.get_mut(0) {
+                *slot = byte;
+            }
+            return Ok(1);
+        }
+        if buf.len() < 2 {
+            // A held CR needs room for the byte that decides it: read two, keep one back.
+            let mut two = [0u8; 2];
+            let n = self.read(&mut two)?;
+            if let (Some(slot), Some(&byte)) = (buf.get_mut(0), two.first()) {
+                *slot = byte;
+            }
+            if n == 2 {
+                self.spare = two.get(1).copied();
+            }
+            return Ok(n.min(1));
+        }
+        loop {
+            if self.done {
+                return Ok(0);
+            }
+            let first = usize::from(self.held_cr);
+            let n = match buf.get_mut(first..) {
+                Some(rest) => self.inner.read(rest)?,
+                None => 0,
+            };
+            let mut total = first + n;
+            if self.held_cr {
+                self.held_cr = false;
+                let follower = if n > 0 { buf.get(1).copied() } else { None };
+                if let Some(slot) = buf.get_mut(0) {
+                    *slot = if follower == Some(b'\n') {
+                        b'\r'
+                    } else {
+                        b'\n'
+                    };
+                }
+            }
+            if n == 0 {
+                self.done = true;
+            }
+            let Some(filled) = buf.get_mut(..total) else {
+                return Ok(0);
+            };
+            for i in memchr::memchr_iter(b'\r', filled).collect::<Vec<_>>() {
+                match filled.get(i + 1) {
+                    Some(b'\n') => {}
+                    Some(_) => {
+                        if let Some(cr) = filled.get_mut(i) {
+                            *cr = b'\n';
+                        }
+                    }
+                    // The last byte: what follows decides, unless the stream ended.
+                    None if n > 0 => {
+                        self.held_cr = true;
+                        total -= 1;
+                    }
+                    None => {
+                        if let Some(cr) = filled.get_mut(i) {
+                            *cr = b'\n';
+                        }
+                    }
+                }
+            }
+            if total > 0 || self.done {
+                return Ok(total);
+            }
+        }
+    }
+}
+
 /// A sliding window over a text stream that knows the file offset and line number of its
 /// first byte.
 pub(crate) struct Window<R> {
@@ -324,5 +424,24 @@ mod tests {
         let mut text = String::new();
         reader.read_to_string(&mut text).unwrap();
         assert_eq!(text, "hello");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = b"a\rb\r\nc\nd\r\re\r";
+        for block in [1, 2, 3, 64] {
+            let mut out = Vec::new();
+            let mut reader = LoneCr::new(std::io::BufReader::with_capacity(block, &text[..]));
+            reader.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a\nb\r\nc\nd\n\ne\n", "reads of {block} bytes");
+            // And handed out one byte at a time.
+            let mut reader = LoneCr::new(std::io::BufReader::with_capacity(block, &text[..]));
+            let mut one = Vec::new();
+            let mut byte = [0u8; 1];
+            while reader.read(&mut byte).unwrap() == 1 {
+                one.extend_from_slice(&byte);
+            }
+            assert_eq!(one, out, "one byte at a time, source reads of {block}");
+        }
     }
 }
