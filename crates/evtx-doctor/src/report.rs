@@ -310,6 +310,9 @@ pub enum InputKind {
     XmlExport,
     /// An Event Viewer CSV or tab-separated text export.
     CsvExport,
+    /// Events as labelled text: Event Viewer "Copy Details as Text", `wevtutil /f:text`,
+    /// PowerShell `Format-List` (pasted into a ticket, or saved).
+    TextExport,
     /// An archive or compressed stream (listed only when something in it could not be read;
     /// its entries are inputs of their own).
     Archive,
@@ -472,6 +475,10 @@ pub enum ProblemKind {
     CsvBadTime,
     /// CSV times carry no zone and were read as UTC (a note, not damage).
     CsvLocalTime,
+    /// Times of a text export carry no zone and were read as UTC (a note, not damage).
+    TextLocalTime,
+    /// An event of a text export could not be read.
+    TextBadEvent,
     /// An archive could not be opened as one.
     ArchiveUnreadable,
     /// An archive's structure is damaged.
@@ -533,6 +540,8 @@ impl ProblemKind {
         Self::CsvBadRow,
         Self::CsvBadTime,
         Self::CsvLocalTime,
+        Self::TextLocalTime,
+        Self::TextBadEvent,
         Self::ArchiveUnreadable,
         Self::ArchiveDamaged,
         Self::ArchiveLyingDirectory,
@@ -582,6 +591,8 @@ impl ProblemKind {
             Self::CsvBadRow => "csv_bad_row",
             Self::CsvBadTime => "csv_bad_time",
             Self::CsvLocalTime => "csv_local_time",
+            Self::TextLocalTime => "text_local_time",
+            Self::TextBadEvent => "text_bad_event",
             Self::ArchiveUnreadable => "archive_unreadable",
             Self::ArchiveDamaged => "archive_damaged",
             Self::ArchiveLyingDirectory => "archive_lying_directory",
@@ -600,7 +611,7 @@ impl ProblemKind {
     /// Whether it informs without meaning anything was lost (it does not make an input
     /// `damaged`).
     pub fn is_note(self) -> bool {
-        matches!(self, Self::CsvLocalTime)
+        matches!(self, Self::CsvLocalTime | Self::TextLocalTime)
     }
 }
 

@@ -17,6 +17,7 @@ pub(super) fn read<'r>(
 ) {
     let kind = match content {
         Content::Xml => InputKind::XmlExport,
+        Content::Text => InputKind::TextExport,
         _ => InputKind::CsvExport,
     };
     input.kind = kind;

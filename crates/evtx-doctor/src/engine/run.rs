@@ -300,7 +300,7 @@ impl<'r> Run<'r> {
                 super::archive::stream(self, input, content, &mut reader, depth, ctx);
             }
             Content::SevenZip => super::archive::sevenz_span(self, input, span, depth, ctx),
-            Content::Xml | Content::Csv => {
+            Content::Xml | Content::Csv | Content::Text => {
                 let mut reader = span.reader_at(0);
                 super::export::read(self, input, content, &mut reader, ctx);
             }
@@ -324,7 +324,9 @@ impl<'r> Run<'r> {
                 super::archive::stream(self, input, content, stream, depth, ctx);
             }
             Content::SevenZip => super::archive::sevenz_stream(self, input, stream, depth, ctx),
-            Content::Xml | Content::Csv => super::export::read(self, input, content, stream, ctx),
+            Content::Xml | Content::Csv | Content::Text => {
+                super::export::read(self, input, content, stream, ctx)
+            }
             Content::Evtx | Content::Unknown => {
                 super::evtx::stream(self, input, content, stream, ctx)
             }

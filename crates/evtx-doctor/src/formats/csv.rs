@@ -312,7 +312,7 @@ fn to_event(fields: &[String], sep: u8) -> Result<(Event, String), String> {
 }
 
 /// The level number for a level name (English and common translations); `None` if unknown.
-fn level_number(name: &str) -> Option<u8> {
+pub(crate) fn level_number(name: &str) -> Option<u8> {
     const LEVELS: &[(u8, &[&str])] = &[
         (
             1,

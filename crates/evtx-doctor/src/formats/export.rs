@@ -76,6 +76,14 @@ pub fn for_each_export_event<R: Read>(
     match kind {
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
         InputKind::CsvExport => super::csv::read(&mut window, &mut counts, &mut emit),
+        InputKind::TextExport => match super::listing::shape_of(&mut window) {
+            Some(shape) => super::listing::read(&mut window, shape, &mut counts, &mut emit),
+            None => counts.push(problem(
+                ProblemKind::NotAnExport,
+                None,
+                "no event copied as text (Event Viewer, wevtutil or PowerShell) was found".into(),
+            )),
+        },
         _ => counts.push(problem(
             ProblemKind::NotAnExport,
             None,

@@ -7,6 +7,7 @@
 pub(crate) mod archive;
 mod csv;
 mod export;
+mod listing;
 pub(crate) mod sniff;
 mod text;
 mod xml;

@@ -22,6 +22,8 @@ pub(crate) enum Content {
     Xml,
     /// An Event Viewer CSV or tab-separated text export.
     Csv,
+    /// Events as labelled text (Event Viewer copy, `wevtutil /f:text`, `Format-List`).
+    Text,
     /// Anything else.
     Unknown,
 }
@@ -68,6 +70,14 @@ pub(crate) fn sniff_bytes(head: &[u8]) -> Content {
     let first_line = trimmed.split(['\n', '\r']).next().unwrap_or_default();
     if csv_header(first_line).is_some() {
         return Content::Csv;
+    }
+    // A paste may follow a few lines of a ticket's prose.
+    if trimmed
+        .split(['\n', '\r'])
+        .take(super::listing::SNIFF_LINES)
+        .any(|line| super::listing::sniff(line).is_some())
+    {
+        return Content::Text;
     }
     Content::Unknown
 }
