@@ -63,7 +63,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(path) => {
             let color = format == Format::Text && args.color == ColorChoice::Always;
-            let rendered = render(&report, format, RenderOptions { color });
+            let options = RenderOptions { color, width: None };
+            let rendered = render(&report, format, options);
             std::fs::write(path, rendered)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -73,7 +74,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 && color::enabled(args.color, std::io::stdout().is_terminal(), |name| {
                     std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
                 });
-            write_stdout(render(&report, format, RenderOptions { color }).as_bytes())?;
+            let width = Some(crate::terminal::stdout_width());
+            write_stdout(render(&report, format, RenderOptions { color, width }).as_bytes())?;
         }
     }
     let outcome = outcome::decide(&report, &args.paths);

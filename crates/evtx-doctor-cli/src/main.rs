@@ -14,6 +14,7 @@ mod formats;
 mod outcome;
 mod progress;
 mod rules;
+mod terminal;
 mod time;
 
 use clap::Parser;

@@ -38,7 +38,7 @@ pub fn list(args: &RulesListArgs) -> anyhow::Result<ExitCode> {
                 .any(|b| b.id == rule.id && b.pack == rule.pack)
     };
     let out = match args.format {
-        InfoFormat::Text => text(&groups, &overrides),
+        InfoFormat::Text => text(&groups, &overrides, crate::terminal::stdout_width()),
         InfoFormat::Json => {
             let packs: Vec<_> = groups
                 .iter()
@@ -94,76 +94,153 @@ fn groups(knowledge: &Knowledge) -> Vec<Group<'_>> {
     groups
 }
 
-fn join<T: ToString>(items: &[T]) -> String {
-    if items.is_empty() {
-        "any".to_owned()
+/// An error code as people write it: Win32, DS and RPC codes in decimal (8453), HRESULTs
+/// (anything past 16 bits) in hex (0x80230619).
+fn code_text(code: u32) -> String {
+    if code > 0xFFFF {
+        format!("0x{code:08x}")
     } else {
-        items
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
+        code.to_string()
     }
 }
 
-fn text(groups: &[Group<'_>], overrides: &dyn Fn(&Rule) -> bool) -> String {
+/// A list cell: its items joined with `,`, `any` when empty.
+fn items<T: ToString>(items: &[T]) -> Vec<String> {
+    if items.is_empty() {
+        vec!["any".to_owned()]
+    } else {
+        items.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// `items` joined with `,` into lines of at most `width` characters (an item longer than
+/// that stays whole).
+fn pack_items(items: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + item.chars().count() <= width => {
+                line.push(',');
+                line.push_str(item);
+            }
+            Some(line) => {
+                line.push(',');
+                lines.push(item.clone());
+            }
+            None => lines.push(item.clone()),
+        }
+    }
+    lines
+}
+
+/// `text` wrapped at spaces into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// Most columns the event ids or error codes take before they wrap.
+const LIST_COLUMN: usize = 16;
+
+/// The `rules list` table laid out for `width` columns: one line per rule (id, severity,
+/// event ids, error codes, providers; lists wrap at commas) and its title under it, wrapped.
+/// Every string from a rule file is cleaned for the terminal.
+fn text(groups: &[Group<'_>], overrides: &dyn Fn(&Rule) -> bool, width: usize) -> String {
+    let clean = |text: &str| escape_controls(text).into_owned();
     let mut out = String::new();
     for (index, group) in groups.iter().enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        let _ = writeln!(
-            out,
+        let heading = format!(
             "{}: {} ({})",
-            group.pack.id,
-            group.pack.title,
-            group.paths.join(", ")
+            clean(&group.pack.id),
+            clean(&group.pack.title),
+            clean(&group.paths.join(", "))
         );
-        let rows: Vec<[String; 6]> = group
+        for line in wrap(&heading, width) {
+            let _ = writeln!(out, "{line}");
+        }
+        // Each row: id, severity, event ids, codes, providers, as lines.
+        let rows: Vec<[Vec<String>; 5]> = group
             .rules
             .iter()
             .map(|rule| {
-                let mut id = rule.id.clone();
+                let mut id = clean(&rule.id);
                 if overrides(rule) {
                     id.push_str(" *");
                 }
-                let codes = rule.error_codes();
+                let providers: Vec<String> = rule.providers().iter().map(|p| clean(p)).collect();
+                let codes: Vec<String> = rule.error_codes().into_iter().map(code_text).collect();
                 [
-                    id,
-                    rule.severity.as_str().to_owned(),
-                    join(&rule.providers()),
-                    join(&rule.event_ids()),
+                    vec![id],
+                    vec![rule.severity.as_str().to_owned()],
+                    pack_items(&items(&rule.event_ids()), LIST_COLUMN),
                     if codes.is_empty() {
-                        "-".to_owned()
+                        vec!["-".to_owned()]
                     } else {
-                        join(&codes)
+                        pack_items(&codes, LIST_COLUMN)
                     },
-                    rule.title.clone(),
+                    items(&providers),
                 ]
             })
             .collect();
-        let header = [
-            "ID",
-            "SEVERITY",
-            "PROVIDERS",
-            "EVENT IDS",
-            "ERROR CODES",
-            "TITLE",
-        ]
-        .map(str::to_owned);
-        let mut widths = [0usize; 5];
-        for row in std::iter::once(&header).chain(&rows) {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
+        let header = ["ID", "SEVERITY", "EVENT IDS", "ERROR CODES", "PROVIDERS"];
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (column, cell) in row.iter().enumerate().take(4) {
+                for line in cell {
+                    widths[column] = widths[column].max(line.chars().count());
+                }
             }
         }
-        for row in std::iter::once(&header).chain(&rows) {
-            out.push_str("  ");
-            for (width, cell) in widths.iter().zip(row) {
-                let _ = write!(out, "{cell:<width$}  ");
+        let used: usize = 2 + widths.iter().take(4).map(|w| w + 2).sum::<usize>();
+        // On a narrow terminal the providers go under the title instead of in a column.
+        let beside = width.saturating_sub(used) >= MIN_PROVIDERS;
+        widths[4] = width.saturating_sub(used);
+        let header = if beside {
+            header
+        } else {
+            [header[0], header[1], header[2], header[3], ""]
+        };
+        table_line(&mut out, header, widths);
+        for (row, rule) in rows.iter().zip(&group.rules) {
+            let providers = if beside {
+                wrap(&row[4].join(", "), widths[4])
+            } else {
+                Vec::new()
+            };
+            let columns = [&row[0], &row[1], &row[2], &row[3], &providers];
+            let height = columns.iter().map(|c| c.len()).max().unwrap_or(1);
+            for line in 0..height {
+                let cell = |column: usize| columns[column].get(line).map_or("", String::as_str);
+                table_line(
+                    &mut out,
+                    [cell(0), cell(1), cell(2), cell(3), cell(4)],
+                    widths,
+                );
             }
-            out.push_str(&row[5]);
-            out.push('\n');
+            for line in wrap(&clean(&rule.title), width.saturating_sub(6).max(MIN_TITLE)) {
+                let _ = writeln!(out, "      {line}");
+            }
+            if !beside {
+                let from = format!("from {}", row[4].join(", "));
+                for line in wrap(&from, width.saturating_sub(6).max(MIN_TITLE)) {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
         }
     }
     if groups
@@ -175,6 +252,23 @@ fn text(groups: &[Group<'_>], overrides: &dyn Fn(&Rule) -> bool) -> String {
     }
     out
 }
+
+/// One line of the table: `cells` padded to `widths`, without trailing spaces.
+fn table_line(out: &mut String, cells: [&str; 5], widths: [usize; 5]) {
+    out.push_str("  ");
+    for (cell, width) in cells.iter().zip(widths) {
+        let _ = write!(out, "{cell:<width$}  ");
+    }
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
+}
+
+/// The providers column is never narrower than this.
+const MIN_PROVIDERS: usize = 16;
+
+/// Titles are never wrapped narrower than this.
+const MIN_TITLE: usize = 30;
 
 /// Runs `rules check`: every file is checked; 0 when all are good, else 2.
 pub fn check(args: &RulesCheckArgs) -> ExitCode {

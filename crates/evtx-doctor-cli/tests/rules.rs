@@ -66,13 +66,17 @@ fn list_includes_rule_files_and_marks_overrides() {
     assert_eq!(code, 0);
     assert!(stdout.contains("site: Site rules"), "{stdout}");
     assert!(stdout.contains("site.611.rpc-1722"), "{stdout}");
-    let line = stdout
-        .lines()
-        .find(|line| line.contains("phs.611.rpc-8453"))
+    // The rule's line, then its title under it.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.contains("phs.611.rpc-8453"))
         .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(lines[at].contains('*'), "{}", lines[at]);
+    let title = lines.get(at + 1).copied().unwrap_or("");
     assert!(
-        line.contains("SITE: replication rights missing") && line.contains('*'),
-        "{line}"
+        title.contains("SITE: replication rights missing"),
+        "{title}"
     );
     // The JSON listing says the same.
     let (_, stdout, _) = run(&["rules", "list", "--format", "json", "--rules", s(&good)]);
@@ -150,4 +154,44 @@ fn check_bad_files_names_file_and_line() {
     let (code, _, stderr) = run(&["rules", "check", s(&dir.path().join("nope.toml"))]);
     assert_eq!(code, 2);
     assert!(stderr.contains("nope.toml"), "{stderr}");
+}
+
+#[test]
+fn list_fits_the_width_and_writes_hresults_in_hex() {
+    let (code, stdout, _) = run(&["rules", "list"]);
+    assert_eq!(code, 0);
+    for line in stdout.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    assert!(stdout.contains("0x80230619"), "{stdout}");
+    assert!(!stdout.contains("2149778969"), "an HRESULT in decimal");
+    // On an 80-column terminal (a pseudo-terminal made by util-linux `script`).
+    let bin = assert_cmd::cargo::cargo_bin("evtx-doctor");
+    let output = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty rows 24 cols 80; '{}' rules list", bin.display()),
+            "/dev/null",
+        ])
+        .output();
+    let Ok(output) = output
+        .map_err(|_| ())
+        .and_then(|o| if o.status.success() { Ok(o) } else { Err(()) })
+    else {
+        return skip("util-linux `script` is not available to make a terminal");
+    };
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("phs.611.rpc-8453"), "{shown}");
+    for line in shown.lines() {
+        let line = line.trim_end_matches('\r');
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }

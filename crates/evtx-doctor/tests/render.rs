@@ -363,7 +363,10 @@ fn the_analysis_finds_what_the_tests_rely_on() {
 fn every_format_is_deterministic_and_ends_with_a_newline() {
     for (name, report) in all_reports() {
         for &format in Format::ALL {
-            let options = RenderOptions { color: true };
+            let options = RenderOptions {
+                color: true,
+                ..RenderOptions::default()
+            };
             let first = render(&report, format, options);
             assert_eq!(
                 first,
@@ -861,7 +864,14 @@ fn text_puts_the_verdict_first() {
     };
     let plain = render(&without, Format::Text, RenderOptions::default());
     assert!(!plain.contains('▁'), "no sparkline without a timeline");
-    let coloured = render(&report, Format::Text, RenderOptions { color: true });
+    let coloured = render(
+        &report,
+        Format::Text,
+        RenderOptions {
+            color: true,
+            ..RenderOptions::default()
+        },
+    );
     assert!(coloured.contains("\x1b[1;31mFAILING"), "{coloured}");
     assert!(
         !coloured.contains("\x1b]0;") && !coloured.contains("\x1b[2J"),
@@ -883,9 +893,18 @@ fn text_puts_the_verdict_first() {
 fn text_draws_a_sparkline_per_failing_domain() {
     let report = with_timeline(failing_report());
     let text = render(&report, Format::Text, RenderOptions::default());
-    let sparklines: Vec<&str> = text
-        .lines()
-        .filter(|l| l.trim_start().starts_with("failures"))
+    // The sparkline, with its legend (on the next line when both do not fit in 100 columns).
+    let lines: Vec<&str> = text.lines().collect();
+    let sparklines: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("failures"))
+        .map(|(at, l)| match lines.get(at + 1) {
+            Some(next) if next.contains("per column") && !l.contains("per column") => {
+                format!("{l} {}", next.trim())
+            }
+            _ => (*l).to_owned(),
+        })
         .collect();
     assert_eq!(sparklines.len(), report.verdicts.len(), "{text}");
     for line in sparklines {
@@ -972,7 +991,14 @@ fn assert_no_forged_line(format: &str, rendered: &str) {
 fn text_cleans_every_string_where_it_is_written() {
     let report = hostile_report();
     for color in [false, true] {
-        let text = render(&report, Format::Text, RenderOptions { color });
+        let text = render(
+            &report,
+            Format::Text,
+            RenderOptions {
+                color,
+                ..RenderOptions::default()
+            },
+        );
         assert_no_forged_line("text", &text);
         assert!(!text.chars().any(is_bidi_or_separator), "bidi in text");
         // The only control characters left are line ends and, when asked, SGR colour codes.
@@ -1102,4 +1128,99 @@ fn write_examples() {
     }
     let full = render(&full_report(), Format::Html, RenderOptions::default());
     std::fs::write(dir.join("full.html"), full).expect("write");
+}
+
+// ---------------------------------------------------------------------------------------
+// The text report fits the width it is given; a verdict names the few reasons that matter.
+
+#[test]
+fn text_fits_the_width_it_is_given() {
+    let report = with_timeline(failing_report());
+    for width in [80usize, 100, 200] {
+        let options = RenderOptions {
+            width: Some(width),
+            ..RenderOptions::default()
+        };
+        let text = render(&report, Format::Text, options);
+        for line in text.lines() {
+            let label = line.trim_start().split(' ').next().unwrap_or("");
+            if ["why", "fix", "cause", "servers", "failures", "sample"].contains(&label) {
+                assert!(line.chars().count() <= width, "{width}: {line}");
+            }
+        }
+        let longest = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("cause"))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        if width == 200 {
+            assert!(longest > 100, "a wide terminal is used: {longest}");
+        }
+    }
+    // Without a width, 100 columns (files and pipes do not depend on the terminal).
+    let default = render(&report, Format::Text, RenderOptions::default());
+    let hundred = render(
+        &report,
+        Format::Text,
+        RenderOptions {
+            width: Some(100),
+            ..RenderOptions::default()
+        },
+    );
+    assert_eq!(default, hundred);
+}
+
+#[test]
+fn a_verdict_shows_the_reasons_that_matter_and_how_many_more() {
+    let mut report = failing_report();
+    let domain = report.verdicts[0].domain.clone();
+    let template = report
+        .findings
+        .iter()
+        .find(|f| f.domain == domain)
+        .cloned()
+        .expect("a finding of the first verdict");
+    for (index, count) in [1u64, 50, 7, 3, 9].into_iter().enumerate() {
+        let mut finding = template.clone();
+        finding.rule = format!("test.extra-{index}");
+        finding.title = format!("Extra reason {index} seen {count} times");
+        finding.resolution = format!("Fix number {index}.");
+        finding.count = count;
+        report.verdicts[0].rules.push(finding.rule.clone());
+        report.findings.push(finding);
+    }
+    let total = report.verdicts[0].rules.len();
+    let text = render(&report, Format::Text, RenderOptions::default());
+    let verdict_part = text.split("\nFINDINGS\n").next().unwrap_or("");
+    let first_block: Vec<&str> = verdict_part
+        .lines()
+        .skip(1)
+        .skip_while(|l| !l.contains("FAILING"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .collect();
+    let whys = first_block
+        .iter()
+        .filter(|l| l.trim_start().starts_with("why"))
+        .count();
+    assert_eq!(whys, 3, "{first_block:#?}");
+    let more = format!("… and {} more (see FINDINGS)", total - 3);
+    assert!(
+        first_block.iter().any(|l| l.contains(&more)),
+        "{first_block:#?}"
+    );
+    // The most frequent extra (50) is named before rarer ones.
+    assert!(
+        verdict_part.contains("Extra reason 1 seen 50 times"),
+        "{verdict_part}"
+    );
+    assert!(
+        !verdict_part.contains("Extra reason 0 seen 1 times"),
+        "{verdict_part}"
+    );
+    let html = render(&report, Format::Html, RenderOptions::default());
+    let verdict_html = html.split("id=\"findings\"").next().unwrap_or("");
+    assert!(verdict_html.contains(&format!("… and {} more", total - 3)));
+    assert!(!verdict_html.contains("Extra reason 0 seen 1 times"));
 }

@@ -4,9 +4,7 @@
 //! The markup is well-formed XML (void elements self-closed, only XML's five entities).
 
 use super::clean::{is_unsafe, push_escaped};
-use super::{
-    bucket_start, bucket_width, human_time, one_line, state_word, verdict_findings, verdict_subject,
-};
+use super::{bucket_start, bucket_width, human_time, one_line, state_word, verdict_subject};
 use crate::report::{Finding, InputReport, Report, Series, SeriesKind, Verdict, VerdictState};
 use std::fmt::Write;
 
@@ -216,12 +214,24 @@ fn verdict_card(out: &mut String, report: &Report, verdict: &Verdict) {
             human_time(Some(last))
         );
     }
-    for finding in verdict_findings(report, verdict) {
+    let (reasons, more) = super::verdict_reasons(report, verdict);
+    let mut last_fix = None;
+    for finding in reasons {
+        let _ = writeln!(out, "<p><strong>Why:</strong> {}</p>", esc(&finding.title));
+        // Several errors often share one fix: say it once.
+        if last_fix != Some(&finding.resolution) {
+            let _ = writeln!(
+                out,
+                "<p><strong>Fix:</strong> {}</p>",
+                esc(&finding.resolution)
+            );
+        }
+        last_fix = Some(&finding.resolution);
+    }
+    if more > 0 {
         let _ = writeln!(
             out,
-            "<p><strong>Why:</strong> {}</p>\n<p><strong>Fix:</strong> {}</p>",
-            esc(&finding.title),
-            esc(&finding.resolution)
+            "<p class=\"muted\">… and {more} more: see <a href=\"#findings\">Findings</a>.</p>"
         );
     }
     out.push_str("</div>\n");

@@ -10,7 +10,7 @@
 //! bidirectional controls are shown as escapes (`\u{202e}`).
 
 use super::clean::{is_unsafe, push_escaped};
-use super::{human_time, one_line, state_word, verdict_findings, verdict_subject};
+use super::{human_time, one_line, state_word, verdict_subject};
 use crate::report::{Finding, InputReport, Report, Verdict, VerdictState};
 use std::fmt::Write;
 
@@ -87,10 +87,11 @@ fn verdicts(out: &mut String, report: &Report) {
 }
 
 fn verdict_row(report: &Report, verdict: &Verdict) -> Vec<String> {
-    let why: Vec<String> = verdict_findings(report, verdict)
-        .iter()
-        .map(|f| text(&f.title))
-        .collect();
+    let (reasons, more) = super::verdict_reasons(report, verdict);
+    let mut why: Vec<String> = reasons.iter().map(|f| text(&f.title)).collect();
+    if more > 0 {
+        why.push(format!("… and {more} more (see Findings)"));
+    }
     vec![
         text(verdict_subject(verdict)),
         format!("**{}**", state_word(verdict.state)),

@@ -100,12 +100,26 @@ pub const CSV_COLUMNS: &[&str] = &csv::COLUMNS;
 pub struct RenderOptions {
     /// Use ANSI colours (text format only; the CLI sets it for a terminal without `NO_COLOR`).
     pub color: bool,
+    /// Columns the text format lays prose out for (the terminal's width); `None` is
+    /// [`DEFAULT_WIDTH`]. Widths under 40 are taken as 40.
+    pub width: Option<usize>,
 }
+
+/// The text format's width when [`RenderOptions::width`] is `None`: what is written to a file
+/// or a pipe does not depend on the terminal of whoever wrote it.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Most findings a verdict names (why, fix) before "and N more": the rest are in the findings.
+pub const VERDICT_REASONS: usize = 3;
 
 /// Renders `report` in `format`. The result ends with a newline.
 pub fn render(report: &Report, format: Format, options: RenderOptions) -> String {
     match format {
-        Format::Text => text::render(report, options.color),
+        Format::Text => text::render(
+            report,
+            options.color,
+            options.width.unwrap_or(DEFAULT_WIDTH).max(40),
+        ),
         Format::Json => {
             let mut json = json::pretty(report).unwrap_or_default();
             json.push('\n');
@@ -218,6 +232,16 @@ fn verdict_findings<'r>(report: &'r Report, verdict: &Verdict) -> Vec<&'r Findin
             })
         })
         .collect()
+}
+
+/// The findings a verdict shows (at most [`VERDICT_REASONS`]: errors before warnings before
+/// infos, then the most frequent), and how many more there are.
+fn verdict_reasons<'r>(report: &'r Report, verdict: &Verdict) -> (Vec<&'r Finding>, usize) {
+    let mut findings = verdict_findings(report, verdict);
+    findings.sort_by_key(|f| (f.severity, std::cmp::Reverse(f.count)));
+    let more = findings.len().saturating_sub(VERDICT_REASONS);
+    findings.truncate(VERDICT_REASONS);
+    (findings, more)
 }
 
 /// The failure counts of a verdict's domain from the timeline, when there are any. A

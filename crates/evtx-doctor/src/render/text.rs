@@ -4,7 +4,7 @@
 use super::clean::push_escaped;
 use super::{
     bucket_start, bucket_width, escape_controls as one, human_time, state_word, verdict_failures,
-    verdict_findings, verdict_subject,
+    verdict_reasons, verdict_subject,
 };
 use crate::report::{InputKind, InputReport, InputStatus, Report, Severity, Verdict, VerdictState};
 use jiff::Timestamp;
@@ -12,6 +12,8 @@ use std::fmt::Write;
 
 struct Style {
     color: bool,
+    /// Columns to lay prose out for.
+    width: usize,
 }
 
 impl Style {
@@ -39,15 +41,12 @@ impl Style {
     }
 }
 
-/// Width the text report wraps long prose (cause, fix) at.
-const WIDTH: usize = 100;
-
 /// Most columns a sparkline takes; longer timelines merge neighbouring buckets.
 const SPARK_COLUMNS: usize = 60;
 
 /// Renders the text report.
-pub(super) fn render(report: &Report, color: bool) -> String {
-    let style = Style { color };
+pub(super) fn render(report: &Report, color: bool, width: usize) -> String {
+    let style = Style { color, width };
     // Text from the logs and file names must not drive the terminal or forge report lines:
     // every string is cleaned where it is written (`one`, and `wrap` for prose), so that a
     // control character, line break or bidirectional override is shown as an escape.
@@ -162,19 +161,37 @@ fn verdict_block(
     if !verdict.servers.is_empty() {
         prose(out, style, "    ", "servers", &verdict.servers.join(", "));
     }
-    for finding in verdict_findings(report, verdict) {
+    let (reasons, more) = verdict_reasons(report, verdict);
+    let mut last_fix = None;
+    for finding in reasons {
         prose(out, style, "    ", "why", &finding.title);
-        prose(out, style, "    ", "fix", &finding.resolution);
+        // Several errors often share one fix: say it once.
+        if last_fix != Some(&finding.resolution) {
+            prose(out, style, "    ", "fix", &finding.resolution);
+        }
+        last_fix = Some(&finding.resolution);
+    }
+    if more > 0 {
+        prose(
+            out,
+            style,
+            "    ",
+            "",
+            &format!("… and {more} more (see FINDINGS)"),
+        );
     }
     if let Some(counts) = verdict_failures(report, verdict) {
-        let columns = (counts.len().div_ceil(SPARK_COLUMNS)).max(1);
+        // The sparkline fits the width left of its label; its legend follows it, or goes on
+        // the next line when the line would be too long.
+        let room = style.width.saturating_sub(14).clamp(20, SPARK_COLUMNS);
+        let columns = (counts.len().div_ceil(room)).max(1);
         let merged = merge_buckets(counts, columns);
         let peak = merged.iter().copied().max().unwrap_or(0);
         let first = bucket_start(report, 0);
         let last = bucket_start(report, counts.len());
-        let line = format!(
-            "{}  {} → {} · {} per column · peak {peak}",
-            sparkline(&merged),
+        let spark = sparkline(&merged);
+        let legend = format!(
+            "{} → {} · {} per column · peak {peak}",
             short_time(first),
             short_time(last),
             bucket_width(
@@ -184,7 +201,12 @@ fn verdict_block(
                     .saturating_mul(columns as u64)
             ),
         );
-        let _ = writeln!(out, "    {}  {line}", style.dim(&pad("failures", 8)));
+        let label = style.dim(&pad("failures", 8));
+        if 14 + spark.chars().count() + 2 + legend.chars().count() <= style.width {
+            let _ = writeln!(out, "    {label}  {spark}  {legend}");
+        } else {
+            let _ = writeln!(out, "    {label}  {spark}\n{}{legend}", " ".repeat(14));
+        }
     }
 }
 
@@ -213,10 +235,10 @@ fn sparkline(counts: &[u32]) -> String {
         .collect()
 }
 
-/// A labelled line of prose, wrapped at [`WIDTH`] under its first column.
+/// A labelled line of prose, wrapped at the style's width under its first column.
 fn prose(out: &mut String, style: &Style, indent: &str, label: &str, text: &str) {
     let lead = indent.chars().count() + 10;
-    let mut lines = wrap(text, WIDTH.saturating_sub(lead).max(40)).into_iter();
+    let mut lines = wrap(text, style.width.saturating_sub(lead).max(30)).into_iter();
     let first = lines.next().unwrap_or_default();
     let _ = writeln!(out, "{indent}{}  {first}", style.dim(&pad(label, 8)));
     for line in lines {
@@ -289,10 +311,11 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             time(finding.first_seen),
             time(finding.last_seen),
         );
-        field(out, "rule", Some(finding.rule.clone()));
-        field(out, "domain", finding.domain.clone());
+        field(out, style.width, "rule", Some(finding.rule.clone()));
+        field(out, style.width, "domain", finding.domain.clone());
         field(
             out,
+            style.width,
             "error",
             finding.error_code.map(
                 |code| match (&finding.error_symbol, &finding.error_message) {
@@ -301,8 +324,8 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
                 },
             ),
         );
-        field(out, "exception", finding.exception.clone());
-        field(out, "drs call", finding.drs_call.clone());
+        field(out, style.width, "exception", finding.exception.clone());
+        field(out, style.width, "drs call", finding.drs_call.clone());
         let controllers: Vec<String> = finding
             .domain_controllers
             .iter()
@@ -314,19 +337,22 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             .collect();
         field(
             out,
+            style.width,
             "dc",
             (!controllers.is_empty()).then(|| controllers.join(", ")),
         );
         field(
             out,
+            style.width,
             "computers",
             (!finding.computers.is_empty()).then(|| finding.computers.join(", ")),
         );
-        field(out, "objects", super::objects_summary(finding));
-        field(out, "cause", Some(finding.cause.clone()));
-        field(out, "fix", Some(finding.resolution.clone()));
+        field(out, style.width, "objects", super::objects_summary(finding));
+        field(out, style.width, "cause", Some(finding.cause.clone()));
+        field(out, style.width, "fix", Some(finding.resolution.clone()));
         field(
             out,
+            style.width,
             "see",
             (!finding.references.is_empty()).then(|| finding.references.join(", ")),
         );
@@ -340,23 +366,23 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
         }
         for sample in &finding.samples {
             let place = sample.place();
-            let _ = writeln!(
-                out,
-                "     {} {} [{place}] {}: {}",
-                style.dim("sample"),
-                one(&sample.input),
+            // `wrap` shows any control in the input's name or the event's text escaped.
+            let line = format!(
+                "{} [{place}] {}: {}",
+                sample.input,
                 time(sample.time),
-                one(&sample.first_line)
+                sample.first_line
             );
+            field(out, style.width, "sample", Some(line));
         }
         out.push('\n');
     }
 }
 
-fn field(out: &mut String, name: &str, value: Option<String>) {
+fn field(out: &mut String, width: usize, name: &str, value: Option<String>) {
     if let Some(value) = value {
         let lead = 16;
-        let mut lines = wrap(&value, WIDTH - lead).into_iter();
+        let mut lines = wrap(&value, width.saturating_sub(lead).max(24)).into_iter();
         let first = lines.next().unwrap_or_default();
         let _ = writeln!(out, "     {name:<10} {first}");
         for line in lines {
