@@ -31,6 +31,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         since: args.since,
         until: args.until,
         computers: args.computers.clone(),
+        timezone: args.timezone.clone(),
         ..Options::default()
     };
     let mut engine = Engine::new(knowledge, options);

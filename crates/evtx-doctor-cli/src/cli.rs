@@ -158,6 +158,11 @@ pub struct AnalyzeArgs {
     /// Only count events logged by computer NAME (case-insensitive; repeatable).
     #[arg(long = "computer", value_name = "NAME")]
     pub computers: Vec<String>,
+    /// The time zone of the machine that exported CSV or text exports, for the local times
+    /// they hold: an offset (+02:00, -05:30) or an IANA name (Europe/Berlin). Without it they
+    /// are read as UTC, and each such export says so.
+    #[arg(long, value_name = "ZONE", value_parser = time::parse_timezone)]
+    pub timezone: Option<jiff::tz::TimeZone>,
     /// Print nothing: no progress, no report on standard output (unless -o is given); only
     /// the exit status tells the result.
     #[arg(long, short = 'q')]

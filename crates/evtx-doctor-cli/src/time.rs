@@ -14,6 +14,38 @@ enum DayEnd {
     End,
 }
 
+/// Parses a `--timezone` value: `UTC`, an offset (`+02:00`, `-0530`, `+2`) or an IANA name
+/// (`Europe/Berlin`, from the system's time zone database, or the one built in on Windows).
+pub fn parse_timezone(text: &str) -> Result<TimeZone, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("utc") || text == "Z" {
+        return Ok(TimeZone::UTC);
+    }
+    if let Some(sign) = text.strip_prefix(['+', '-']).map(|_| text.starts_with('-')) {
+        let digits: String = text[1..].chars().filter(|c| *c != ':').collect();
+        let (hours, minutes) = match digits.len() {
+            1 | 2 => (digits.as_str(), "0"),
+            3 | 4 => digits.split_at(digits.len() - 2),
+            _ => return Err(format!("{text:?} is not an offset such as +02:00")),
+        };
+        let hours: i32 = hours
+            .parse()
+            .map_err(|_| format!("{text:?} is not an offset such as +02:00"))?;
+        let minutes: i32 = minutes
+            .parse()
+            .map_err(|_| format!("{text:?} is not an offset such as +02:00"))?;
+        if hours > 14 || minutes > 59 {
+            return Err(format!("{text:?} is not a UTC offset (at most ±14:00)"));
+        }
+        let seconds = (hours * 3600 + minutes * 60) * if sign { -1 } else { 1 };
+        let offset = jiff::tz::Offset::from_seconds(seconds).map_err(|err| err.to_string())?;
+        return Ok(TimeZone::fixed(offset));
+    }
+    TimeZone::get(text).map_err(|_| {
+        format!("{text:?} is neither an offset such as +02:00 nor a time zone name such as Europe/Berlin")
+    })
+}
+
 /// Parses a `--since` value: RFC 3339 (`2024-03-04T08:00:00Z`) or a date meaning 00:00:00 UTC.
 pub fn parse_since(text: &str) -> Result<Timestamp, String> {
     parse(text, DayEnd::Start)
@@ -110,5 +142,20 @@ mod tests {
         assert!(parse_since("yesterday").is_err());
         assert!(parse_since("2024-03-04T08:00:00").is_err());
         assert!(parse_until("2024-13-01").is_err());
+    }
+
+    #[test]
+    fn time_zones_as_offsets_and_names() {
+        let at = |zone: &TimeZone| zone.to_offset(Timestamp::from_second(1_709_539_200).unwrap());
+        assert_eq!(at(&parse_timezone("+02:00").unwrap()).seconds(), 7200);
+        assert_eq!(at(&parse_timezone("-0530").unwrap()).seconds(), -19800);
+        assert_eq!(at(&parse_timezone("+5").unwrap()).seconds(), 18000);
+        assert_eq!(at(&parse_timezone("utc").unwrap()).seconds(), 0);
+        assert!(parse_timezone("+25:00").is_err());
+        assert!(parse_timezone("Mars/Olympus").is_err());
+        // An IANA name, where the system has the database (Debian's tzdata; Windows: built in).
+        if let Ok(berlin) = parse_timezone("Europe/Berlin") {
+            assert_eq!(at(&berlin).seconds(), 3600, "CET in March");
+        }
     }
 }

@@ -407,3 +407,57 @@ fn bundled_fixtures() {
     let (code, _) = analyze_json(&[s(&fixtures.join("noise-only.evtx"))]);
     assert_eq!(code, 3);
 }
+
+/// Events pasted from Event Viewer, read from standard input (`Get-Clipboard | evtx-doctor
+/// analyze -`), with and without the exporting machine's time zone.
+#[test]
+fn a_paste_from_standard_input_and_its_time_zone() {
+    let paste = std::fs::read(fixtures().join("exports/paste-eventviewer-611.txt")).unwrap();
+    let first_seen = |args: &[&str]| {
+        let out = cli()
+            .args(args)
+            .write_stdin(paste.clone())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let problems: Vec<String> = report["inputs"][0]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        (
+            report["findings"][0]["first_seen"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            problems,
+        )
+    };
+    // Without a zone: `Date: 3/4/2024 8:00:00 AM` read as UTC, and said so.
+    let (utc, notes) = first_seen(&["analyze", "--format", "json", "-"]);
+    assert_eq!(
+        (utc.as_str(), notes.as_slice()),
+        (
+            "2024-03-04T08:00:00Z",
+            ["text_local_time".to_owned()].as_slice()
+        )
+    );
+    // The machine was at UTC+2: its 08:00 was 06:00 UTC; no note.
+    let (zoned, notes) = first_seen(&["analyze", "--format", "json", "--timezone", "+02:00", "-"]);
+    assert_eq!(zoned, "2024-03-04T06:00:00Z");
+    assert!(notes.is_empty(), "{notes:?}");
+    // A zone that does not exist is a usage error.
+    cli()
+        .args(["analyze", "--timezone", "Mars/Olympus", "-"])
+        .write_stdin(paste)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("time zone name"));
+}

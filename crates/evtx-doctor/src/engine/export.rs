@@ -28,7 +28,8 @@ pub(super) fn read<'r>(
     let mut position = 0u64;
     let input_ref: &Input<'_, '_> = input;
     let watched = Watched { inner: reader, run };
-    let stats = for_each_export_event(watched, kind, origin, &mut |event| {
+    let zone = run.inner.options.timezone.as_ref();
+    let stats = for_each_export_event(watched, kind, origin, zone, &mut |event| {
         position += 1;
         if let Some(time) = event.time {
             input_ref.with_tally(|tally| tally.saw(time));

@@ -45,6 +45,9 @@ pub struct Options {
     pub computers: Vec<String>,
     /// Bounds on what archives may expand to.
     pub limits: Limits,
+    /// The time zone of the machine that wrote the CSV and text exports, for the local times
+    /// they hold (`None`: read as UTC, and each export says so once).
+    pub timezone: Option<jiff::tz::TimeZone>,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             until: None,
             computers: Vec::new(),
             limits: Limits::default(),
+            timezone: None,
         }
     }
 }

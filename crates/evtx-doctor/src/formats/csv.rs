@@ -13,14 +13,20 @@ use crate::event::Event;
 use crate::report::ProblemKind;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
 use std::io::Read;
 
 /// Reads every row of a CSV / tab-separated export from `window`.
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
+    zone: Option<&TimeZone>,
     counts: &mut Counts,
     emit: &mut dyn FnMut(Event),
 ) {
+    // Without a zone, local times are read as UTC and the export says so once.
+    let mut local_time_reported = zone.is_some();
+    let utc = TimeZone::UTC;
+    let zone = zone.unwrap_or(&utc);
     // The header line.
     let header_end = loop {
         if let Some(nl) = memchr::memchr(b'\n', window.bytes()) {
@@ -46,7 +52,6 @@ pub(crate) fn read<R: Read>(
     };
     let sep = u8::try_from(sep).unwrap_or(b',');
     window.advance(header_end);
-    let mut local_time_reported = false;
     let mut rows = 0u64;
     loop {
         let (offset, line) = (window.offset(), window.line());
@@ -55,7 +60,7 @@ pub(crate) fn read<R: Read>(
             Row::Blank => {}
             Row::Fields(fields) => {
                 rows += 1;
-                match to_event(&fields, sep) {
+                match to_event(&fields, sep, zone) {
                     Ok((event, time_text)) => {
                         if event.time.is_some() && !local_time_reported {
                             local_time_reported = true;
@@ -267,7 +272,7 @@ fn looks_like_row(line: &[u8], sep: u8) -> bool {
         .collect();
     match fields.as_slice() {
         [_, date, _, id] => {
-            parse_local_time(date).is_some()
+            parse_local_time(date, &TimeZone::UTC).is_some()
                 && !id.is_empty()
                 && id.bytes().all(|b| b.is_ascii_digit())
         }
@@ -280,7 +285,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Turns a row into an event; also returns the date text, for a problem when it is unreadable.
-fn to_event(fields: &[String], sep: u8) -> Result<(Event, String), String> {
+fn to_event(fields: &[String], sep: u8, zone: &TimeZone) -> Result<(Event, String), String> {
     let field = |i: usize| fields.get(i).map(|f| f.trim()).unwrap_or_default();
     if fields.len() < 4 {
         return Err(format!(
@@ -304,7 +309,7 @@ fn to_event(fields: &[String], sep: u8) -> Result<(Event, String), String> {
         event_id: (id & 0xFFFF) as u16,
         level: level_number(field(0)),
         task: field(4).trim_matches(['(', ')']).parse().ok(),
-        time: parse_local_time(field(1)),
+        time: parse_local_time(field(1), zone),
         message: (!description.is_empty()).then_some(description),
         ..Event::default()
     };
@@ -392,7 +397,7 @@ pub(crate) fn level_number(name: &str) -> Option<u8> {
 /// `3/4/2024 8:00:00 AM` (US, month first), `04.03.2024 08:00:00` and `04/03/2024 08:00:00`
 /// (day first), `2024-03-04 08:00:00` / `2024-03-04T08:00:00` / `2024/03/04 8:00:00` (year
 /// first). Slashes without AM/PM are read day first unless the day cannot be first.
-pub(crate) fn parse_local_time(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     let text = text.trim();
     let split = text.find([' ', 'T'])?;
     let (date, time) = (text.get(..split)?, text.get(split + 1..)?.trim());
@@ -462,8 +467,9 @@ pub(crate) fn parse_local_time(text: &str) -> Option<Timestamp> {
         nanos,
     )
     .ok()?;
-    civil
-        .to_zoned(jiff::tz::TimeZone::UTC)
+    // An hour that does not exist or repeats (a DST change) takes the earlier reading.
+    zone.to_ambiguous_zoned(civil)
+        .compatible()
         .ok()
         .map(|z| z.timestamp())
 }
@@ -479,7 +485,7 @@ mod tests {
     use crate::report::InputKind;
 
     fn time(text: &str) -> Option<String> {
-        parse_local_time(text).map(|t| t.to_string())
+        parse_local_time(text, &TimeZone::UTC).map(|t| t.to_string())
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub const MAX_EXPORT_RECORD_BYTES: usize = 16 * 1024 * 1024;
 /// the report.
 pub fn read_export(bytes: &[u8], kind: InputKind, input: usize) -> ExportRead {
     let mut events = Vec::new();
-    let stats = for_each_export_event(bytes, kind, input, &mut |event| events.push(event));
+    let stats = for_each_export_event(bytes, kind, input, None, &mut |event| events.push(event));
     ExportRead {
         events,
         records_unreadable: stats.records_unreadable,
@@ -47,11 +47,13 @@ pub fn read_export(bytes: &[u8], kind: InputKind, input: usize) -> ExportRead {
 }
 
 /// Reads an export of `kind` event by event, handing each to `sink` (memory does not grow with
-/// the file); `input` is the input's index in the report.
+/// the file); `input` is the input's index in the report; `zone` is the exporting machine's
+/// time zone for the local times of CSV and text exports (`None`: UTC, noted once).
 pub fn for_each_export_event<R: Read>(
     reader: R,
     kind: InputKind,
     input: usize,
+    zone: Option<&jiff::tz::TimeZone>,
     sink: &mut dyn FnMut(Event),
 ) -> ExportStats {
     let mut stats = ExportStats::default();
@@ -75,9 +77,9 @@ pub fn for_each_export_event<R: Read>(
     let mut counts = Counts::default();
     match kind {
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
-        InputKind::CsvExport => super::csv::read(&mut window, &mut counts, &mut emit),
+        InputKind::CsvExport => super::csv::read(&mut window, zone, &mut counts, &mut emit),
         InputKind::TextExport => match super::listing::shape_of(&mut window) {
-            Some(shape) => super::listing::read(&mut window, shape, &mut counts, &mut emit),
+            Some(shape) => super::listing::read(&mut window, shape, zone, &mut counts, &mut emit),
             None => counts.push(problem(
                 ProblemKind::NotAnExport,
                 None,

@@ -18,6 +18,7 @@ use super::text::Window;
 use crate::event::{Event, parse_event_xml};
 use crate::report::ProblemKind;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use std::io::Read;
 
 /// Which labelled-text shape a file is.
@@ -131,13 +132,17 @@ fn next_line<R: Read>(window: &mut Window<R>) -> Option<Line> {
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
     shape: Shape,
+    zone: Option<&TimeZone>,
     counts: &mut Counts,
     emit: &mut dyn FnMut(Event),
 ) {
+    // Without a zone, local times are read as UTC and the text says so once.
+    let mut local_time_noted = zone.is_some();
+    let utc = TimeZone::UTC;
+    let zone = zone.unwrap_or(&utc);
     let mut record: Vec<Line> = Vec::new();
     let mut size = 0usize;
     let mut events = 0u64;
-    let mut local_time_noted = false;
     let mut finish = |record: &mut Vec<Line>, counts: &mut Counts| {
         if record.iter().all(|line| line.text.trim().is_empty()) {
             record.clear();
@@ -146,7 +151,7 @@ pub(crate) fn read<R: Read>(
         let (offset, number) = record
             .first()
             .map_or((0, 0), |line| (line.offset, line.number));
-        match parse(shape, record) {
+        match parse(shape, record, zone) {
             Ok((event, local)) => {
                 events += 1;
                 if local && !local_time_noted {
@@ -320,7 +325,7 @@ fn fields_of(shape: Shape, record: &[Line]) -> Fields {
 }
 
 /// The event of one record, and whether its time was read as local time.
-fn parse(shape: Shape, record: &[Line]) -> Result<(Event, bool), String> {
+fn parse(shape: Shape, record: &[Line], zone: &TimeZone) -> Result<(Event, bool), String> {
     let fields = fields_of(shape, record);
     let message = fields.message.join("\n");
     // The XML Event Viewer appends is the exact record: its time is UTC.
@@ -375,7 +380,7 @@ fn parse(shape: Shape, record: &[Line]) -> Result<(Event, bool), String> {
             Ok(time) => Some(time),
             Err(_) => {
                 local = true;
-                parse_local_time(text)
+                parse_local_time(text, zone)
             }
         };
     }
