@@ -1,5 +1,6 @@
 //! One chunk slot: read it, prefilter it, parse it, and keep the events that match a rule.
 
+use super::decode::{Decoder, filetime_timestamp as header_time};
 use super::layout::{CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE};
 use super::prefilter::{Hits, Prefilter};
 use super::record;
@@ -40,6 +41,7 @@ pub(crate) struct Scratch {
     buf: Vec<u8>,
     hits: Hits,
     selection: Selection,
+    decoder: Decoder,
 }
 
 impl Scratch {
@@ -48,6 +50,7 @@ impl Scratch {
             buf: Vec::with_capacity(CHUNK_SIZE as usize),
             hits: prefilter.map(Prefilter::new_hits).unwrap_or_default(),
             selection: Selection::default(),
+            decoder: Decoder::default(),
         }
     }
 }
@@ -192,6 +195,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
         buf: own_buf,
         hits,
         selection,
+        decoder,
     } = scratch;
     let (buf, source, mut read) = match bytes {
         SlotBytes::At(source) => {
@@ -292,6 +296,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
                 prefilter,
                 hits,
                 selection,
+                decoder,
             })
         }
         None => None,
@@ -465,6 +470,25 @@ struct Filter<'s> {
     prefilter: &'s Prefilter,
     hits: &'s mut Hits,
     selection: &'s Selection,
+    decoder: &'s mut Decoder,
+}
+
+/// The events of the records `filter` chose, decoded from their bytes ([`Decoder`]), when
+/// every one of them decodes and they are all the records the `evtx` crate would build;
+/// `None` otherwise (the crate then builds them). Each comes with its header's time and its
+/// offset in the chunk.
+fn decode_chosen(
+    filter: &mut Filter<'_>,
+    chunk: &[u8],
+    origin: Origin,
+) -> Option<Vec<(Event, Timestamp, usize)>> {
+    filter.decoder.clear();
+    let mut events = Vec::new();
+    for record in filter.selection.wanted_records()? {
+        let event = filter.decoder.decode(chunk, &record, origin)?;
+        events.push((event, header_time(record.filetime)?, record.start));
+    }
+    Some(events)
 }
 
 /// Parses a chunk that may hold matches; returns the buffer for reuse.
@@ -500,7 +524,27 @@ fn parse_chunk(
         chunk: Some(number),
         damaged_chunk: out.crc_mismatch,
     };
+    // The engine's parser settings do not carve stale records, so the records walked are all
+    // the crate would yield.
+    let decoded = filter
+        .as_mut()
+        .and_then(|f| decode_chosen(f, &chunk_data.data, origin));
     match chunk_data.parse(Arc::clone(&ctx.settings)) {
+        Ok(_) if decoded.is_some() => {
+            // The chunk's header and string table check out as the crate reads them: the
+            // decoded events are what its records give.
+            for (event, time, start) in decoded.into_iter().flatten() {
+                out.records_read += 1;
+                out.saw(time);
+                if let Some(found) = ctx.rules.evaluate(&event) {
+                    out.matches.push(Matched {
+                        event,
+                        found,
+                        position: offset.saturating_add(start as u64),
+                    });
+                }
+            }
+        }
         Ok(mut chunk) => {
             for record in chunk.iter() {
                 match record {

@@ -3,6 +3,7 @@
 
 mod binxml;
 mod chunk;
+mod decode;
 mod layout;
 mod prefilter;
 mod record;
@@ -12,6 +13,8 @@ mod walk;
 pub(crate) use chunk::{
     ChunkOutcome, ChunkState, ScanContext, Scratch, Slot, SlotBytes, scan_chunk,
 };
+#[doc(hidden)]
+pub use decode::{DecodedTwice, decode_both_ways};
 pub(crate) use layout::{
     CHUNK_MAGIC, FILE_MAGIC, SIGNATURE_SEARCH, header_facts, layout, truncation,
 };

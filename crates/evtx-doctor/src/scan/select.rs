@@ -11,6 +11,7 @@
 //! where they were, and the chunk's CRCs were checked before.
 
 use super::chunk::{ChunkOutcome, FiletimeSpan};
+use super::decode::RecordBytes;
 use super::prefilter::{Hits, Prefilter};
 use super::record;
 use super::walk::Walk;
@@ -28,6 +29,8 @@ pub(crate) struct Selection {
     runs: Vec<(usize, usize)>,
     /// The event ids of the records with an anchor.
     event_ids: record::EventIds,
+    /// Whether the walk went through every record the `evtx` crate would walk.
+    finished: bool,
 }
 
 /// A record walked, and whether it could match.
@@ -81,6 +84,7 @@ impl Selection {
         self.records.clear();
         self.runs.clear();
         self.event_ids.clear();
+        self.finished = false;
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();
         // How far the records and their templates reach.
@@ -102,6 +106,7 @@ impl Selection {
         }
         self.stop = walk.stop();
         let finished = walk.finished();
+        self.finished = finished;
         // Only the bytes up to the free space hold records (a chunk of a small log is mostly
         // free space) and, in a chunk Windows writes, their templates; a record or template
         // reaching past it, or records the walk could not reach (the `evtx` crate resyncs
@@ -213,6 +218,22 @@ impl Selection {
             .filter(|record| record.wanted)
             .map(|record| record.id)
             .collect()
+    }
+
+    /// The records to build, in order, when they are all the `evtx` crate would build: the
+    /// walk went through every record; `None` otherwise.
+    pub(crate) fn wanted_records(&self) -> Option<impl Iterator<Item = RecordBytes> + '_> {
+        self.finished.then(|| {
+            self.records
+                .iter()
+                .filter(|record| record.wanted)
+                .map(|record| RecordBytes {
+                    start: record.start,
+                    binxml: record.binxml.clone(),
+                    id: record.id,
+                    filetime: record.filetime,
+                })
+        })
     }
 
     /// What to do with the record starting at `start`.
