@@ -7,16 +7,24 @@
 //! - bit 1: the literal prefilter on (as by default) or off (every record rendered).
 #![no_main]
 
-use evtx_doctor::sources::{Found, Source};
-use evtx_doctor::knowledge::Knowledge;
-use evtx_doctor::{NoProgress, Options, analyze_inputs};
+use evtx_doctor::{Engine, Knowledge, Options, Source};
 use libfuzzer_sys::fuzz_target;
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-fn knowledge() -> &'static Knowledge {
-    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
-    KNOWLEDGE.get_or_init(|| Knowledge::builtin().expect("the built-in rules load"))
+/// An engine with the prefilter on and one with it off, built once.
+fn engines() -> &'static [Engine; 2] {
+    static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        let knowledge = Knowledge::builtin().expect("the built-in rules load");
+        [true, false].map(|prefilter| {
+            Engine::new(knowledge.clone(), Options { prefilter, ..Options::default() })
+        })
+    })
+}
+
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool"))
 }
 
 /// A file header as Windows writes it for a one-chunk log (CRC left wrong on purpose: it is
@@ -43,20 +51,8 @@ fuzz_target!(|data: &[u8]| {
     } else {
         rest.to_vec()
     };
-    let found = Found {
-        path: PathBuf::from("fuzz.evtx"),
-        display: "fuzz.evtx".into(),
-        source: Some(Source::Memory(Arc::from(bytes))),
-        error: None,
-        error_kind: None,
-    };
-    let options = Options {
-        threads: Some(1),
-        prefilter: mode & 2 == 0,
-        ..Options::default()
-    };
-    let report = analyze_inputs(vec![found], knowledge(), &options, &NoProgress)
-        .expect("a one-thread pool starts");
+    let engine = &engines()[usize::from(mode & 2 != 0)];
+    let report = pool().install(|| engine.analyze([Source::bytes("fuzz.evtx", bytes)]));
     // Invariants every report keeps, whatever the input.
     let input = &report.inputs[0];
     assert_eq!(

@@ -141,11 +141,16 @@ impl<'r> Run<'r> {
         if self.stopped() {
             return;
         }
-        let flow = match self.sink.lock() {
-            Ok(mut sink) => call(&mut **sink),
-            Err(_) => Flow::Stop,
+        let Ok(mut sink) = self.sink.lock() else {
+            self.halt(1);
+            return;
         };
-        if flow == Flow::Stop {
+        // Again under the lock: another thread may have stopped the run while this one
+        // waited, and a sink that said stop is called no more.
+        if self.stopped() {
+            return;
+        }
+        if call(&mut **sink) == Flow::Stop {
             self.halt(1);
         }
     }
