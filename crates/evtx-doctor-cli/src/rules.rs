@@ -207,8 +207,15 @@ fn text(groups: &[Group<'_>], overrides: &dyn Fn(&Rule) -> bool, width: usize) -
             }
         }
         let used: usize = 2 + widths.iter().take(4).map(|w| w + 2).sum::<usize>();
-        // On a narrow terminal the providers go under the title instead of in a column.
-        let beside = width.saturating_sub(used) >= MIN_PROVIDERS;
+        // On a narrow terminal (or for a provider name longer than the room left) the
+        // providers go under the title instead of in a column.
+        let longest = rows
+            .iter()
+            .flat_map(|row| &row[4])
+            .map(|provider| provider.chars().count() + 1)
+            .max()
+            .unwrap_or(0);
+        let beside = width.saturating_sub(used) >= MIN_PROVIDERS.max(longest);
         widths[4] = width.saturating_sub(used);
         let header = if beside {
             header
