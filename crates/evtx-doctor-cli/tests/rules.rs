@@ -136,7 +136,25 @@ fn check_bad_files_names_file_and_line() {
             .expect("read")
             .contains("patterns")
     );
-    for (file, line) in [(&bad_toml, 5), (&unknown_key, 25), (&bad_regex, 29)] {
+    let typo = write(
+        dir.path(),
+        "typo.toml",
+        &GOOD.replace(
+            "title = \"RPC server unavailable\"",
+            "title = \"RPC {error_code}, {error_symbl}\"",
+        ),
+    );
+    assert!(
+        std::fs::read_to_string(&typo)
+            .expect("read")
+            .contains("error_symbl")
+    );
+    for (file, line) in [
+        (&bad_toml, 5),
+        (&unknown_key, 25),
+        (&bad_regex, 29),
+        (&typo, 21),
+    ] {
         let (code, stdout, stderr) = run(&["rules", "check", s(file)]);
         assert_eq!(code, 2, "{file:?}: {stdout}");
         let name = file.file_name().and_then(|n| n.to_str()).expect("name");

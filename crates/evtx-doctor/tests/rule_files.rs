@@ -174,6 +174,37 @@ fn mistakes_are_reported_with_file_and_line() {
     assert_eq!(line, 7, "{message}");
 }
 
+/// A placeholder nothing fills would reach the report as written, `(RPC 1326, {error_symbl})`:
+/// it is an error at its line, and every placeholder something fills is accepted.
+#[test]
+fn unknown_placeholders_are_errors_with_their_line() {
+    let pack = |title: &str, resolution: &str, pattern: &str| {
+        format!(
+            "[pack]\nid = \"p\"\ntitle = \"t\"\n\n[[extractor]]\nfields = [{{ name = \"ticket\", \
+             pattern = 'T-(?P<ticket_no>\\d+)' }}]\n\n[[rule]]\nid = \"r\"\ntitle = \"{title}\"\n\
+             severity = \"error\"\ncause = \"c\"\nresolution = \"\"\"\n{resolution}\"\"\"\n\
+             [[rule.when]]\npatterns = ['{pattern}']\n"
+        )
+    };
+    let (line, message) = error_line(&pack("RPC {error_code}, {error_symbl}", "fix", "x"));
+    assert_eq!(line, 10, "{message}");
+    assert!(
+        message.contains("mine.toml:10") && message.contains("{error_symbl}"),
+        "{message}"
+    );
+    // In a multi-line text the line is the placeholder's own.
+    let (line, message) = error_line(&pack("t", "first line\nsee {kb_number}", "x"));
+    assert_eq!(line, 15, "{message}");
+    // Built-in placeholders, extractor fields and their groups, the rule's own groups, and
+    // braces that are no placeholder (`{ $_ }`, `{4}`) are all fine.
+    load(&pack(
+        "{error_code} {error_symbol} {domain} {dc_host} {dc_ip} {aadsts} {ticket} {ticket_no}",
+        "run {{ $_ }} then {4} {account} {other}",
+        "(?P<account>Sync_\\w+)|(?<other>x)",
+    ))
+    .unwrap();
+}
+
 /// The regex engine is linear-time: a pattern that makes backtracking engines explode runs
 /// in an instant here.
 #[test]

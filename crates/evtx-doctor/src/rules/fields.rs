@@ -6,6 +6,36 @@ use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The placeholders [`Fields::fill`] fills for every event, with a stand-in when the event did
+/// not say. A rule text may also name any field an extractor or its own patterns capture.
+pub(crate) const BUILTIN_PLACEHOLDERS: &[&str] = &[
+    "error_code",
+    "error_symbol",
+    "error_message",
+    "domain",
+    "exception",
+    "drs_call",
+    "dc_host",
+    "dc_ip",
+    "aadsts",
+    "aadsts_name",
+    "aadsts_meaning",
+    "aadsts_codes",
+];
+
+/// Each `{name}` (a name of letters, digits and `_`) in `text`, with its byte offset.
+pub(crate) fn placeholders(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.match_indices('{').filter_map(move |(at, _)| {
+        let rest = text.get(at + 1..)?;
+        let end = rest.find('}')?;
+        let name = rest.get(..end)?;
+        let valid = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !name.bytes().all(|b| b.is_ascii_digit());
+        valid.then_some((at, name))
+    })
+}
+
 /// What an event says about the failure, as far as patterns could tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {
@@ -43,9 +73,10 @@ impl Fields {
         }
     }
 
-    /// Fills a rule text's placeholders (`{error_code}`, `{error_symbol}`,
-    /// `{error_message}`, `{domain}`, `{exception}`, `{drs_call}`, and `{name}` for any other
-    /// captured field) from these fields.
+    /// Fills a rule text's placeholders from these fields: `{error_code}`, `{error_symbol}`,
+    /// `{error_message}`, `{domain}`, `{exception}`, `{drs_call}`, `{dc_host}`, `{dc_ip}`, the
+    /// `{aadsts...}` ones (each with a stand-in when the event did not say), and `{name}` for
+    /// any other captured field.
     pub fn fill(&self, text: &str) -> String {
         let info = self.error_code.and_then(codes::lookup);
         // Win32 codes read best in decimal, HRESULTs in hex.
@@ -86,6 +117,16 @@ impl Fields {
             .replace(
                 "{drs_call}",
                 self.drs_call.as_deref().unwrap_or("unknown call"),
+            )
+            .replace(
+                "{dc_host}",
+                self.dc_host
+                    .as_deref()
+                    .unwrap_or("unknown domain controller"),
+            )
+            .replace(
+                "{dc_ip}",
+                self.dc_ip.as_deref().unwrap_or("unknown address"),
             )
     }
 
@@ -248,6 +289,20 @@ fn pick<'t>(regex: &Regex, text: &'t str, occurrence: Occurrence) -> Option<Capt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_fills_every_builtin_placeholder() {
+        let text: String = BUILTIN_PLACEHOLDERS
+            .iter()
+            .map(|name| format!("{{{name}}} "))
+            .collect();
+        for fields in [Fields::default(), Fields::with_error_code(8453)] {
+            let filled = fields.fill(&text);
+            assert!(!filled.contains('{'), "{filled}");
+        }
+        let names: Vec<_> = placeholders("a {x_1} {4} {4,9} { y } {}").collect();
+        assert_eq!(names, [(2, "x_1")]);
+    }
 
     #[test]
     fn domain_from_distinguished_name() {

@@ -353,7 +353,8 @@ impl RuleSetBuilder {
             }
             seen.push(def.id.clone());
             if def.signal.is_none()
-                && (def.cause.trim().is_empty() || def.resolution.trim().is_empty())
+                && (def.cause.get_ref().trim().is_empty()
+                    || def.resolution.get_ref().trim().is_empty())
             {
                 return Err(ctx.invalid(
                     line,
@@ -373,13 +374,17 @@ impl RuleSetBuilder {
                 .iter()
                 .map(|clause| ctx.clause(clause, &def.id, line))
                 .collect::<Result<Vec<_>, _>>()?;
+            let captured = self.field_names(&clauses);
+            for text in [&def.title, &def.cause, &def.resolution] {
+                ctx.placeholders(text, &def.id, &captured)?;
+            }
             let rule = Rule {
                 id: def.id,
-                title: def.title,
+                title: def.title.into_inner(),
                 severity: def.severity,
                 priority: def.priority,
-                cause: def.cause,
-                resolution: def.resolution,
+                cause: def.cause.into_inner(),
+                resolution: def.resolution.into_inner(),
                 references: def.references,
                 group_by: def.group_by,
                 signal: def.signal,
@@ -391,6 +396,20 @@ impl RuleSetBuilder {
             self.rules.push((rule, order));
         }
         Ok(self)
+    }
+
+    /// The names of the fields that extractors added so far, and the patterns of `clauses`,
+    /// can capture: the placeholders a rule's texts may use besides the built-in ones.
+    fn field_names<'a>(&'a self, clauses: &'a [Clause]) -> Vec<&'a str> {
+        let extracted = self.extractors.iter().flat_map(|extractor| {
+            extractor.fields.iter().flat_map(|(name, pattern, _)| {
+                std::iter::once(name.as_str()).chain(pattern.capture_names())
+            })
+        });
+        let matched = clauses
+            .iter()
+            .flat_map(|clause| clause.patterns.iter().flat_map(Pattern::capture_names));
+        extracted.chain(matched).collect()
     }
 
     /// Reads and adds the pack file at `path`.
@@ -437,6 +456,45 @@ impl Ctx<'_> {
             let line = line_of(self.text, pattern.span().start);
             self.invalid(line, rule, format!("invalid regex: {err}"))
         })
+    }
+
+    /// Fails on a `{name}` in `text` that nothing fills: it would reach the report as is.
+    fn placeholders(
+        &self,
+        text: &toml::Spanned<String>,
+        rule: &str,
+        captured: &[&str],
+    ) -> Result<(), RuleError> {
+        let unknown = fields::placeholders(text.get_ref()).find(|(_, name)| {
+            !fields::BUILTIN_PLACEHOLDERS.contains(name) && !captured.contains(name)
+        });
+        match unknown {
+            None => Ok(()),
+            Some((at, name)) => {
+                // The text's own lines, plus the newline a `"""` string opens with.
+                let start = text.span().start;
+                let raw = self.text.get(start..).unwrap_or_default();
+                let opens_with_newline = ["\"\"\"\n", "'''\n", "\"\"\"\r\n", "'''\r\n"]
+                    .iter()
+                    .any(|open| raw.starts_with(open));
+                let inner = text.get_ref().get(..at).unwrap_or_default();
+                let line = line_of(self.text, start)
+                    + inner.matches('\n').count()
+                    + usize::from(opens_with_newline);
+                let mut known: Vec<&str> = fields::BUILTIN_PLACEHOLDERS.to_vec();
+                known.extend(captured);
+                known.sort_unstable();
+                known.dedup();
+                Err(self.invalid(
+                    line,
+                    rule,
+                    format!(
+                        "unknown placeholder {{{name}}}: nothing fills it (known: {})",
+                        known.join(", ")
+                    ),
+                ))
+            }
+        }
     }
 
     fn clause(&self, def: &ClauseDef, rule: &str, line: usize) -> Result<Clause, RuleError> {

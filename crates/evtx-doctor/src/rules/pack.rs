@@ -21,6 +21,10 @@ fn one() -> u32 {
     1
 }
 
+fn no_text() -> Spanned<String> {
+    Spanned::new(0..0, String::new())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PackMeta {
@@ -64,17 +68,17 @@ pub(crate) enum Occurrence {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuleDef {
     pub id: String,
-    pub title: String,
+    pub title: Spanned<String>,
     pub severity: super::Severity,
     #[serde(default)]
     pub priority: i32,
     /// Set for rules that mark sync health (heartbeats, successes) instead of a failure.
     #[serde(default)]
     pub signal: Option<SignalKind>,
-    #[serde(default)]
-    pub cause: String,
-    #[serde(default)]
-    pub resolution: String,
+    #[serde(default = "no_text")]
+    pub cause: Spanned<String>,
+    #[serde(default = "no_text")]
+    pub resolution: Spanned<String>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default = "default_group_by")]

@@ -44,6 +44,25 @@ impl Pattern {
             .as_ref()
     }
 
+    /// The names of its capture groups (`(?P<name>...)` and `(?<name>...)`), read from the
+    /// source so that a lazy pattern is not compiled for them.
+    pub(crate) fn capture_names(&self) -> impl Iterator<Item = &str> {
+        let source = self.source.as_str();
+        source.match_indices("(?").filter_map(move |(at, _)| {
+            let rest = source.get(at + 2..)?;
+            let rest = rest.strip_prefix('P').unwrap_or(rest).strip_prefix('<')?;
+            let end = rest.find('>')?;
+            let name = rest.get(..end)?;
+            let escaped = source.get(..at).is_some_and(|head| {
+                head.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+            });
+            (!escaped
+                && !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then_some(name)
+        })
+    }
+
     /// Whether it matches somewhere in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
         self.regex().is_some_and(|regex| regex.is_match(text))
