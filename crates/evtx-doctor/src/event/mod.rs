@@ -1,6 +1,9 @@
 //! [`Event`]: the one record type everything downstream of the readers sees.
 
+mod build;
 mod xml;
+
+pub(crate) use build::EventBuilder;
 
 pub use xml::{MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
 

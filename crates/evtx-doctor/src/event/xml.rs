@@ -1,8 +1,10 @@
 //! Reads one `<Event>` element, as the `evtx` crate renders it and as Event Viewer exports it.
 
-use super::{DataItem, Event};
+use super::Event;
+use super::build::EventBuilder;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as Xml};
+use std::convert::Infallible;
 use std::io::BufRead;
 
 /// Why an `<Event>` element could not be read.
@@ -48,43 +50,6 @@ pub fn parse_event_xml(xml: &[u8]) -> Result<Event, XmlEventError> {
     }
 }
 
-/// An element between `<Event>` and the one being read: only the names the fields depend on
-/// are told apart (a stack of these, not of names, saves an allocation per element).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Parent {
-    System,
-    EventData,
-    UserData,
-    RenderingInfo,
-    Other,
-}
-
-impl Parent {
-    fn of(local_name: &[u8]) -> Self {
-        match local_name {
-            b"System" => Parent::System,
-            b"EventData" => Parent::EventData,
-            b"UserData" => Parent::UserData,
-            b"RenderingInfo" => Parent::RenderingInfo,
-            _ => Parent::Other,
-        }
-    }
-}
-
-/// Where inside `<Event>` the reader is, as far as the fields we keep are concerned.
-#[derive(Debug, Clone, PartialEq)]
-enum Field {
-    EventId,
-    Level,
-    Task,
-    RecordId,
-    Channel,
-    Computer,
-    Data(Option<String>),
-    Message,
-    Other,
-}
-
 /// Reads the content of an `<Event>` element whose start tag was just read, up to its end tag.
 ///
 /// Exposed to the export readers, which walk files holding many events.
@@ -92,13 +57,7 @@ pub(crate) fn read_event_body<R: BufRead>(
     reader: &mut Reader<R>,
     buf: &mut Vec<u8>,
 ) -> Result<Event, XmlEventError> {
-    let mut event = Event::default();
-    // The elements from <Event> down to the current one, and how many of them are
-    // `UserData` (so that "inside UserData" is known without searching the path).
-    let mut path: Vec<Parent> = Vec::new();
-    let mut in_user_data = 0usize;
-    let mut field = Field::Other;
-    let mut text = String::new();
+    let mut builder = EventBuilder::default();
     loop {
         buf.clear();
         let xml = reader
@@ -106,42 +65,36 @@ pub(crate) fn read_event_body<R: BufRead>(
             .map_err(|err| malformed(reader, err))?;
         match xml {
             Xml::Start(start) => {
-                flush_text(&mut event, &field, &mut text);
-                if path.len() >= MAX_EVENT_DEPTH {
+                if builder.depth() >= MAX_EVENT_DEPTH {
                     return Err(XmlEventError::TooDeep {
                         position: reader.buffer_position(),
                     });
                 }
-                field = open_element(&mut event, &path, in_user_data > 0, &start);
-                let parent = Parent::of(start.local_name().as_ref());
-                in_user_data += usize::from(parent == Parent::UserData);
-                path.push(parent);
+                let name = start.local_name();
+                let Ok(()) = builder.start(name.as_ref(), |key| {
+                    Ok::<_, Infallible>(attribute(&start, key))
+                });
             }
             Xml::Empty(start) => {
-                flush_text(&mut event, &field, &mut text);
-                let empty_field = open_element(&mut event, &path, in_user_data > 0, &start);
-                // `<Data Name="x"/>` is an empty value, still a value.
-                flush_text(&mut event, &empty_field, &mut String::new());
-                field = Field::Other;
+                let name = start.local_name();
+                let Ok(()) = builder.empty(name.as_ref(), |key| {
+                    Ok::<_, Infallible>(attribute(&start, key))
+                });
             }
-            Xml::Text(content) => match content.decode() {
-                Ok(decoded) => match quick_xml::escape::unescape(&decoded) {
-                    Ok(unescaped) => text.push_str(&unescaped),
-                    Err(_) => text.push_str(&decoded),
-                },
-                Err(_) => text.push_str(&String::from_utf8_lossy(&content)),
-            },
-            Xml::GeneralRef(reference) => push_reference(&mut text, &reference),
-            Xml::CData(content) => text.push_str(&String::from_utf8_lossy(&content)),
-            Xml::End(_) => {
-                flush_text(&mut event, &field, &mut text);
-                field = Field::Other;
-                match path.pop() {
-                    None => return Ok(event),
-                    Some(Parent::UserData) => in_user_data -= 1,
-                    Some(_) => {}
+            Xml::Text(content) => {
+                let text = builder.text();
+                match content.decode() {
+                    Ok(decoded) => match quick_xml::escape::unescape(&decoded) {
+                        Ok(unescaped) => text.push_str(&unescaped),
+                        Err(_) => text.push_str(&decoded),
+                    },
+                    Err(_) => text.push_str(&String::from_utf8_lossy(&content)),
                 }
             }
+            Xml::GeneralRef(reference) => push_reference(builder.text(), &reference),
+            Xml::CData(content) => builder.text().push_str(&String::from_utf8_lossy(&content)),
+            // `end` closes the element; it says whether that was `<Event>` itself.
+            Xml::End(_) if builder.end() => return Ok(builder.finish()),
             Xml::Eof => {
                 return Err(XmlEventError::Malformed {
                     position: reader.buffer_position(),
@@ -150,74 +103,6 @@ pub(crate) fn read_event_body<R: BufRead>(
             }
             _ => {}
         }
-    }
-}
-
-/// Records what an opening tag tells (attributes) and returns the field its text belongs to.
-fn open_element(
-    event: &mut Event,
-    path: &[Parent],
-    in_user_data: bool,
-    start: &BytesStart<'_>,
-) -> Field {
-    let name = start.local_name();
-    match (path.last(), name.as_ref()) {
-        (Some(Parent::System), b"Provider") => {
-            if let Some(value) =
-                attribute(start, b"Name").or_else(|| attribute(start, b"EventSourceName"))
-            {
-                event.provider = value;
-            }
-            Field::Other
-        }
-        (Some(Parent::System), b"EventID") => {
-            event.qualifiers = attribute(start, b"Qualifiers").and_then(|q| q.trim().parse().ok());
-            Field::EventId
-        }
-        (Some(Parent::System), b"Level") => Field::Level,
-        (Some(Parent::System), b"Task") => Field::Task,
-        (Some(Parent::System), b"TimeCreated") => {
-            event.time = attribute(start, b"SystemTime").and_then(|t| parse_time(&t));
-            Field::Other
-        }
-        (Some(Parent::System), b"EventRecordID") => Field::RecordId,
-        (Some(Parent::System), b"Channel") => Field::Channel,
-        (Some(Parent::System), b"Computer") => Field::Computer,
-        (Some(Parent::EventData), b"Data") => Field::Data(attribute(start, b"Name")),
-        (Some(Parent::RenderingInfo), b"Message") => Field::Message,
-        // UserData: keep the leaves, named after their element.
-        (Some(_), leaf) if in_user_data && path.len() >= 2 => {
-            Field::Data(Some(String::from_utf8_lossy(leaf).into_owned()))
-        }
-        _ => Field::Other,
-    }
-}
-
-fn flush_text(event: &mut Event, field: &Field, text: &mut String) {
-    if *field == Field::Other {
-        // Nothing kept: the buffer keeps its capacity for the next text.
-        text.clear();
-        return;
-    }
-    let value = std::mem::take(text);
-    match field {
-        Field::EventId => {
-            if let Ok(id) = value.trim().parse::<u32>() {
-                // The low 16 bits are the id; classic sources keep severity bits above them.
-                event.event_id = (id & 0xFFFF) as u16;
-            }
-        }
-        Field::Level => event.level = value.trim().parse().ok(),
-        Field::Task => event.task = value.trim().parse().ok(),
-        Field::RecordId => event.record_id = value.trim().parse().ok(),
-        Field::Channel => event.channel = value,
-        Field::Computer => event.computer = value,
-        Field::Data(name) => event.data.push(DataItem {
-            name: name.clone(),
-            value,
-        }),
-        Field::Message => event.message = Some(value),
-        Field::Other => {}
     }
 }
 
@@ -255,11 +140,6 @@ fn push_reference(text: &mut String, reference: &[u8]) {
             text.push(';');
         }
     }
-}
-
-/// Event times as Windows writes them: RFC 3339 with up to 7 fractional digits, UTC.
-pub(crate) fn parse_time(text: &str) -> Option<jiff::Timestamp> {
-    text.trim().parse().ok()
 }
 
 fn malformed<R>(reader: &Reader<R>, err: quick_xml::Error) -> XmlEventError {

@@ -1,12 +1,92 @@
-//! Just enough BinXML to read a record's event id without building the record: where its
-//! template puts `System/EventID`, and that value among the record's substitutions.
+//! BinXML template definitions, read once per chunk into a [`Template`]: its elements,
+//! attributes, text and substitution slots, as ops in document order. The decoder
+//! (`scan/decode.rs`) instantiates them into events; the prefilter asks one where it puts the
+//! event id ([`Template::event_id_slot`]) and reads that value alone ([`event_id`]).
 //!
-//! Layouts from [MS-EVEN6] (BinXml): tokens, names, template instances. Anything unexpected
-//! (a token this does not follow, a second `System/EventID`, a value of another type) gives
-//! `None`: the id is then unknown, and nothing is ruled out for it.
+//! The tokens are read as the `evtx` crate reads a template definition. Layouts from
+//! [MS-EVEN6] (BinXml): tokens, names, template definitions and instances, value types.
+//! Anything malformed, out of bounds or past the limits gives `None`.
 
 use super::walk::u32_at;
 use std::ops::Range;
+
+/// How deep elements may nest before a template is declined (Windows writes four or five).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// How many tokens a template may have before it is declined (Windows writes a few dozen;
+/// a crafted chunk could point thousands of records at 64 KiB of tokens).
+const MAX_TOKENS: usize = 4096;
+
+/// A template definition: next-template offset (4), GUID (16), body size (4), then the body.
+pub(crate) const DEFINITION_HEADER_SIZE: usize = 24;
+
+/// A compiled template definition.
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    /// In document order; the first is the root element's [`Op::Open`].
+    pub(crate) ops: Vec<Op>,
+}
+
+/// A template's token, as far as an event depends on it.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    /// An element opens.
+    Open(Element),
+    /// Text written in the template.
+    Text(String),
+    /// A substitution: the value at `index` of the instance.
+    Value { index: u16, optional: bool },
+    /// A value of another type than string written in a stream (see [`Template::stream`]):
+    /// its type and bytes.
+    Literal { kind: u8, bytes: Range<usize> },
+    /// A template instance in a stream: its token is at `at` in the chunk. `index` is free
+    /// for the decoder (which instance it read there).
+    Instance { at: usize, index: usize },
+    /// Content the decoder does not reproduce: CDATA, a character or entity reference, a
+    /// processing instruction, embedded BinXML written in a stream.
+    Other,
+    /// The open element ends.
+    Close,
+}
+
+/// An element of a template.
+#[derive(Debug, Clone)]
+pub(crate) struct Element {
+    /// Its name when it is plain (no prefix, no character XML would escape); `None` for a
+    /// name the decoder does not reproduce.
+    pub(crate) name: Option<Box<str>>,
+    /// The substitution whose NULL value leaves the element out.
+    pub(crate) dependency: Option<u16>,
+    pub(crate) attributes: Vec<Attribute>,
+    /// `<x/>`: no content, no [`Op::Close`].
+    pub(crate) empty: bool,
+    /// The index of the op after the element (past its content and close).
+    pub(crate) after: usize,
+}
+
+/// An attribute: its name (as [`Element::name`]), and the parts its value is made of.
+#[derive(Debug, Clone)]
+pub(crate) struct Attribute {
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) parts: Vec<Part>,
+}
+
+/// A part of an attribute's value.
+#[derive(Debug, Clone)]
+pub(crate) enum Part {
+    Text(String),
+    Value {
+        index: u16,
+        optional: bool,
+    },
+    /// As [`Op::Literal`].
+    Literal {
+        kind: u8,
+        bytes: Range<usize>,
+    },
+    /// As [`Op::Other`].
+    Other,
+}
 
 /// Where a template puts the event id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,104 +97,444 @@ pub(crate) enum EventIdSlot {
     Literal(u16),
 }
 
-/// How deep elements may nest before the walk gives up (Windows writes four or five levels).
-const MAX_DEPTH: usize = 32;
+/// Where the body of the template defined at `definition` is in `chunk`.
+pub(crate) fn definition_body(chunk: &[u8], definition: usize) -> Option<Range<usize>> {
+    let size = usize::try_from(u32_at(chunk, definition.checked_add(20)?)?).ok()?;
+    let start = definition.checked_add(DEFINITION_HEADER_SIZE)?;
+    let end = start.checked_add(size)?;
+    (end <= chunk.len()).then_some(start..end)
+}
 
-/// How many tokens a template may have before the walk gives up (Windows writes a few dozen;
-/// a crafted chunk could point thousands of records at 64 KiB of tokens).
-const MAX_TOKENS: usize = 4096;
+/// What a token stream is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A template definition: element starts carry a dependency, values are substitutions,
+    /// one root element.
+    Definition,
+    /// A record's stream or an embedded fragment that is not one template instance: values
+    /// are written in it, template instances may be, any number of roots.
+    Stream,
+}
 
-/// Where the template whose body is `body` (a range of `chunk`) puts `System/EventID`. The
-/// tokens are read as the `evtx` crate reads a template definition.
-pub(crate) fn event_id_slot(chunk: &[u8], body: Range<usize>) -> Option<EventIdSlot> {
-    let end = body.end.min(chunk.len());
-    let byte = |at: usize| chunk.get(at).copied().filter(|_| at < end);
-    // Open elements: whether each is `System`; the name of the element being opened.
-    let mut open: Vec<bool> = Vec::new();
-    let mut opening: Option<usize> = None;
-    let mut found = None;
-    let mut at = body.start;
-    let mut tokens = 0;
-    while let Some(token) = byte(at) {
-        at += 1;
-        tokens += 1;
-        if tokens > MAX_TOKENS {
-            return None;
-        }
-        match token {
-            0x00 => break,
-            0x0f => at += 3,
-            0x01 | 0x41 => {
-                // Dependency id (2), data size (4), the name, the attribute list's size.
-                let (name, next) = name_ref(chunk, at + 6)?;
-                opening = Some(name);
-                at = if token == 0x41 { next + 4 } else { next };
-            }
-            0x02 => {
-                let name = opening.take()?;
-                if open.last() == Some(&true) && name_is(chunk, name, "EventID")? {
-                    if found.is_some() {
-                        return None;
-                    }
-                    found = Some(content(chunk, at, end)?);
-                }
-                if open.len() >= MAX_DEPTH {
-                    return None;
-                }
-                open.push(name_is(chunk, name, "System")?);
-            }
-            0x03 => {
-                opening.take()?;
-            }
-            0x04 => {
-                open.pop()?;
-            }
-            0x05 | 0x45 => at = skip_string_value(chunk, at)?,
-            0x06 | 0x46 | 0x09 | 0x49 | 0x0a => at = name_ref(chunk, at)?.1,
-            0x0b | 0x07 | 0x47 => at = skip_utf16(chunk, at)?,
-            0x0d | 0x0e => at += 3,
-            0x08 | 0x48 => at += 2,
-            _ => return None,
+impl Template {
+    /// Compiles the template whose body is `body` (a range of `chunk`); `None` when it is
+    /// malformed or has a token the `evtx` crate would refuse in a template definition.
+    pub(crate) fn compile(chunk: &[u8], body: Range<usize>) -> Option<Template> {
+        Compiler::new(chunk, body.end.min(chunk.len()), Mode::Definition).run(body.start)
+    }
+
+    /// Compiles the token stream at `range` of `chunk` that is not a template definition.
+    pub(crate) fn stream(chunk: &[u8], range: Range<usize>) -> Option<Template> {
+        Compiler::new(chunk, range.end.min(chunk.len()), Mode::Stream).run(range.start)
+    }
+
+    /// The root element (the first, in a stream).
+    pub(crate) fn root(&self) -> Option<&Element> {
+        match self.ops.first()? {
+            Op::Open(element) => Some(element),
+            _ => None,
         }
     }
-    found
+
+    /// The ops at the top level, in order: each root element (its `Open`) or instance.
+    pub(crate) fn roots(&self) -> impl Iterator<Item = (usize, &Op)> {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let op = self.ops.get(at)?;
+            let here = at;
+            at = match op {
+                Op::Open(element) => element.after,
+                _ => at + 1,
+            };
+            Some((here, op))
+        })
+    }
+
+    /// Where the template puts `System/EventID`: its content must be one substitution or one
+    /// text, and there must be one such element.
+    pub(crate) fn event_id_slot(&self) -> Option<EventIdSlot> {
+        // The open elements: whether each is `System`.
+        let mut open: Vec<bool> = Vec::new();
+        let mut found = None;
+        for (at, op) in self.ops.iter().enumerate() {
+            match op {
+                Op::Open(element) => {
+                    let name = element.name.as_deref();
+                    if open.last() == Some(&true) && name == Some("EventID") {
+                        if found.is_some() || element.empty {
+                            return None;
+                        }
+                        let slot = match (self.ops.get(at + 1)?, self.ops.get(at + 2)?) {
+                            (Op::Value { index, .. }, Op::Close) => {
+                                EventIdSlot::Substitution(*index)
+                            }
+                            (Op::Text(text), Op::Close) => {
+                                // As the XML reader takes it: the low 16 bits of a number.
+                                let id = text.trim().parse::<u32>().ok()?;
+                                EventIdSlot::Literal((id & 0xFFFF) as u16)
+                            }
+                            _ => return None,
+                        };
+                        found = Some(slot);
+                    }
+                    if !element.empty {
+                        open.push(name == Some("System"));
+                    }
+                }
+                Op::Close => {
+                    open.pop()?;
+                }
+                Op::Text(_)
+                | Op::Value { .. }
+                | Op::Literal { .. }
+                | Op::Instance { .. }
+                | Op::Other => {}
+            }
+        }
+        found
+    }
 }
 
-/// A name reference at `at`: the name's offset, and where the tokens go on (past the name
-/// when it is defined right there).
-fn name_ref(chunk: &[u8], at: usize) -> Option<(usize, usize)> {
-    let name = usize::try_from(u32_at(chunk, at)?).ok()?;
-    let next = at + 4;
-    Some((
-        name,
-        if name == next {
-            skip_name(chunk, next)?
+/// Reads a template body's tokens into ops.
+struct Compiler<'c> {
+    chunk: &'c [u8],
+    mode: Mode,
+    /// Where the body ends.
+    end: usize,
+    ops: Vec<Op>,
+    /// Indices of the `Open` ops of the open elements.
+    open: Vec<usize>,
+    /// The element whose start tag is being read.
+    opening: Option<usize>,
+    roots: usize,
+}
+
+impl<'c> Compiler<'c> {
+    fn new(chunk: &'c [u8], end: usize, mode: Mode) -> Self {
+        Compiler {
+            chunk,
+            mode,
+            end,
+            ops: Vec::new(),
+            open: Vec::new(),
+            opening: None,
+            roots: 0,
+        }
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.chunk.get(at).copied().filter(|_| at < self.end)
+    }
+
+    fn u16(&self, at: usize) -> Option<u16> {
+        Some(u16::from_le_bytes([self.byte(at)?, self.byte(at + 1)?]))
+    }
+
+    fn run(mut self, mut at: usize) -> Option<Template> {
+        let mut tokens = 0;
+        while let Some(token) = self.byte(at) {
+            at += 1;
+            tokens += 1;
+            if tokens > MAX_TOKENS {
+                return None;
+            }
+            at = match token {
+                0x00 => break,
+                // A fragment header: version and flags.
+                0x0f => at.checked_add(3)?,
+                0x01 | 0x41 => self.open_start(at, token == 0x41)?,
+                0x02 => {
+                    let index = self.opening.take()?;
+                    if self.open.len() >= MAX_DEPTH {
+                        return None;
+                    }
+                    self.open.push(index);
+                    at
+                }
+                0x03 => {
+                    let index = self.opening.take()?;
+                    let after = self.ops.len();
+                    let Op::Open(element) = self.ops.get_mut(index)? else {
+                        return None;
+                    };
+                    element.empty = true;
+                    element.after = after;
+                    at
+                }
+                0x04 => {
+                    if self.opening.is_some() {
+                        return None;
+                    }
+                    let index = self.open.pop()?;
+                    self.ops.push(Op::Close);
+                    let after = self.ops.len();
+                    if let Some(Op::Open(element)) = self.ops.get_mut(index) {
+                        element.after = after;
+                    }
+                    at
+                }
+                0x05 | 0x45 => self.literal(at)?,
+                0x06 | 0x46 => {
+                    let index = self.opening?;
+                    let (name, next) = self.name_ref(at)?;
+                    let name = plain_name(self.chunk, name);
+                    let Op::Open(element) = self.ops.get_mut(index)? else {
+                        return None;
+                    };
+                    element.attributes.push(Attribute {
+                        name,
+                        parts: Vec::new(),
+                    });
+                    next
+                }
+                0x0d | 0x0e if self.mode == Mode::Definition => {
+                    let index = self.u16(at)?;
+                    known_value_type(self.byte(at + 2)?)?;
+                    let optional = token == 0x0e;
+                    self.content(Part::Value { index, optional })?;
+                    at + 3
+                }
+                // CDATA, processing instruction data: a counted string.
+                0x07 | 0x47 | 0x0b => {
+                    let (_, next) = self.utf16_counted(at)?;
+                    self.content(Part::Other)?;
+                    next
+                }
+                // A character reference.
+                0x08 | 0x48 => {
+                    self.u16(at)?;
+                    self.content(Part::Other)?;
+                    at + 2
+                }
+                // An entity reference, a processing instruction target.
+                0x09 | 0x49 | 0x0a => {
+                    let (_, next) = self.name_ref(at)?;
+                    self.content(Part::Other)?;
+                    next
+                }
+                0x0c if self.mode == Mode::Stream => {
+                    if self.opening.is_some() {
+                        return None;
+                    }
+                    let next = instance_end(self.chunk, at - 1, self.end)?;
+                    self.ops.push(Op::Instance {
+                        at: at - 1,
+                        index: usize::MAX,
+                    });
+                    next
+                }
+                // Template instances in a definition, substitutions in a stream, unknown
+                // tokens: refused by the crate.
+                _ => return None,
+            };
+        }
+        let roots_fit = match self.mode {
+            Mode::Definition => self.roots == 1,
+            Mode::Stream => true,
+        };
+        (self.open.is_empty() && self.opening.is_none() && roots_fit)
+            .then_some(Template { ops: self.ops })
+    }
+
+    /// A value written at `at` (past the token): its type, then the value, sized by its type
+    /// (a string by its length).
+    fn literal(&mut self, at: usize) -> Option<usize> {
+        let kind = self.byte(at)?;
+        let start = at + 1;
+        if kind == 0x01 {
+            let (units, next) = self.utf16_counted(start)?;
+            self.content(Part::Text(xml_text(units)))?;
+            return Some(next);
+        }
+        if self.mode == Mode::Definition {
+            // Other types in a definition: not followed.
+            return None;
+        }
+        let size = match kind {
+            0x00 => 0,
+            0x03 | 0x04 => 1,
+            0x05 | 0x06 => 2,
+            0x07 | 0x08 | 0x0b | 0x0d | 0x14 => 4,
+            0x09 | 0x0a | 0x0c | 0x11 | 0x15 => 8,
+            0x0f | 0x12 => 16,
+            0x13 => 8 + 4 * usize::from(self.byte(start + 1)?),
+            0x21 => {
+                // Embedded BinXML: its length, then the fragment (not followed).
+                let size = usize::from(self.u16(start)?);
+                let next = start.checked_add(2 + size)?;
+                (next <= self.end).then_some(())?;
+                self.content(Part::Other)?;
+                return Some(next);
+            }
+            // Binary, ANSI strings, size_t and arrays need a size a stream does not give:
+            // the crate refuses them.
+            _ => return None,
+        };
+        let bytes = start..start.checked_add(size)?;
+        (bytes.end <= self.end).then_some(())?;
+        let next = bytes.end;
+        self.content(Part::Literal { kind, bytes })?;
+        Some(next)
+    }
+
+    /// An element start at `at` (past the token): dependency (2), data size (4), name,
+    /// attribute list size (4) when it has attributes.
+    fn open_start(&mut self, at: usize, has_attributes: bool) -> Option<usize> {
+        let definition = self.mode == Mode::Definition;
+        if self.opening.is_some() || (definition && self.open.is_empty() && self.roots > 0) {
+            return None;
+        }
+        if self.open.is_empty() {
+            self.roots += 1;
+        }
+        // A stream's element starts carry no dependency.
+        let (dependency, at) = if definition {
+            (self.u16(at)?, at + 2)
         } else {
-            next
-        },
-    ))
+            (0xFFFF, at)
+        };
+        let (name, next) = self.name_ref(at + 4)?;
+        self.opening = Some(self.ops.len());
+        self.ops.push(Op::Open(Element {
+            name: plain_name(self.chunk, name),
+            dependency: (dependency != 0xFFFF).then_some(dependency),
+            attributes: Vec::new(),
+            empty: false,
+            after: 0,
+        }));
+        if has_attributes {
+            next.checked_add(4)
+        } else {
+            Some(next)
+        }
+    }
+
+    /// Adds a text or value to the attribute being read, or to the open element's content.
+    fn content(&mut self, part: Part) -> Option<()> {
+        match self.opening {
+            Some(index) => {
+                let Op::Open(element) = self.ops.get_mut(index)? else {
+                    return None;
+                };
+                element.attributes.last_mut()?.parts.push(part);
+            }
+            None => {
+                // Content outside the root element: refused.
+                self.open.last()?;
+                self.ops.push(match part {
+                    Part::Text(text) => Op::Text(text),
+                    Part::Value { index, optional } => Op::Value { index, optional },
+                    Part::Literal { kind, bytes } => Op::Literal { kind, bytes },
+                    Part::Other => Op::Other,
+                });
+            }
+        }
+        Some(())
+    }
+
+    /// A name reference at `at`: the name's offset, and where the tokens go on (past the name
+    /// when it is defined right there).
+    fn name_ref(&self, at: usize) -> Option<(usize, usize)> {
+        let name = usize::try_from(u32_at(self.chunk, at)?).ok()?;
+        let next = at + 4;
+        if next > self.end {
+            return None;
+        }
+        if name != next {
+            return Some((name, next));
+        }
+        // Next-string offset (4), hash (2), length (2), the characters, a terminating zero.
+        let chars = usize::from(self.u16(next + 6)?);
+        let past = next.checked_add(10)?.checked_add(chars * 2)?;
+        (past <= self.end).then_some((name, past))
+    }
+
+    /// A counted UTF-16 string at `at` (length, then the characters): its code units' bytes
+    /// and where the tokens go on.
+    fn utf16_counted(&self, at: usize) -> Option<(&'c [u8], usize)> {
+        let chars = usize::from(self.u16(at)?);
+        let next = at.checked_add(2)?.checked_add(chars * 2)?;
+        if next > self.end {
+            return None;
+        }
+        Some((self.chunk.get(at + 2..next)?, next))
+    }
 }
 
-/// What the `EventID` element holds, from its first content token at `at`: one substitution
-/// or one string, then the end of the element.
-fn content(chunk: &[u8], at: usize, end: usize) -> Option<EventIdSlot> {
-    let (slot, next) = match chunk.get(at)? {
-        0x0d | 0x0e => {
-            let index = u16::from_le_bytes([*chunk.get(at + 1)?, *chunk.get(at + 2)?]);
-            (EventIdSlot::Substitution(index), at + 4)
-        }
-        0x05 | 0x45 => {
-            let text = utf16_value(chunk, at + 1)?;
-            // As the XML reader takes it: the low 16 bits of a number.
-            let id = text.trim().parse::<u32>().ok()?;
-            (
-                EventIdSlot::Literal((id & 0xFFFF) as u16),
-                skip_string_value(chunk, at + 1)?,
-            )
-        }
-        _ => return None,
-    };
-    (next < end && chunk.get(next) == Some(&0x04)).then_some(slot)
+/// The name whose string-table entry is at `at` (next-string offset (4), hash (2), length
+/// (2), characters), when it is plain: no prefix, nothing XML would escape, valid UTF-16.
+fn plain_name(chunk: &[u8], at: usize) -> Option<Box<str>> {
+    let chars = usize::from(u16::from_le_bytes([
+        *chunk.get(at.checked_add(6)?)?,
+        *chunk.get(at.checked_add(7)?)?,
+    ]));
+    let bytes = chunk.get(at + 8..(at + 8).checked_add(chars * 2)?)?;
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let name: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    plain.then(|| name.into_boxed_str())
+}
+
+/// Where the stream goes on after the template instance whose token is at `at`: past its
+/// definition when it is defined right there, and past its values (sized by their
+/// descriptors), all by `end`.
+pub(crate) fn instance_end(chunk: &[u8], at: usize, end: usize) -> Option<usize> {
+    // Token (1), unknown (1), template id (4), definition offset (4).
+    let definition = usize::try_from(u32_at(chunk, at + 6)?).ok()?;
+    let mut descriptors = at + 10;
+    if definition == descriptors {
+        descriptors = definition_body(chunk, definition)?.end;
+    }
+    let count = usize::try_from(u32_at(chunk, descriptors)?).ok()?;
+    let mut next = descriptors
+        .checked_add(4)?
+        .checked_add(count.checked_mul(4)?)?;
+    if next > end {
+        return None;
+    }
+    for i in 0..count {
+        let d = descriptors + 4 + i * 4;
+        next = next.checked_add(usize::from(u16::from_le_bytes([
+            *chunk.get(d)?,
+            *chunk.get(d + 1)?,
+        ])))?;
+    }
+    (next <= end).then_some(next)
+}
+
+/// Whether `kind` is a value type the `evtx` crate knows (MS-EVEN6 2.2.18).
+pub(crate) fn known_value_type(kind: u8) -> Option<()> {
+    matches!(kind, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95).then_some(())
+}
+
+/// UTF-16LE code units as the `evtx` crate writes them into XML and the XML reader reads them
+/// back: up to the first NUL; a lone surrogate, a control character other than tab, line
+/// feed and carriage return, U+FFFE and U+FFFF each written as `_`.
+pub(crate) fn xml_text(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    push_xml_text(&mut text, bytes);
+    text
+}
+
+/// [`xml_text`], appended to `text`.
+pub(crate) fn push_xml_text(text: &mut String, bytes: &[u8]) {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&unit| unit != 0);
+    for c in char::decode_utf16(units) {
+        text.push(match c {
+            Ok(c @ ('\t' | '\n' | '\r')) => c,
+            Ok(c) if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '_',
+            Ok(c) => c,
+            Err(_) => '_',
+        });
+    }
 }
 
 /// The event id of the record whose BinXML is `binxml`, instantiating a template defined at
@@ -130,12 +550,11 @@ pub(crate) fn event_id(
         EventIdSlot::Substitution(index) => usize::from(index),
     };
     // The template instance: fragment header (4), token (1), unknown (1), template id (4),
-    // definition offset (4); the definition itself when it is defined here: next offset (4),
-    // GUID (16), body size (4), body. Then the substitutions: count, sizes and types, values.
+    // definition offset (4); the definition itself when it is defined here. Then the
+    // substitutions: count, sizes and types, values.
     let mut at = binxml.start.checked_add(14)?;
     if definition == at {
-        let size = usize::try_from(u32_at(chunk, at + 20)?).ok()?;
-        at = at.checked_add(24)?.checked_add(size)?;
+        at = definition_body(chunk, definition)?.end;
     }
     let count = usize::try_from(u32_at(chunk, at)?).ok()?;
     let values = at.checked_add(4)?.checked_add(count.checked_mul(4)?)?;
@@ -158,59 +577,6 @@ pub(crate) fn event_id(
         (0x08, [a, b, _, _]) => Some(u16::from_le_bytes([*a, *b])),
         _ => None,
     }
-}
-
-/// Past a name defined at `at`: next-string offset (4), hash (2), length (2), the characters,
-/// a terminating zero (2).
-fn skip_name(chunk: &[u8], at: usize) -> Option<usize> {
-    let chars = usize::from(u16::from_le_bytes([
-        *chunk.get(at + 6)?,
-        *chunk.get(at + 7)?,
-    ]));
-    at.checked_add(8)?.checked_add(chars * 2)?.checked_add(2)
-}
-
-/// Whether the name at `at` is `wanted`.
-fn name_is(chunk: &[u8], at: usize, wanted: &str) -> Option<bool> {
-    let chars = usize::from(u16::from_le_bytes([
-        *chunk.get(at + 6)?,
-        *chunk.get(at + 7)?,
-    ]));
-    let bytes = chunk.get(at + 8..at + 8 + chars * 2)?;
-    Some(
-        chars == wanted.len()
-            && bytes
-                .chunks_exact(2)
-                .zip(wanted.bytes())
-                .all(|(c, w)| c == [w, 0]),
-    )
-}
-
-/// Past a value token's content at `at`: a string (type 1) only.
-fn skip_string_value(chunk: &[u8], at: usize) -> Option<usize> {
-    (*chunk.get(at)? == 0x01).then_some(())?;
-    skip_utf16(chunk, at + 1)
-}
-
-/// Past a counted UTF-16 string at `at`: length (2), the characters.
-fn skip_utf16(chunk: &[u8], at: usize) -> Option<usize> {
-    let chars = usize::from(u16::from_le_bytes([*chunk.get(at)?, *chunk.get(at + 1)?]));
-    at.checked_add(2)?.checked_add(chars * 2)
-}
-
-/// The text of a string value token's content at `at`.
-fn utf16_value(chunk: &[u8], at: usize) -> Option<String> {
-    (*chunk.get(at)? == 0x01).then_some(())?;
-    let chars = usize::from(u16::from_le_bytes([
-        *chunk.get(at + 1)?,
-        *chunk.get(at + 2)?,
-    ]));
-    let bytes = chunk.get(at + 3..at + 3 + chars * 2)?;
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
 }
 
 #[cfg(test)]
@@ -254,7 +620,8 @@ mod tests {
                 continue;
             };
             let definition = u32_at(chunk, binxml.start + 10).unwrap() as usize;
-            let id = event_id_slot(chunk, body)
+            let id = Template::compile(chunk, body)
+                .and_then(|template| template.event_id_slot())
                 .and_then(|slot| event_id(chunk, binxml, definition, slot));
             if let Some(id) = id {
                 assert_eq!(id, expected, "{what}: record {}", header.id);

@@ -1,7 +1,7 @@
 //! One record: whether it could match (by the literals found in its bytes and its template's),
 //! and turning it into an [`Event`].
 
-use super::binxml::{EventIdSlot, event_id, event_id_slot};
+use super::binxml::{EventIdSlot, Template, event_id};
 use super::prefilter::{Hits, Prefilter};
 use super::walk::u32_at;
 use crate::event::{Event, Origin, parse_event_xml};
@@ -87,7 +87,8 @@ impl EventIds {
         {
             Some(&(_, slot)) => slot,
             None => {
-                let slot = event_id_slot(chunk, template.clone());
+                let slot = Template::compile(chunk, template.clone())
+                    .and_then(|template| template.event_id_slot());
                 if self.slots.len() < REMEMBERED_TEMPLATES {
                     self.slots.push((template.start, slot));
                 }

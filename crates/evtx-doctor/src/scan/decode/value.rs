@@ -1,0 +1,367 @@
+//! Substitution values: which the `evtx` crate reads without error (checked when a record's
+//! values are read), which count as empty, and their text as the crate writes it into XML
+//! and the XML reader reads it back.
+//!
+//! Value types from [MS-EVEN6] 2.2.18; the text forms are the crate's (numbers in decimal,
+//! GUIDs lowercase in braces, hex integers `0x` and lowercase without padding, binary
+//! uppercase hex, times with seven fractional digits and `Z`).
+
+use super::Decline;
+use crate::scan::binxml::push_xml_text;
+use jiff::Timestamp;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// Value types.
+pub(super) mod kind {
+    pub const NULL: u8 = 0x00;
+    pub const STRING: u8 = 0x01;
+    pub const ANSI_STRING: u8 = 0x02;
+    pub const INT8: u8 = 0x03;
+    pub const UINT8: u8 = 0x04;
+    pub const INT16: u8 = 0x05;
+    pub const UINT16: u8 = 0x06;
+    pub const INT32: u8 = 0x07;
+    pub const UINT32: u8 = 0x08;
+    pub const INT64: u8 = 0x09;
+    pub const UINT64: u8 = 0x0a;
+    pub const REAL32: u8 = 0x0b;
+    pub const REAL64: u8 = 0x0c;
+    pub const BOOL: u8 = 0x0d;
+    pub const BINARY: u8 = 0x0e;
+    pub const GUID: u8 = 0x0f;
+    pub const SIZE_T: u8 = 0x10;
+    pub const FILETIME: u8 = 0x11;
+    pub const SYSTEMTIME: u8 = 0x12;
+    pub const SID: u8 = 0x13;
+    pub const HEX_INT32: u8 = 0x14;
+    pub const HEX_INT64: u8 = 0x15;
+    pub const BIN_XML: u8 = 0x21;
+    /// The array flag: an array of the type in the low bits.
+    pub const ARRAY: u8 = 0x80;
+}
+
+/// The size a scalar of `kind` has, when it is fixed.
+fn fixed_size(kind: u8) -> Option<usize> {
+    Some(match kind {
+        kind::INT8 | kind::UINT8 => 1,
+        kind::INT16 | kind::UINT16 => 2,
+        kind::INT32 | kind::UINT32 | kind::REAL32 | kind::BOOL | kind::HEX_INT32 => 4,
+        kind::INT64 | kind::UINT64 | kind::REAL64 | kind::FILETIME | kind::HEX_INT64 => 8,
+        kind::GUID | kind::SYSTEMTIME => 16,
+        _ => return None,
+    })
+}
+
+/// Whether the crate reads a value of `kind` sized `bytes` exactly as it is laid out (so
+/// that the values after it are where their sizes say). Embedded BinXML is checked by the
+/// caller.
+pub(super) fn check(kind: u8, bytes: &[u8]) -> Result<(), Decline> {
+    let fits = match kind {
+        kind::NULL | kind::BINARY | kind::ANSI_STRING => true,
+        kind::STRING => bytes.len().is_multiple_of(2),
+        kind::SIZE_T => matches!(bytes.len(), 4 | 8),
+        kind::SID => sid_size(bytes) == Some(bytes.len()),
+        k if k & kind::ARRAY != 0 => return array_items(kind, bytes).map(|_| ()),
+        k => fixed_size(k) == Some(bytes.len()),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Decline::Value(kind))
+    }
+}
+
+/// The size of the SID at the start of `bytes`: revision, sub-authority count, authority
+/// (6), the sub-authorities (4 each).
+fn sid_size(bytes: &[u8]) -> Option<usize> {
+    let count = usize::from(*bytes.get(1)?);
+    let size = 8 + 4 * count;
+    (bytes.len() >= size).then_some(size)
+}
+
+/// Whether a value counts as empty: an optional substitution of it writes nothing, and an
+/// attribute made of nothing else is left out.
+pub(super) fn is_empty(kind: u8, bytes: &[u8]) -> bool {
+    match kind {
+        kind::NULL | kind::BIN_XML | kind::BINARY => bytes.is_empty(),
+        kind::STRING => bytes.len() < 2 || bytes.starts_with(&[0, 0]),
+        kind::ANSI_STRING => bytes.iter().all(|&b| b == 0),
+        k if k & kind::ARRAY != 0 => bytes.is_empty(),
+        _ => false,
+    }
+}
+
+/// The items of an array value.
+#[derive(Debug, Clone)]
+pub(super) struct Items {
+    /// The scalar type they are written as.
+    pub kind: u8,
+    /// Where each is in the value's bytes.
+    pub ranges: Vec<Range<usize>>,
+}
+
+/// The items of an array value of type `kind` held in `bytes`; `Ok(None)` for a scalar type.
+pub(super) fn array_items(kind: u8, bytes: &[u8]) -> Result<Option<Items>, Decline> {
+    if kind & kind::ARRAY == 0 {
+        return Ok(None);
+    }
+    let scalar = kind & !kind::ARRAY;
+    let declined = Decline::Value(kind);
+    let mut items = Vec::new();
+    match scalar {
+        kind::STRING => {
+            // NUL-terminated strings, one after the other; the last one must end too.
+            let mut start = 0;
+            for (i, unit) in bytes.chunks(2).enumerate() {
+                if unit == [0, 0] {
+                    items.push(start..i * 2);
+                    start = i * 2 + 2;
+                }
+            }
+            if start != bytes.len() {
+                return Err(declined);
+            }
+        }
+        kind::ANSI_STRING => {
+            // NUL-separated, the last NUL optional.
+            if !bytes.is_empty() {
+                let end = bytes.len() - usize::from(bytes.ends_with(&[0]));
+                let mut start = 0;
+                for (i, &b) in bytes.get(..end).unwrap_or_default().iter().enumerate() {
+                    if b == 0 {
+                        items.push(start..i);
+                        start = i + 1;
+                    }
+                }
+                items.push(start..end);
+            }
+        }
+        kind::SID => {
+            let mut at = 0;
+            while at < bytes.len() {
+                let size = bytes.get(at..).and_then(sid_size).ok_or(declined)?;
+                items.push(at..at + size);
+                at += size;
+            }
+        }
+        kind::BOOL => {
+            items = fixed_items(bytes, 4).ok_or(declined)?;
+            // Written as bools when every item is 0 or 1, else all as 32-bit integers.
+            let bools = items
+                .iter()
+                .all(|item| matches!(bytes.get(item.clone()), Some([0 | 1, 0, 0, 0])));
+            let kind = if bools { kind::BOOL } else { kind::INT32 };
+            return Ok(Some(Items {
+                kind,
+                ranges: items,
+            }));
+        }
+        // Binary and size_t arrays: not read by the crate.
+        kind::BINARY | kind::SIZE_T => return Err(declined),
+        k => items = fixed_items(bytes, fixed_size(k).ok_or(declined)?).ok_or(declined)?,
+    }
+    Ok(Some(Items {
+        kind: scalar,
+        ranges: items,
+    }))
+}
+
+/// Items of `size` bytes each filling `bytes`.
+fn fixed_items(bytes: &[u8], size: usize) -> Option<Vec<Range<usize>>> {
+    bytes.len().is_multiple_of(size).then(|| {
+        (0..bytes.len() / size)
+            .map(|i| i * size..i * size + size)
+            .collect()
+    })
+}
+
+/// Appends the text of a value of `kind` as the `evtx` crate writes it. An array here has
+/// at most one item (longer ones repeat their element, see the caller). Floats are declined:
+/// their shortest round-trip form is not reproduced.
+pub(super) fn render(kind: u8, bytes: &[u8], text: &mut String) -> Result<(), Decline> {
+    let declined = Decline::Value(kind);
+    let le = |n: usize| -> Result<u64, Decline> {
+        let mut buf = [0u8; 8];
+        match (bytes.len() == n).then(|| buf.get_mut(..n)).flatten() {
+            Some(low) => low.copy_from_slice(bytes),
+            None => return Err(declined),
+        }
+        Ok(u64::from_le_bytes(buf))
+    };
+    let written = match kind {
+        kind::NULL => Ok(()),
+        kind::STRING => {
+            push_xml_text(text, bytes);
+            Ok(())
+        }
+        kind::ANSI_STRING => {
+            push_ansi(text, bytes);
+            Ok(())
+        }
+        kind::INT8 => write!(text, "{}", le(1)? as u8 as i8),
+        kind::UINT8 => write!(text, "{}", le(1)?),
+        kind::INT16 => write!(text, "{}", le(2)? as u16 as i16),
+        kind::UINT16 => write!(text, "{}", le(2)?),
+        kind::INT32 => write!(text, "{}", le(4)? as u32 as i32),
+        kind::UINT32 => write!(text, "{}", le(4)?),
+        kind::INT64 => write!(text, "{}", le(8)? as i64),
+        kind::UINT64 => write!(text, "{}", le(8)?),
+        kind::BOOL => match le(4)? as u32 as i32 {
+            0 => write!(text, "false"),
+            1 => write!(text, "true"),
+            raw => write!(text, "{raw}"),
+        },
+        kind::BINARY => bytes.iter().try_for_each(|b| write!(text, "{b:02X}")),
+        kind::GUID => write_guid(text, bytes.try_into().map_err(|_| declined)?),
+        kind::SIZE_T | kind::HEX_INT32 | kind::HEX_INT64 => {
+            let width = match kind {
+                kind::HEX_INT32 => 4,
+                kind::HEX_INT64 => 8,
+                _ => bytes.len(),
+            };
+            write!(text, "0x{:x}", le(width)?)
+        }
+        kind::FILETIME => {
+            let time = filetime_timestamp(le(8)?).ok_or(declined)?;
+            let dt = jiff::tz::Offset::UTC.to_datetime(time);
+            let ticks = dt.subsec_nanosecond() / 100;
+            write_time(
+                text,
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second(),
+                ticks,
+            )
+        }
+        kind::SYSTEMTIME => write_systemtime(text, bytes.try_into().map_err(|_| declined)?),
+        kind::SID => write_sid(text, bytes),
+        k if k & kind::ARRAY != 0 => {
+            let items = array_items(kind, bytes)?.ok_or(declined)?;
+            return match items.ranges.as_slice() {
+                [] => Ok(()),
+                [item] => render(items.kind, bytes.get(item.clone()).ok_or(declined)?, text),
+                _ => Err(Decline::Content),
+            };
+        }
+        // Floats, handles, embedded BinXML (placed by the caller).
+        _ => return Err(declined),
+    };
+    written.map_err(|_| declined)
+}
+
+/// ANSI text as the crate decodes it (Windows-1252, the parser's default; NULs dropped) and
+/// writes it into XML (control characters other than tab, line feed and carriage return as
+/// `_`).
+fn push_ansi(text: &mut String, bytes: &[u8]) {
+    let kept: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&kept);
+    text.extend(decoded.chars().map(|c| match c {
+        '\t' | '\n' | '\r' => c,
+        c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '_',
+        c => c,
+    }));
+}
+
+/// A GUID as Windows writes it: `{d1-d2-d3-d4[0..2]-d4[2..]}`, lowercase, the first three
+/// parts little-endian.
+fn write_guid(text: &mut String, bytes: &[u8; 16]) -> std::fmt::Result {
+    let [a0, a1, a2, a3, b0, b1, c0, c1, d @ ..] = *bytes;
+    write!(
+        text,
+        "{{{:08x}-{:04x}-{:04x}-",
+        u32::from_le_bytes([a0, a1, a2, a3]),
+        u16::from_le_bytes([b0, b1]),
+        u16::from_le_bytes([c0, c1])
+    )?;
+    let (head, tail) = d.split_at(2);
+    head.iter().try_for_each(|b| write!(text, "{b:02x}"))?;
+    text.push('-');
+    tail.iter().try_for_each(|b| write!(text, "{b:02x}"))?;
+    text.push('}');
+    Ok(())
+}
+
+/// `S-revision-authority-sub-...`: the authority is 48-bit big-endian, the sub-authorities
+/// 32-bit little-endian.
+fn write_sid(text: &mut String, bytes: &[u8]) -> std::fmt::Result {
+    let Some((&[revision, count, a0, a1, a2, a3, a4, a5], subs)) = bytes.split_first_chunk() else {
+        return Err(std::fmt::Error);
+    };
+    let authority = u64::from_be_bytes([0, 0, a0, a1, a2, a3, a4, a5]);
+    write!(text, "S-{revision}-{authority}")?;
+    for sub in subs.chunks_exact(4).take(usize::from(count)) {
+        write!(
+            text,
+            "-{}",
+            u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]])
+        )?;
+    }
+    Ok(())
+}
+
+/// A SYSTEMTIME (year, month, day of week, day, hour, minute, second, milliseconds; 16 bits
+/// each): one Windows does not take as a time (a year before 1601 or past 30827, a field out
+/// of its range) is written as 1601-01-01; years keep their last four digits.
+fn write_systemtime(text: &mut String, bytes: &[u8; 16]) -> std::fmt::Result {
+    let field = |i: usize| u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
+    let (year, month, day) = (field(0), field(1), field(3));
+    let (hour, minute, second, millis) = (field(4), field(5), field(6), field(7));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let valid = (1601..=30827).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=month_days).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60
+        && millis < 1000;
+    if !valid {
+        return write_time(text, 1601, 1, 1, 0, 0, 0, 0);
+    }
+    write_time(
+        text,
+        (year % 10_000) as i16,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        i32::from(millis) * 10_000,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_time(
+    text: &mut String,
+    year: i16,
+    month: i8,
+    day: i8,
+    hour: i8,
+    minute: i8,
+    second: i8,
+    ticks: i32,
+) -> std::fmt::Result {
+    write!(
+        text,
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{ticks:07}Z"
+    )
+}
+
+/// FILETIME (100 ns ticks since 1601) to a timestamp as the `evtx` crate converts a record
+/// header's; `None` past what a timestamp holds.
+pub(crate) fn filetime_timestamp(filetime: u64) -> Option<Timestamp> {
+    const TICKS_PER_SECOND: u64 = 10_000_000;
+    const WINDOWS_TO_UNIX_SECONDS: i64 = 11_644_473_600;
+    let seconds = i64::try_from(filetime / TICKS_PER_SECOND).ok()? - WINDOWS_TO_UNIX_SECONDS;
+    let nanos = i32::try_from((filetime % TICKS_PER_SECOND) * 100).ok()?;
+    Timestamp::new(seconds, nanos).ok()
+}
