@@ -10,7 +10,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
 use evtx_doctor::event::{Event, parse_event_xml};
 use evtx_doctor::knowledge::Knowledge;
-use evtx_doctor::scan::Prefilter;
+use evtx_doctor::scan::{Prefilter, decode_chunk};
 use evtx_doctor::{Options, analyze};
 use evtx_doctor_bench::{CHUNK_SIZE, chunks_of, corpus_dir, forge_file, real_chunks};
 use std::hint::black_box;
@@ -27,9 +27,13 @@ impl Chunks {
         // Three chunks: 0 and 2 hold password-sync events (653, 611, 654), 1 is noise only.
         let forge = forge_file(4096 + 3 * CHUNK_SIZE as u64, 2, 7).expect("forge corpus");
         let forge: Vec<&[u8]> = chunks_of(&forge).collect();
+        // Every chunk of this one holds password-sync events.
+        let dense = forge_file(4096 + CHUNK_SIZE as u64, 1, 11).expect("forge corpus");
+        let dense = chunks_of(&dense).next().expect("one chunk").to_vec();
         let mut named = vec![
             ("signal", forge[0].to_vec()),
             ("forge-noise", forge[1].to_vec()),
+            ("forge-dense", dense),
         ];
         let dir = corpus_dir();
         match real_chunks(&dir) {
@@ -40,8 +44,21 @@ impl Chunks {
                     .max_by_key(|c| u32::from_le_bytes([c[48], c[49], c[50], c[51]]))
                     .expect("non-empty");
                 named.push(("real-noise", fullest.clone()));
+                // The real chunk with the most records that the decoder reads, all of them
+                // (manifest events: EventData as embedded BinXML).
+                let decoded = real
+                    .iter()
+                    .filter(|c| decode_chunk(c).iter().all(Result::is_ok))
+                    .max_by_key(|c| decode_chunk(c).len())
+                    .expect("a real chunk the decoder reads");
+                named.push(("real-decoded", decoded.clone()));
             }
             _ => eprintln!("no shared corpus at {}: real chunks skipped", dir.display()),
+        }
+        for (name, chunk) in &named {
+            let records = decode_chunk(chunk);
+            let decoded = records.iter().filter(|r| r.is_ok()).count();
+            eprintln!("{name}: {} records, {decoded} decoded", records.len());
         }
         Chunks { named }
     }
@@ -131,6 +148,11 @@ fn records(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("to_event", name), |b| {
             b.iter(|| events(black_box(chunk), &settings).len())
+        });
+        // Straight from the bytes (scan/decode): the scanner's path for the records it
+        // keeps, the crate's only for those the decoder declines.
+        group.bench_function(BenchmarkId::new("decode", name), |b| {
+            b.iter(|| decode_chunk(black_box(chunk)).len())
         });
     }
     group.finish();

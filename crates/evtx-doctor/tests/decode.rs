@@ -20,6 +20,10 @@ struct Tally {
     /// Why, and whether the `evtx` crate reads those records.
     declined: BTreeMap<(Decline, bool), usize>,
     mismatches: Vec<String>,
+    /// Records of classic providers (the sync engine's shape: `Qualifiers`, unnamed `<Data>`
+    /// strings), and how many of them were decoded.
+    classic: usize,
+    classic_decoded: usize,
 }
 
 impl Tally {
@@ -65,6 +69,13 @@ fn check_chunk(chunk: &[u8], what: &str, tally: &mut Tally) {
     } in decode_both_ways(chunk)
     {
         tally.records += 1;
+        let classic = reference.as_ref().is_ok_and(|event| {
+            event.qualifiers.is_some()
+                && !event.data.is_empty()
+                && event.data.iter().all(|item| item.name.is_none())
+        });
+        tally.classic += usize::from(classic);
+        tally.classic_decoded += usize::from(classic && fast.is_ok());
         let fast = match fast {
             Ok(fast) => fast,
             Err(why) => {
@@ -169,8 +180,47 @@ fn every_shared_corpus_record_decodes_as_the_evtx_crate_renders_it_or_is_decline
     }
     tally.report(&format!("shared corpus, {files} files"));
     assert!(files > 0 && tally.records > 0);
+    // The sync engine's events are classic ones: every such record is decoded.
+    assert!(tally.classic > 100, "{tally:?}");
+    assert_eq!(tally.classic_decoded, tally.classic);
     // Most real records are manifest events whose EventData or UserData is an embedded BinXML
     // fragment (value type 0x21): declined, they go through the crate. Classic events (the
     // sync engine's among them) are decoded, and equal.
     assert!(tally.decoded > 0, "{tally:?}");
+}
+
+/// The `decode` fuzz target's seeds (`fuzz/seeds/decode`: chunks cut at their free space, one
+/// of them built to hold embedded BinXML, arrays, the value types manifest events use and a
+/// record written as a token stream): every record decodes as the crate renders it.
+#[test]
+fn every_fuzz_seed_record_decodes_as_the_evtx_crate_renders_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/decode");
+    let mut tally = Tally::default();
+    let mut seeds = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut chunk = std::fs::read(&path).unwrap();
+        chunk.resize(CHUNK, 0);
+        check_chunk(&chunk, &path.display().to_string(), &mut tally);
+        seeds += 1;
+    }
+    tally.report("fuzz seeds");
+    assert!(seeds >= 5 && tally.records > 10, "{tally:?}");
+    assert_eq!(tally.decoded, tally.records);
+}
+
+/// Chunks the `decode` fuzz target once found the decoder and the crate disagreeing on
+/// (`tests/data/decode`, named after the cause): they agree now.
+#[test]
+fn fuzz_findings_decode_as_the_evtx_crate_renders_them_or_are_declined() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/decode");
+    let mut tally = Tally::default();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut chunk = std::fs::read(&path).unwrap();
+        chunk.resize(CHUNK, 0);
+        check_chunk(&chunk, &path.display().to_string(), &mut tally);
+    }
+    tally.report("fuzz findings");
+    assert!(tally.records > 0);
 }

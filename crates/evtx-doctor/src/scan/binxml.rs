@@ -32,19 +32,8 @@ pub(crate) struct Template {
 pub(crate) enum Op {
     /// An element opens.
     Open(Element),
-    /// Text written in the template.
-    Text(String),
-    /// A substitution: the value at `index` of the instance.
-    Value { index: u16, optional: bool },
-    /// A value of another type than string written in a stream (see [`Template::stream`]):
-    /// its type and bytes.
-    Literal { kind: u8, bytes: Range<usize> },
-    /// A template instance in a stream: its token is at `at` in the chunk. `index` is free
-    /// for the decoder (which instance it read there).
-    Instance { at: usize, index: usize },
-    /// Content the decoder does not reproduce: CDATA, a character or entity reference, a
-    /// processing instruction, embedded BinXML written in a stream.
-    Other,
+    /// Content of the open element.
+    Content(Part),
     /// The open element ends.
     Close,
 }
@@ -71,20 +60,26 @@ pub(crate) struct Attribute {
     pub(crate) parts: Vec<Part>,
 }
 
-/// A part of an attribute's value.
+/// A part of an element's content or of an attribute's value.
 #[derive(Debug, Clone)]
 pub(crate) enum Part {
+    /// Text written in the template.
     Text(String),
-    Value {
-        index: u16,
-        optional: bool,
-    },
-    /// As [`Op::Literal`].
-    Literal {
-        kind: u8,
-        bytes: Range<usize>,
-    },
-    /// As [`Op::Other`].
+    /// A substitution: the value at `index` of the instance.
+    Value { index: u16, optional: bool },
+    /// A value of another type than string written in a stream (see [`Template::stream`]):
+    /// its type and bytes.
+    Literal { kind: u8, bytes: Range<usize> },
+    /// A character reference (`&#N;`).
+    CharRef(u16),
+    /// An entity reference (`&name;`), its name when plain.
+    EntityRef(Option<Box<str>>),
+    /// A CDATA section's text.
+    CData(String),
+    /// A template instance in a stream (content only): its token is at `at` in the chunk.
+    /// `index` is free for the decoder (which instance it read there).
+    Instance { at: usize, index: usize },
+    /// Not reproduced: a processing instruction, embedded BinXML written in a stream.
     Other,
 }
 
@@ -165,10 +160,10 @@ impl Template {
                             return None;
                         }
                         let slot = match (self.ops.get(at + 1)?, self.ops.get(at + 2)?) {
-                            (Op::Value { index, .. }, Op::Close) => {
+                            (Op::Content(Part::Value { index, .. }), Op::Close) => {
                                 EventIdSlot::Substitution(*index)
                             }
-                            (Op::Text(text), Op::Close) => {
+                            (Op::Content(Part::Text(text)), Op::Close) => {
                                 // As the XML reader takes it: the low 16 bits of a number.
                                 let id = text.trim().parse::<u32>().ok()?;
                                 EventIdSlot::Literal((id & 0xFFFF) as u16)
@@ -184,11 +179,7 @@ impl Template {
                 Op::Close => {
                     open.pop()?;
                 }
-                Op::Text(_)
-                | Op::Value { .. }
-                | Op::Literal { .. }
-                | Op::Instance { .. }
-                | Op::Other => {}
+                Op::Content(_) => {}
             }
         }
         found
@@ -277,7 +268,8 @@ impl<'c> Compiler<'c> {
                 0x06 | 0x46 => {
                     let index = self.opening?;
                     let (name, next) = self.name_ref(at)?;
-                    let name = plain_name(self.chunk, name);
+                    // Namespace declarations (`xmlns:auto-ns2`) have a prefix.
+                    let name = plain_name(self.chunk, name, true)?;
                     let Op::Open(element) = self.ops.get_mut(index)? else {
                         return None;
                     };
@@ -294,21 +286,31 @@ impl<'c> Compiler<'c> {
                     self.content(Part::Value { index, optional })?;
                     at + 3
                 }
-                // CDATA, processing instruction data: a counted string.
-                0x07 | 0x47 | 0x0b => {
-                    let (_, next) = self.utf16_counted(at)?;
+                0x07 | 0x47 => {
+                    let (units, next) = self.utf16_counted(at)?;
+                    self.content(Part::CData(raw_text(units)))?;
+                    next
+                }
+                0x08 | 0x48 => {
+                    self.content(Part::CharRef(self.u16(at)?))?;
+                    at + 2
+                }
+                0x09 | 0x49 => {
+                    let (name, next) = self.name_ref(at)?;
+                    // The crate reads the name, and fails when it cannot.
+                    let name = plain_name(self.chunk, name, false)?;
+                    self.content(Part::EntityRef(name))?;
+                    next
+                }
+                // A processing instruction: its target's name, its data.
+                0x0a => {
+                    let (name, next) = self.name_ref(at)?;
+                    plain_name(self.chunk, name, false)?;
                     self.content(Part::Other)?;
                     next
                 }
-                // A character reference.
-                0x08 | 0x48 => {
-                    self.u16(at)?;
-                    self.content(Part::Other)?;
-                    at + 2
-                }
-                // An entity reference, a processing instruction target.
-                0x09 | 0x49 | 0x0a => {
-                    let (_, next) = self.name_ref(at)?;
+                0x0b => {
+                    let (_, next) = self.utf16_counted(at)?;
                     self.content(Part::Other)?;
                     next
                 }
@@ -317,10 +319,10 @@ impl<'c> Compiler<'c> {
                         return None;
                     }
                     let next = instance_end(self.chunk, at - 1, self.end)?;
-                    self.ops.push(Op::Instance {
+                    self.ops.push(Op::Content(Part::Instance {
                         at: at - 1,
                         index: usize::MAX,
-                    });
+                    }));
                     next
                 }
                 // Template instances in a definition, substitutions in a stream, unknown
@@ -394,9 +396,10 @@ impl<'c> Compiler<'c> {
             (0xFFFF, at)
         };
         let (name, next) = self.name_ref(at + 4)?;
+        let name = plain_name(self.chunk, name, false)?;
         self.opening = Some(self.ops.len());
         self.ops.push(Op::Open(Element {
-            name: plain_name(self.chunk, name),
+            name,
             dependency: (dependency != 0xFFFF).then_some(dependency),
             attributes: Vec::new(),
             empty: false,
@@ -421,12 +424,7 @@ impl<'c> Compiler<'c> {
             None => {
                 // Content outside the root element: refused.
                 self.open.last()?;
-                self.ops.push(match part {
-                    Part::Text(text) => Op::Text(text),
-                    Part::Value { index, optional } => Op::Value { index, optional },
-                    Part::Literal { kind, bytes } => Op::Literal { kind, bytes },
-                    Part::Other => Op::Other,
-                });
+                self.ops.push(Op::Content(part));
             }
         }
         Some(())
@@ -462,22 +460,36 @@ impl<'c> Compiler<'c> {
 }
 
 /// The name whose string-table entry is at `at` (next-string offset (4), hash (2), length
-/// (2), characters), when it is plain: no prefix, nothing XML would escape, valid UTF-16.
-fn plain_name(chunk: &[u8], at: usize) -> Option<Box<str>> {
+/// (2), characters, a terminating NUL): `None` when the crate cannot read it (out of the
+/// chunk, not UTF-16), `Some(None)` when it is not plain, else the name. Plain: nothing XML
+/// would escape, and no prefix unless `prefixed` (then one, before a non-empty local name).
+fn plain_name(chunk: &[u8], at: usize, prefixed: bool) -> Option<Option<Box<str>>> {
     let chars = usize::from(u16::from_le_bytes([
         *chunk.get(at.checked_add(6)?)?,
         *chunk.get(at.checked_add(7)?)?,
     ]));
-    let bytes = chunk.get(at + 8..(at + 8).checked_add(chars * 2)?)?;
-    let units = bytes
+    let end = at.checked_add(8)?.checked_add(chars * 2)?;
+    chunk.get(end..end.checked_add(2)?)?;
+    let units = chunk
+        .get(at + 8..end)?
         .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&unit| unit != 0);
     let name: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
-    let plain = !name.is_empty()
-        && name
+    let local = match name.split_once(':') {
+        Some((prefix, local)) if prefixed && !prefix.is_empty() => local,
+        _ => &name,
+    };
+    let plain = !local.is_empty()
+        && local
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    plain.then(|| name.into_boxed_str())
+    Some(plain.then(|| name.into_boxed_str()))
+}
+
+/// A name without its prefix, as the XML reader matches attributes.
+pub(crate) fn local_name(name: &str) -> &str {
+    name.split_once(':').map_or(name, |(_, local)| local)
 }
 
 /// Where the stream goes on after the template instance whose token is at `at`: past its
@@ -519,6 +531,18 @@ pub(crate) fn xml_text(bytes: &[u8]) -> String {
     let mut text = String::new();
     push_xml_text(&mut text, bytes);
     text
+}
+
+/// UTF-16LE code units as the crate writes them unescaped (CDATA): up to the first NUL, a
+/// lone surrogate as U+FFFD.
+fn raw_text(bytes: &[u8]) -> String {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&unit| unit != 0);
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
 }
 
 /// [`xml_text`], appended to `text`.

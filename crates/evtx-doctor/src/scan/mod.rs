@@ -14,7 +14,7 @@ pub(crate) use chunk::{
     ChunkOutcome, ChunkState, ScanContext, Scratch, Slot, SlotBytes, scan_chunk,
 };
 #[doc(hidden)]
-pub use decode::{Decline, DecodedTwice, decode_both_ways};
+pub use decode::{Decline, DecodedTwice, decode_both_ways, decode_chunk};
 pub(crate) use layout::{
     CHUNK_MAGIC, FILE_MAGIC, SIGNATURE_SEARCH, header_facts, layout, truncation,
 };

@@ -108,11 +108,14 @@ impl Iterator for Walk<'_> {
             if size < SMALLEST_RECORD || end > self.end || end > self.valid {
                 return None;
             }
+            let filetime = u64_at(self.chunk, start + 16)?;
+            // The crate refuses a header whose time it cannot represent.
+            super::decode::filetime_timestamp(filetime)?;
             Some(RecordHeader {
                 start,
                 size,
                 id: u64_at(self.chunk, start + 8)?,
-                filetime: u64_at(self.chunk, start + 16)?,
+                filetime,
             })
         })();
         match record {

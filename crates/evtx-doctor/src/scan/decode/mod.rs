@@ -21,8 +21,8 @@ mod value;
 
 pub(crate) use value::filetime_timestamp;
 
-use super::binxml::{Element, Op, Part, Template, definition_body, known_value_type};
-use super::walk::u32_at;
+use super::binxml::{Element, Op, Part, Template, definition_body, known_value_type, local_name};
+use super::walk::{RecordHeader, Walk, u32_at};
 use crate::event::{Event, EventBuilder, Origin};
 use std::ops::Range;
 use value::{Items, kind};
@@ -93,6 +93,17 @@ pub(crate) struct RecordBytes {
     pub binxml: Range<usize>,
     pub id: u64,
     pub filetime: u64,
+}
+
+impl From<RecordHeader> for RecordBytes {
+    fn from(header: RecordHeader) -> Self {
+        RecordBytes {
+            start: header.start,
+            binxml: header.binxml(),
+            id: header.id,
+            filetime: header.filetime,
+        }
+    }
 }
 
 /// A substitution value: its type, where its bytes are in the chunk, and for embedded BinXML
@@ -287,7 +298,7 @@ impl Decoder {
         }
         let mut stream = Template::stream(chunk, bytes.clone()).ok_or(Decline::Template)?;
         for op in &mut stream.ops {
-            if let Op::Instance { at, index } = op {
+            if let Op::Content(Part::Instance { at, index }) = op {
                 *index = self.read_instance(chunk, *at, bytes.end, depth + 1)?.0;
             }
         }
@@ -354,7 +365,7 @@ impl Instantiate<'_> {
             Fragment::Stream(index) => {
                 let stream = self.decoder.streams.get(index).need()?;
                 match stream.ops.first() {
-                    Some(Op::Instance { index, .. }) => self.instance(*index)?,
+                    Some(Op::Content(Part::Instance { index, .. })) => self.instance(*index)?,
                     Some(Op::Open(_)) => (&NO_VALUES, stream),
                     _ => return Err(Decline::Root),
                 }
@@ -388,7 +399,7 @@ impl Instantiate<'_> {
                         Op::Open(element) => {
                             self.element(builder, &NO_VALUES, &stream.ops, at, element, true)?;
                         }
-                        Op::Instance { index, .. } => {
+                        Op::Content(Part::Instance { index, .. }) => {
                             self.fragment(builder, Fragment::Instance(*index))?;
                         }
                         _ => return Err(Decline::Malformed),
@@ -443,27 +454,54 @@ impl Instantiate<'_> {
                     at = element.after;
                     continue;
                 }
-                Op::Text(text) => {
-                    if builder.wants_text() {
-                        builder.text().push_str(text);
-                    }
-                }
-                Op::Value { index, optional } => {
-                    self.substitution(builder, instance, *index, *optional, repeat)?;
-                }
-                Op::Literal { kind, bytes } => {
-                    if builder.wants_text() {
-                        let bytes = self.chunk.get(bytes.clone()).need()?;
-                        value::render(*kind, bytes, builder.text())?;
-                    }
-                }
-                Op::Instance { index, .. } => {
-                    self.fragment(builder, Fragment::Instance(*index))?;
-                }
-                Op::Other => return Err(Decline::Content),
+                Op::Content(part) => self.part(builder, instance, part, repeat)?,
                 Op::Close => return Err(Decline::Malformed),
             }
             at += 1;
+        }
+        Ok(())
+    }
+
+    /// A part of an element's content, as the XML reader reads what the crate writes for it.
+    fn part(
+        &self,
+        builder: &mut EventBuilder,
+        instance: &Instance,
+        part: &Part,
+        repeat: Option<&Repeat>,
+    ) -> Result<(), Decline> {
+        match part {
+            Part::Value { index, optional } => {
+                return self.substitution(builder, instance, *index, *optional, repeat);
+            }
+            Part::Instance { index, .. } => {
+                return self.fragment(builder, Fragment::Instance(*index));
+            }
+            // A name the XML reader may not read as written.
+            Part::Other | Part::EntityRef(None) => return Err(Decline::Content),
+            _ if !builder.wants_text() => {}
+            Part::Text(text) | Part::CData(text) => builder.text().push_str(text),
+            Part::Literal { kind, bytes } => {
+                let bytes = self.chunk.get(bytes.clone()).need()?;
+                value::render(*kind, bytes, builder.text())?;
+            }
+            // Written `&#N;`, read back as that character (a surrogate stays as written).
+            Part::CharRef(unit) => match char::from_u32(u32::from(*unit)) {
+                Some(c) => builder.text().push(c),
+                None => builder.text().push_str(&format!("&#{unit};")),
+            },
+            // Written `&name;`: the XML reader resolves the five predefined entities only.
+            Part::EntityRef(name) => {
+                let name = name.as_deref().unwrap_or_default();
+                match name {
+                    "amp" => builder.text().push('&'),
+                    "lt" => builder.text().push('<'),
+                    "gt" => builder.text().push('>'),
+                    "quot" => builder.text().push('"'),
+                    "apos" => builder.text().push('\''),
+                    _ => builder.text().push_str(&format!("&{name};")),
+                }
+            }
         }
         Ok(())
     }
@@ -490,23 +528,35 @@ impl Instantiate<'_> {
         if builder.depth() >= MAX_EVENT_DEPTH {
             return Err(Decline::Malformed);
         }
-        let repeats = self.repeats(instance, ops, at, element)?;
-        let copies: Vec<Option<Repeat>> = match repeats {
-            Some(repeats) if !root => repeats.into_iter().map(Some).collect(),
-            _ => vec![None],
-        };
-        for repeat in copies {
-            let repeat = repeat.as_ref();
-            let attribute = |key: &[u8]| self.attribute(instance, element, key);
-            if element.empty {
-                builder.empty(name.as_bytes(), attribute)?;
-                continue;
-            }
-            builder.start(name.as_bytes(), attribute)?;
-            let content = at + 1..element.after.checked_sub(1).need()?;
-            self.content(builder, instance, ops, content, repeat)?;
-            builder.end();
+        match self.repeats(instance, ops, at, element)? {
+            Some(repeats) if !root => repeats
+                .iter()
+                .try_for_each(|repeat| self.copy(builder, instance, ops, at, name, Some(repeat))),
+            _ => self.copy(builder, instance, ops, at, name, None),
         }
+    }
+
+    /// One copy of the element at `at`, named `name`, holding the item `repeat` says.
+    fn copy(
+        &self,
+        builder: &mut EventBuilder,
+        instance: &Instance,
+        ops: &[Op],
+        at: usize,
+        name: &str,
+        repeat: Option<&Repeat>,
+    ) -> Result<(), Decline> {
+        let Some(Op::Open(element)) = ops.get(at) else {
+            return Err(Decline::Malformed);
+        };
+        let attribute = |key: &[u8]| self.attribute(instance, element, key);
+        if element.empty {
+            return builder.empty(name.as_bytes(), attribute);
+        }
+        builder.start(name.as_bytes(), attribute)?;
+        let content = at + 1..element.after.checked_sub(1).need()?;
+        self.content(builder, instance, ops, content, repeat)?;
+        builder.end();
         Ok(())
     }
 
@@ -525,7 +575,6 @@ impl Instantiate<'_> {
             for part in &attribute.parts {
                 match part {
                     Part::Text(_) | Part::Literal { .. } => {}
-                    Part::Other => return Err(Decline::Content),
                     Part::Value { index, .. } => {
                         if let Some(value) = self.value(instance, *index)
                             && (value.nested.is_some() || self.items(value)?.is_some())
@@ -533,6 +582,8 @@ impl Instantiate<'_> {
                             return Err(Decline::Content);
                         }
                     }
+                    // References, CDATA and the rest in an attribute: not followed.
+                    _ => return Err(Decline::Content),
                 }
             }
         }
@@ -547,7 +598,7 @@ impl Instantiate<'_> {
                     next = child.after;
                     continue;
                 }
-                Op::Value { index, .. } => {
+                Op::Content(Part::Value { index, .. }) => {
                     if let Some(items) = self
                         .value(instance, *index)
                         .map(|v| self.items(v))
@@ -623,7 +674,12 @@ impl Instantiate<'_> {
         key: &[u8],
     ) -> Result<Option<String>, Decline> {
         for attribute in &element.attributes {
-            if attribute.name.as_deref().map(str::as_bytes) != Some(key) {
+            if attribute
+                .name
+                .as_deref()
+                .map(|name| local_name(name).as_bytes())
+                != Some(key)
+            {
                 continue;
             }
             let written = attribute.parts.iter().any(|part| match part {
@@ -634,7 +690,7 @@ impl Instantiate<'_> {
                 Part::Value { index, .. } => self
                     .value(instance, *index)
                     .is_some_and(|value| !self.is_empty(value)),
-                Part::Other => true,
+                _ => true,
             });
             if !written {
                 continue;
@@ -651,7 +707,8 @@ impl Instantiate<'_> {
                             value::render(value.kind, self.bytes(value)?, &mut text)?;
                         }
                     }
-                    Part::Other => return Err(Decline::Content),
+                    // Declined before (see `repeats`).
+                    _ => return Err(Decline::Content),
                 }
             }
             return Ok(Some(text));
@@ -709,14 +766,9 @@ pub fn decode_both_ways(chunk: &[u8]) -> Vec<DecodedTwice> {
         }
     }
     let mut decoder = Decoder::default();
-    super::walk::Walk::new(chunk, chunk.len())
+    Walk::new(chunk, chunk.len())
         .map(|header| {
-            let bytes = RecordBytes {
-                start: header.start,
-                binxml: header.binxml(),
-                id: header.id,
-                filetime: header.filetime,
-            };
+            let bytes = RecordBytes::from(header);
             let reference = built.remove(&header.start).unwrap_or_else(|| {
                 Err(failed
                     .get(&header.id)
@@ -729,5 +781,16 @@ pub fn decode_both_ways(chunk: &[u8]) -> Vec<DecodedTwice> {
                 reference,
             }
         })
+        .collect()
+}
+
+/// Every record of `chunk` (64 KiB, from its signature on) that a walk by the record headers
+/// finds, decoded from its bytes alone (no `evtx` crate). For the benchmarks: not part of the
+/// supported API.
+#[doc(hidden)]
+pub fn decode_chunk(chunk: &[u8]) -> Vec<Result<Event, Decline>> {
+    let mut decoder = Decoder::default();
+    Walk::new(chunk, chunk.len())
+        .map(|header| decoder.try_decode(chunk, &RecordBytes::from(header), Origin::default()))
         .collect()
 }
