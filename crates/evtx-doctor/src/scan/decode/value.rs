@@ -177,8 +177,7 @@ fn fixed_items(bytes: &[u8], size: usize) -> Option<Vec<Range<usize>>> {
 }
 
 /// Appends the text of a value of `kind` as the `evtx` crate writes it. An array here has
-/// at most one item (longer ones repeat their element, see the caller). Floats are declined:
-/// their shortest round-trip form is not reproduced.
+/// at most one item (longer ones repeat their element, see the caller).
 pub(super) fn render(kind: u8, bytes: &[u8], text: &mut String) -> Result<(), Decline> {
     let declined = Decline::Value(kind);
     let le = |n: usize| -> Result<u64, Decline> {
@@ -238,6 +237,14 @@ pub(super) fn render(kind: u8, bytes: &[u8], text: &mut String) -> Result<(), De
             )
         }
         kind::SYSTEMTIME => write_systemtime(text, bytes.try_into().map_err(|_| declined)?),
+        kind::REAL32 => {
+            let value = f32::from_bits(le(4)? as u32);
+            write_float(text, &format!("{value:e}"), -6..=12)
+        }
+        kind::REAL64 => {
+            let value = f64::from_bits(le(8)?);
+            write_float(text, &format!("{value:e}"), -5..=15)
+        }
         kind::SID => write_sid(text, bytes),
         k if k & kind::ARRAY != 0 => {
             let items = array_items(kind, bytes)?.ok_or(declined)?;
@@ -247,10 +254,58 @@ pub(super) fn render(kind: u8, bytes: &[u8], text: &mut String) -> Result<(), De
                 _ => Err(Decline::Content),
             };
         }
-        // Floats, handles, embedded BinXML (placed by the caller).
+        // Handles, embedded BinXML (placed by the caller).
         _ => return Err(declined),
     };
     written.map_err(|_| declined)
+}
+
+/// A float as the crate writes it, from its shortest round-trip digits (`scientific`, Rust's
+/// `{:e}`: `-1.2345e3`): plain notation while the exponent is in `plain` (`1000000.0`,
+/// `12.5`, `0.00001`; a whole number keeps `.0`), else `1.2345e+16`, `1e-7`. NaN and the
+/// infinities as Rust writes them.
+fn write_float(
+    text: &mut String,
+    scientific: &str,
+    plain: std::ops::RangeInclusive<i32>,
+) -> std::fmt::Result {
+    let (sign, unsigned) = match scientific.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", scientific),
+    };
+    let Some((mantissa, exponent)) = unsigned.split_once('e') else {
+        // NaN, inf.
+        text.push_str(scientific);
+        return Ok(());
+    };
+    let exponent: i32 = exponent.parse().map_err(|_| std::fmt::Error)?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let count = i32::try_from(digits.len()).map_err(|_| std::fmt::Error)?;
+    text.push_str(sign);
+    if !plain.contains(&exponent) {
+        let (first, rest) = digits.split_at(1);
+        text.push_str(first);
+        if !rest.is_empty() {
+            text.push('.');
+            text.push_str(rest);
+        }
+        let plus = if exponent >= 0 { "+" } else { "" };
+        return write!(text, "e{plus}{exponent}");
+    }
+    if count - 1 <= exponent {
+        // A whole number: the digits, zeros up to the units, `.0`.
+        text.push_str(&digits);
+        (count..=exponent).for_each(|_| text.push('0'));
+        text.push_str(".0");
+    } else if exponent >= 0 {
+        let (whole, fraction) = digits.split_at(exponent as usize + 1);
+        write!(text, "{whole}.{fraction}")?;
+    } else {
+        text.push_str("0.");
+        (1..-exponent).for_each(|_| text.push('0'));
+        text.push_str(&digits);
+    }
+    Ok(())
 }
 
 /// ANSI text as the crate decodes it (Windows-1252, the parser's default; NULs dropped) and
@@ -364,4 +419,112 @@ pub(crate) fn filetime_timestamp(filetime: u64) -> Option<Timestamp> {
     let seconds = i64::try_from(filetime / TICKS_PER_SECOND).ok()? - WINDOWS_TO_UNIX_SECONDS;
     let nanos = i32::try_from((filetime % TICKS_PER_SECOND) * 100).ok()?;
     Timestamp::new(seconds, nanos).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(kind: u8, bytes: &[u8]) -> String {
+        let mut text = String::new();
+        render(kind, bytes, &mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn floats_are_written_as_the_crate_writes_them() {
+        // Expected texts: what the crate's float writer gives for these values.
+        for (value, expected) in [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (100.0, "100.0"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.234e16, "1.234e+16"),
+            (1e-5, "0.00001"),
+            (1e-6, "1e-6"),
+            (1.5e-7, "1.5e-7"),
+            (0.3, "0.3"),
+            (5e-324, "5e-324"),
+            (1e100, "1e+100"),
+            (12345.678, "12345.678"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(text(kind::REAL64, &f64::to_le_bytes(value)), expected);
+        }
+        for (value, expected) in [
+            (1e12f32, "1000000000000.0"),
+            (1e13, "1e+13"),
+            (1e-6, "0.000001"),
+            (1e-7, "1e-7"),
+            (3.4028235e38, "3.4028235e+38"),
+            (12345.678, "12345.678"),
+        ] {
+            assert_eq!(text(kind::REAL32, &f32::to_le_bytes(value)), expected);
+        }
+    }
+
+    #[test]
+    fn other_types_are_written_as_windows_writes_them() {
+        let guid: Vec<u8> = (0..16).collect();
+        assert_eq!(
+            text(kind::GUID, &guid),
+            "{03020100-0504-0706-0809-0a0b0c0d0e0f}"
+        );
+        let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 32, 2, 0, 0];
+        assert_eq!(text(kind::SID, &sid), "S-1-5-32-544");
+        assert_eq!(text(kind::HEX_INT64, &0x2au64.to_le_bytes()), "0x2a");
+        assert_eq!(text(kind::SIZE_T, &7u32.to_le_bytes()), "0x7");
+        assert_eq!(text(kind::BINARY, &[0x01, 0xab]), "01AB");
+        assert_eq!(text(kind::BOOL, &16i32.to_le_bytes()), "16");
+        assert_eq!(text(kind::ANSI_STRING, b"caf\xe9\0\x01"), "café_");
+        let filetime = 133_000_000_000_000_000u64.to_le_bytes();
+        assert_eq!(
+            text(kind::FILETIME, &filetime),
+            "2022-06-18T04:26:40.0000000Z"
+        );
+        let systemtime: Vec<u8> = [2024u16, 3, 1, 4, 8, 5, 6, 789]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            text(kind::SYSTEMTIME, &systemtime),
+            "2024-03-04T08:05:06.7890000Z"
+        );
+        // A SYSTEMTIME Windows does not take as a time (month 13).
+        let invalid: Vec<u8> = [2024u16, 13, 1, 4, 8, 5, 6, 789]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            text(kind::SYSTEMTIME, &invalid),
+            "1601-01-01T00:00:00.0000000Z"
+        );
+    }
+
+    #[test]
+    fn arrays_are_split_into_items() {
+        let strings = b"a\0\0\0b\0\0\0";
+        let items = array_items(kind::ARRAY | kind::STRING, strings)
+            .unwrap()
+            .unwrap();
+        assert_eq!(items.ranges, vec![0..2, 4..6]);
+        // The last string must end.
+        assert!(array_items(kind::ARRAY | kind::STRING, b"a\0b\0").is_err());
+        // Bools stay bools when every item is 0 or 1, else all are integers.
+        let bools: Vec<u8> = [0i32, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let items = array_items(kind::ARRAY | kind::BOOL, &bools)
+            .unwrap()
+            .unwrap();
+        assert_eq!(items.kind, kind::BOOL);
+        let ints: Vec<u8> = [0i32, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let items = array_items(kind::ARRAY | kind::BOOL, &ints)
+            .unwrap()
+            .unwrap();
+        assert_eq!(items.kind, kind::INT32);
+        // A one-item array is written as its item.
+        assert_eq!(text(kind::ARRAY | kind::UINT16, &7u16.to_le_bytes()), "7");
+    }
 }
