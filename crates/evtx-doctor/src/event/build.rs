@@ -73,29 +73,23 @@ impl EventBuilder {
         self.path.len()
     }
 
-    /// `<name ...>` opens; `attribute` gives the value of an attribute by its local name.
+    /// `<name ...>` opens, or `<name .../>` when `empty` (an empty value, still a value:
+    /// `<Data Name="x"/>`); `attribute` gives the value of an attribute by its local name.
     pub(crate) fn start<E>(
         &mut self,
         name: &[u8],
+        empty: bool,
         attribute: impl FnMut(&[u8]) -> Result<Option<String>, E>,
     ) -> Result<(), E> {
         self.flush();
         self.field = self.open(name, attribute)?;
-        let parent = Parent::of(name);
-        self.in_user_data += usize::from(parent == Parent::UserData);
-        self.path.push(parent);
-        Ok(())
-    }
-
-    /// `<name .../>`: an empty value, still a value (`<Data Name="x"/>`).
-    pub(crate) fn empty<E>(
-        &mut self,
-        name: &[u8],
-        attribute: impl FnMut(&[u8]) -> Result<Option<String>, E>,
-    ) -> Result<(), E> {
-        self.flush();
-        self.field = self.open(name, attribute)?;
-        self.flush();
+        if empty {
+            self.flush();
+        } else {
+            let parent = Parent::of(name);
+            self.in_user_data += usize::from(parent == Parent::UserData);
+            self.path.push(parent);
+        }
         Ok(())
     }
 

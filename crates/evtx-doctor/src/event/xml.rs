@@ -63,21 +63,16 @@ pub(crate) fn read_event_body<R: BufRead>(
         let xml = reader
             .read_event_into(buf)
             .map_err(|err| malformed(reader, err))?;
+        let empty = matches!(xml, Xml::Empty(_));
         match xml {
-            Xml::Start(start) => {
-                if builder.depth() >= MAX_EVENT_DEPTH {
+            Xml::Start(start) | Xml::Empty(start) => {
+                if !empty && builder.depth() >= MAX_EVENT_DEPTH {
                     return Err(XmlEventError::TooDeep {
                         position: reader.buffer_position(),
                     });
                 }
                 let name = start.local_name();
-                let Ok(()) = builder.start(name.as_ref(), |key| {
-                    Ok::<_, Infallible>(attribute(&start, key))
-                });
-            }
-            Xml::Empty(start) => {
-                let name = start.local_name();
-                let Ok(()) = builder.empty(name.as_ref(), |key| {
+                let Ok(()) = builder.start(name.as_ref(), empty, |key| {
                     Ok::<_, Infallible>(attribute(&start, key))
                 });
             }

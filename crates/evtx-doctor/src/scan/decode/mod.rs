@@ -550,10 +550,10 @@ impl Instantiate<'_> {
             return Err(Decline::Malformed);
         };
         let attribute = |key: &[u8]| self.attribute(instance, element, key);
+        builder.start(name.as_bytes(), element.empty, attribute)?;
         if element.empty {
-            return builder.empty(name.as_bytes(), attribute);
+            return Ok(());
         }
-        builder.start(name.as_bytes(), attribute)?;
         let content = at + 1..element.after.checked_sub(1).need()?;
         self.content(builder, instance, ops, content, repeat)?;
         builder.end();

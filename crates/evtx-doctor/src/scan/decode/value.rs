@@ -485,21 +485,18 @@ mod tests {
             text(kind::FILETIME, &filetime),
             "2022-06-18T04:26:40.0000000Z"
         );
-        let systemtime: Vec<u8> = [2024u16, 3, 1, 4, 8, 5, 6, 789]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let systemtime =
+            |fields: [u16; 8]| -> Vec<u8> { fields.iter().flat_map(|v| v.to_le_bytes()).collect() };
         assert_eq!(
-            text(kind::SYSTEMTIME, &systemtime),
+            text(kind::SYSTEMTIME, &systemtime([2024, 3, 1, 4, 8, 5, 6, 789])),
             "2024-03-04T08:05:06.7890000Z"
         );
-        // A SYSTEMTIME Windows does not take as a time (month 13).
-        let invalid: Vec<u8> = [2024u16, 13, 1, 4, 8, 5, 6, 789]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        // One Windows does not take as a time (month 13).
         assert_eq!(
-            text(kind::SYSTEMTIME, &invalid),
+            text(
+                kind::SYSTEMTIME,
+                &systemtime([2024, 13, 1, 4, 8, 5, 6, 789])
+            ),
             "1601-01-01T00:00:00.0000000Z"
         );
     }
