@@ -117,9 +117,20 @@ impl EventBuilder {
         }
     }
 
-    /// The event filled so far.
-    pub(crate) fn finish(self) -> Event {
-        self.event
+    /// The event filled so far; the builder starts afresh (keeping its buffers).
+    pub(crate) fn finish(&mut self) -> Event {
+        let event = std::mem::take(&mut self.event);
+        self.reset();
+        event
+    }
+
+    /// Forgets the event being filled, keeping the buffers.
+    pub(crate) fn reset(&mut self) {
+        self.event = Event::default();
+        self.path.clear();
+        self.in_user_data = 0;
+        self.field = Field::Other;
+        self.text.clear();
     }
 
     /// Records what an opening tag tells (attributes) and returns the field its text belongs to.
@@ -170,7 +181,9 @@ impl EventBuilder {
             self.text.clear();
             return;
         }
-        let value = std::mem::take(&mut self.text);
+        // A copy of the exact size: the buffer keeps its capacity for the next text.
+        let value = self.text.clone();
+        self.text.clear();
         let event = &mut self.event;
         match field {
             Field::EventId => {

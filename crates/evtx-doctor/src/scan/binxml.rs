@@ -43,7 +43,7 @@ pub(crate) enum Op {
 pub(crate) struct Element {
     /// Its name when it is plain (no prefix, no character XML would escape); `None` for a
     /// name the decoder does not reproduce.
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Name>,
     /// The substitution whose NULL value leaves the element out.
     pub(crate) dependency: Option<u16>,
     pub(crate) attributes: Vec<Attribute>,
@@ -56,7 +56,7 @@ pub(crate) struct Element {
 /// An attribute: its name (as [`Element::name`]), and the parts its value is made of.
 #[derive(Debug, Clone)]
 pub(crate) struct Attribute {
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Name>,
     pub(crate) parts: Vec<Part>,
 }
 
@@ -73,7 +73,7 @@ pub(crate) enum Part {
     /// A character reference (`&#N;`).
     CharRef(u16),
     /// An entity reference (`&name;`), its name when plain.
-    EntityRef(Option<Box<str>>),
+    EntityRef(Option<Name>),
     /// A CDATA section's text.
     CData(String),
     /// A template instance in a stream (content only): its token is at `at` in the chunk.
@@ -114,13 +114,16 @@ enum Mode {
 impl Template {
     /// Compiles the template whose body is `body` (a range of `chunk`); `None` when it is
     /// malformed or has a token the `evtx` crate would refuse in a template definition.
-    pub(crate) fn compile(chunk: &[u8], body: Range<usize>) -> Option<Template> {
-        Compiler::new(chunk, body.end.min(chunk.len()), Mode::Definition).run(body.start)
+    /// `names` holds the chunk's names read so far.
+    pub(crate) fn compile(chunk: &[u8], body: Range<usize>, names: &mut Names) -> Option<Template> {
+        let end = body.end.min(chunk.len());
+        Compiler::new(chunk, names, end, Mode::Definition).run(body.start)
     }
 
     /// Compiles the token stream at `range` of `chunk` that is not a template definition.
-    pub(crate) fn stream(chunk: &[u8], range: Range<usize>) -> Option<Template> {
-        Compiler::new(chunk, range.end.min(chunk.len()), Mode::Stream).run(range.start)
+    pub(crate) fn stream(chunk: &[u8], range: Range<usize>, names: &mut Names) -> Option<Template> {
+        let end = range.end.min(chunk.len());
+        Compiler::new(chunk, names, end, Mode::Stream).run(range.start)
     }
 
     /// The root element (the first, in a stream).
@@ -189,6 +192,7 @@ impl Template {
 /// Reads a template body's tokens into ops.
 struct Compiler<'c> {
     chunk: &'c [u8],
+    names: &'c mut Names,
     mode: Mode,
     /// Where the body ends.
     end: usize,
@@ -201,9 +205,10 @@ struct Compiler<'c> {
 }
 
 impl<'c> Compiler<'c> {
-    fn new(chunk: &'c [u8], end: usize, mode: Mode) -> Self {
+    fn new(chunk: &'c [u8], names: &'c mut Names, end: usize, mode: Mode) -> Self {
         Compiler {
             chunk,
+            names,
             mode,
             end,
             ops: Vec::new(),
@@ -269,7 +274,7 @@ impl<'c> Compiler<'c> {
                     let index = self.opening?;
                     let (name, next) = self.name_ref(at)?;
                     // Namespace declarations (`xmlns:auto-ns2`) have a prefix.
-                    let name = plain_name(self.chunk, name, true)?;
+                    let name = self.names.plain(self.chunk, name, true)?;
                     let Op::Open(element) = self.ops.get_mut(index)? else {
                         return None;
                     };
@@ -298,14 +303,14 @@ impl<'c> Compiler<'c> {
                 0x09 | 0x49 => {
                     let (name, next) = self.name_ref(at)?;
                     // The crate reads the name, and fails when it cannot.
-                    let name = plain_name(self.chunk, name, false)?;
+                    let name = self.names.plain(self.chunk, name, false)?;
                     self.content(Part::EntityRef(name))?;
                     next
                 }
                 // A processing instruction: its target's name, its data.
                 0x0a => {
                     let (name, next) = self.name_ref(at)?;
-                    plain_name(self.chunk, name, false)?;
+                    self.names.plain(self.chunk, name, false)?;
                     self.content(Part::Other)?;
                     next
                 }
@@ -396,7 +401,7 @@ impl<'c> Compiler<'c> {
             (0xFFFF, at)
         };
         let (name, next) = self.name_ref(at + 4)?;
-        let name = plain_name(self.chunk, name, false)?;
+        let name = self.names.plain(self.chunk, name, false)?;
         self.opening = Some(self.ops.len());
         self.ops.push(Op::Open(Element {
             name,
@@ -459,32 +464,75 @@ impl<'c> Compiler<'c> {
     }
 }
 
+/// The names a chunk's templates use, each read once (by its offset in the chunk).
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Offset → the name (`None`: the crate cannot read it).
+    read: Vec<(usize, Option<Name>)>,
+}
+
+/// A name as read: shared by the templates of a chunk.
+pub(crate) type Name = std::sync::Arc<str>;
+
+/// How many names [`Names`] remembers (a chunk uses a few dozen).
+const REMEMBERED_NAMES: usize = 1024;
+
+impl Names {
+    /// Forgets the last chunk's names.
+    pub(crate) fn clear(&mut self) {
+        self.read.clear();
+    }
+
+    /// The name whose string-table entry is at `at`: `None` when the crate cannot read it,
+    /// `Some(None)` when it is not plain (see [`is_plain`]), else the name.
+    fn plain(&mut self, chunk: &[u8], at: usize, prefixed: bool) -> Option<Option<Name>> {
+        let name = match self.read.iter().find(|(offset, _)| *offset == at) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = read_name(chunk, at).map(Name::from);
+                if self.read.len() < REMEMBERED_NAMES {
+                    self.read.push((at, name.clone()));
+                }
+                name
+            }
+        }?;
+        Some(is_plain(&name, prefixed).then_some(name))
+    }
+}
+
 /// The name whose string-table entry is at `at` (next-string offset (4), hash (2), length
-/// (2), characters, a terminating NUL): `None` when the crate cannot read it (out of the
-/// chunk, not UTF-16), `Some(None)` when it is not plain, else the name. Plain: nothing XML
-/// would escape, and no prefix unless `prefixed` (then one, before a non-empty local name).
-fn plain_name(chunk: &[u8], at: usize, prefixed: bool) -> Option<Option<Box<str>>> {
+/// (2), characters, a terminating NUL), up to its first NUL; `None` when the crate cannot
+/// read it (out of the chunk, not UTF-16).
+fn read_name(chunk: &[u8], at: usize) -> Option<String> {
     let chars = usize::from(u16::from_le_bytes([
         *chunk.get(at.checked_add(6)?)?,
         *chunk.get(at.checked_add(7)?)?,
     ]));
     let end = at.checked_add(8)?.checked_add(chars * 2)?;
     chunk.get(end..end.checked_add(2)?)?;
-    let units = chunk
-        .get(at + 8..end)?
+    let mut name = String::new();
+    let rest = push_plain_ascii(&mut name, chunk.get(at + 8..end)?);
+    let units = rest
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .take_while(|&unit| unit != 0);
-    let name: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    for c in char::decode_utf16(units) {
+        name.push(c.ok()?);
+    }
+    Some(name)
+}
+
+/// Whether the decoder writes `name` as the crate does: nothing XML would escape, and no
+/// prefix unless `prefixed` (then one, before a non-empty local name).
+fn is_plain(name: &str, prefixed: bool) -> bool {
     let local = match name.split_once(':') {
         Some((prefix, local)) if prefixed && !prefix.is_empty() => local,
-        _ => &name,
+        _ => name,
     };
-    let plain = !local.is_empty()
+    !local.is_empty()
         && local
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    Some(plain.then(|| name.into_boxed_str()))
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A name without its prefix, as the XML reader matches attributes.
@@ -547,7 +595,8 @@ fn raw_text(bytes: &[u8]) -> String {
 
 /// [`xml_text`], appended to `text`.
 pub(crate) fn push_xml_text(text: &mut String, bytes: &[u8]) {
-    let units = bytes
+    let rest = push_plain_ascii(text, bytes);
+    let units = rest
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .take_while(|&unit| unit != 0);
@@ -559,6 +608,18 @@ pub(crate) fn push_xml_text(text: &mut String, bytes: &[u8]) {
             Err(_) => '_',
         });
     }
+}
+
+/// Appends the leading UTF-16LE code units of `bytes` that are printable ASCII (most text
+/// is, and needs no decoding), and returns the bytes after them.
+fn push_plain_ascii<'b>(text: &mut String, bytes: &'b [u8]) -> &'b [u8] {
+    let plain = bytes
+        .chunks_exact(2)
+        .take_while(|unit| unit[1] == 0 && (0x20..0x7f).contains(&unit[0]))
+        .count();
+    text.reserve(bytes.len() / 2);
+    text.extend(bytes.iter().step_by(2).take(plain).map(|&b| char::from(b)));
+    bytes.get(plain * 2..).unwrap_or_default()
 }
 
 /// The event id of the record whose BinXML is `binxml`, instantiating a template defined at
@@ -644,7 +705,7 @@ mod tests {
                 continue;
             };
             let definition = u32_at(chunk, binxml.start + 10).unwrap() as usize;
-            let id = Template::compile(chunk, body)
+            let id = Template::compile(chunk, body, &mut Names::default())
                 .and_then(|template| template.event_id_slot())
                 .and_then(|slot| event_id(chunk, binxml, definition, slot));
             if let Some(id) = id {

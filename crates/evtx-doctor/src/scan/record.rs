@@ -1,7 +1,7 @@
 //! One record: whether it could match (by the literals found in its bytes and its template's),
 //! and turning it into an [`Event`].
 
-use super::binxml::{EventIdSlot, Template, event_id};
+use super::binxml::{EventIdSlot, Names, Template, event_id};
 use super::prefilter::{Hits, Prefilter};
 use super::walk::u32_at;
 use crate::event::{Event, Origin, parse_event_xml};
@@ -66,6 +66,7 @@ pub(crate) fn admits(
 pub(crate) struct EventIds {
     /// Template body start → where it puts the event id.
     slots: Vec<(usize, Option<EventIdSlot>)>,
+    names: Names,
 }
 
 /// How many templates [`EventIds`] remembers per chunk (Windows uses a few dozen).
@@ -75,6 +76,7 @@ impl EventIds {
     /// Forgets the last chunk's templates.
     pub(crate) fn clear(&mut self) {
         self.slots.clear();
+        self.names.clear();
     }
 
     /// The event id of the record whose BinXML is `binxml` and whose template's body is
@@ -87,7 +89,7 @@ impl EventIds {
         {
             Some(&(_, slot)) => slot,
             None => {
-                let slot = Template::compile(chunk, template.clone())
+                let slot = Template::compile(chunk, template.clone(), &mut self.names)
                     .and_then(|template| template.event_id_slot());
                 if self.slots.len() < REMEMBERED_TEMPLATES {
                     self.slots.push((template.start, slot));

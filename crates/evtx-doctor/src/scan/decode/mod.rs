@@ -21,7 +21,9 @@ mod value;
 
 pub(crate) use value::filetime_timestamp;
 
-use super::binxml::{Element, Op, Part, Template, definition_body, known_value_type, local_name};
+use super::binxml::{
+    Element, Names, Op, Part, Template, definition_body, known_value_type, local_name,
+};
 use super::walk::{RecordHeader, Walk, u32_at};
 use crate::event::{Event, EventBuilder, Origin};
 use std::ops::Range;
@@ -146,12 +148,17 @@ pub(crate) struct Decoder {
     instances: Vec<Instance>,
     /// The record's streams that are not one template instance, compiled.
     streams: Vec<Template>,
+    /// The chunk's names read so far.
+    names: Names,
+    /// Kept between records for its buffers.
+    builder: EventBuilder,
 }
 
 impl Decoder {
     /// Forgets the last chunk's templates.
     pub(crate) fn clear(&mut self) {
         self.templates.clear();
+        self.names.clear();
     }
 
     /// The event the record `record` of `chunk` holds, read from `origin`; `None` when the
@@ -182,11 +189,17 @@ impl Decoder {
         let root = self.read_fragment(chunk, binxml, 0)?;
         self.look_up_templates(chunk)?;
         let time = filetime_timestamp(record.filetime).need()?;
-        let mut event = Instantiate {
+        let mut builder = std::mem::take(&mut self.builder);
+        let event = Instantiate {
             chunk,
             decoder: self,
         }
-        .record(root)?;
+        .record(root, &mut builder);
+        // The next record starts afresh, with the buffers.
+        let event = event.map(|()| builder.finish());
+        builder.reset();
+        self.builder = builder;
+        let mut event = event?;
         event.time = event.time.or(Some(time));
         event.record_id = event.record_id.or(Some(record.id));
         event.origin = origin;
@@ -296,7 +309,8 @@ impl Decoder {
         if depth > MAX_NESTING || self.streams.len() >= MAX_INSTANCES {
             return Err(Decline::Malformed);
         }
-        let mut stream = Template::stream(chunk, bytes.clone()).ok_or(Decline::Template)?;
+        let mut stream =
+            Template::stream(chunk, bytes.clone(), &mut self.names).ok_or(Decline::Template)?;
         for op in &mut stream.ops {
             if let Op::Content(Part::Instance { at, index }) = op {
                 *index = self.read_instance(chunk, *at, bytes.end, depth + 1)?.0;
@@ -321,7 +335,7 @@ impl Decoder {
                 Some(index) => index,
                 None => {
                     let template = definition_body(chunk, instance.definition)
-                        .and_then(|body| Template::compile(chunk, body));
+                        .and_then(|body| Template::compile(chunk, body, &mut self.names));
                     self.templates.push((instance.definition, template));
                     self.templates.len() - 1
                 }
@@ -359,7 +373,7 @@ struct Repeat {
 impl Instantiate<'_> {
     /// The event of the record whose stream is `root`: the first element it holds must be
     /// `<Event>` with content, which the XML reader reads.
-    fn record(&self, root: Fragment) -> Result<Event, Decline> {
+    fn record(&self, root: Fragment, builder: &mut EventBuilder) -> Result<(), Decline> {
         let (instance, template) = match root {
             Fragment::Instance(index) => self.instance(index)?,
             Fragment::Stream(index) => {
@@ -375,13 +389,12 @@ impl Instantiate<'_> {
         if element.name.as_deref() != Some("Event") || element.empty {
             return Err(Decline::Root);
         }
-        let mut builder = EventBuilder::default();
         let content = 1..element.after.checked_sub(1).need()?;
-        self.content(&mut builder, instance, &template.ops, content, None)?;
+        self.content(builder, instance, &template.ops, content, None)?;
         if !builder.end() {
             return Err(Decline::Malformed);
         }
-        Ok(builder.finish())
+        Ok(())
     }
 
     /// The elements of an embedded BinXML value, in place.
