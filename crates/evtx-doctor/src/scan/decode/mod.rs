@@ -8,14 +8,16 @@
 //! a NULL value is left out, an optional substitution of an empty value writes nothing, an
 //! embedded BinXML value (a template instance of its own, typically `EventData` or
 //! `UserData`) puts its elements in place, an array value of several items repeats its
-//! element once per item, an attribute with no text is left out, values are written as the
+//! element once per item, an attribute with no text is left out, a stream written without a
+//! template (as Event Viewer saves records) is read token by token, values are written as the
 //! crate writes them ([`value`]) — and feeds the elements to the same [`EventBuilder`] the
 //! XML reader uses. Whatever it does not follow — a token, value type or shape outside that
 //! subset, or anything out of bounds — is a [`Decline`], and the caller goes through the
 //! crate as before. `tests/decode.rs` compares the two paths on every record of the fixtures,
 //! the forge corpora and the shared corpus.
 //!
-//! Layouts from [MS-EVEN6] (BinXml): template instances, value descriptors.
+//! Layouts from [MS-EVEN6] (BinXml): template instances, value descriptors. Limits (nesting,
+//! values, instances, depth) bound the work a crafted chunk can ask for.
 
 mod value;
 
@@ -26,6 +28,7 @@ use super::binxml::{
 };
 use super::walk::{RecordHeader, Walk, u32_at};
 use crate::event::{Event, EventBuilder, Origin};
+use std::cell::Cell;
 use std::ops::Range;
 use value::{Items, kind};
 
@@ -50,14 +53,14 @@ const MAX_EVENT_DEPTH: usize = 64;
 pub enum Decline {
     /// Out of bounds, sizes that do not add up, limits passed.
     Malformed,
-    /// A record or embedded fragment that is not one template instance.
+    /// A record or embedded fragment with more tokens after its template instance.
     Shape,
     /// A template the compiler refused, or a name it does not reproduce.
     Template,
     /// A value of this type, or of a size that does not fit it, or not written here.
     Value(u8),
-    /// Content not reproduced: CDATA, references, processing instructions, arrays where
-    /// they do not repeat their element.
+    /// Content not reproduced: processing instructions, references or CDATA in attributes,
+    /// arrays where they do not repeat their element.
     Content,
     /// A root that is not `<Event>` with content.
     Root,
@@ -67,7 +70,7 @@ impl std::fmt::Display for Decline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Decline::Malformed => write!(f, "malformed or past a limit"),
-            Decline::Shape => write!(f, "not one template instance"),
+            Decline::Shape => write!(f, "tokens after a template instance"),
             Decline::Template => write!(f, "template not followed"),
             Decline::Value(kind) => write!(f, "value type 0x{kind:02x}"),
             Decline::Content => write!(f, "content not followed"),
@@ -193,6 +196,7 @@ impl Decoder {
         let event = Instantiate {
             chunk,
             decoder: self,
+            work: Cell::new(WORK),
         }
         .record(root, &mut builder);
         // The next record starts afresh, with the buffers.
@@ -359,7 +363,18 @@ const NO_VALUES: Instance = Instance {
 struct Instantiate<'d> {
     chunk: &'d [u8],
     decoder: &'d Decoder,
+    /// The work left for this record (see [`WORK`]).
+    work: Cell<usize>,
 }
+
+/// The work one record may ask for, in bytes of text written plus [`ELEMENT_WORK`] per
+/// element: an array value repeats its element, a value may be placed many times, so a
+/// crafted record of a few KiB could otherwise ask for gigabytes (the crate refuses such a
+/// record too). Real records ask for a few KiB.
+const WORK: usize = 4 << 20;
+
+/// What an element costs of [`WORK`].
+const ELEMENT_WORK: usize = 64;
 
 /// The element being repeated for each item of an array value: that value's index, the type
 /// its items are written as, and the item this copy holds (a range of the value's bytes).
@@ -467,7 +482,11 @@ impl Instantiate<'_> {
                     at = element.after;
                     continue;
                 }
-                Op::Content(part) => self.part(builder, instance, part, repeat)?,
+                Op::Content(part) => {
+                    let before = builder.text().len();
+                    self.part(builder, instance, part, repeat)?;
+                    self.spend(builder.text().len().saturating_sub(before))?;
+                }
                 Op::Close => return Err(Decline::Malformed),
             }
             at += 1;
@@ -562,6 +581,7 @@ impl Instantiate<'_> {
         let Some(Op::Open(element)) = ops.get(at) else {
             return Err(Decline::Malformed);
         };
+        self.spend(ELEMENT_WORK)?;
         let attribute = |key: &[u8]| self.attribute(instance, element, key);
         builder.start(name.as_bytes(), element.empty, attribute)?;
         if element.empty {
@@ -724,9 +744,17 @@ impl Instantiate<'_> {
                     _ => return Err(Decline::Content),
                 }
             }
+            self.spend(text.len())?;
             return Ok(Some(text));
         }
         Ok(None)
+    }
+
+    /// Takes `amount` from the record's work; declines once it is spent.
+    fn spend(&self, amount: usize) -> Result<(), Decline> {
+        let left = self.work.get().checked_sub(amount).need()?;
+        self.work.set(left);
+        Ok(())
     }
 }
 

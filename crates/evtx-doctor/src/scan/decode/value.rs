@@ -84,7 +84,9 @@ fn sid_size(bytes: &[u8]) -> Option<usize> {
 /// attribute made of nothing else is left out.
 pub(super) fn is_empty(kind: u8, bytes: &[u8]) -> bool {
     match kind {
-        kind::NULL | kind::BIN_XML | kind::BINARY => bytes.is_empty(),
+        // NULL whatever its size says (the crate skips its bytes).
+        kind::NULL => true,
+        kind::BIN_XML | kind::BINARY => bytes.is_empty(),
         kind::STRING => bytes.len() < 2 || bytes.starts_with(&[0, 0]),
         kind::ANSI_STRING => bytes.iter().all(|&b| b == 0),
         k if k & kind::ARRAY != 0 => bytes.is_empty(),
@@ -499,6 +501,13 @@ mod tests {
             ),
             "1601-01-01T00:00:00.0000000Z"
         );
+    }
+
+    #[test]
+    fn null_is_empty_whatever_its_size() {
+        // The fuzzer's third finding: a NULL value sized 60 in a provider's `Name`.
+        assert!(is_empty(kind::NULL, b"x\0y\0"));
+        assert!(!is_empty(kind::BINARY, b"\0"));
     }
 
     #[test]
