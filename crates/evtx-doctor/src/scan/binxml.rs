@@ -1,7 +1,9 @@
 //! BinXML template definitions, read once per chunk into a [`Template`]: its elements,
-//! attributes, text and substitution slots, as ops in document order. The decoder
-//! (`scan/decode.rs`) instantiates them into events; the prefilter asks one where it puts the
-//! event id ([`Template::event_id_slot`]) and reads that value alone ([`event_id`]).
+//! attributes, text and substitution slots, as ops in document order (token streams written
+//! without a template, as Event Viewer saves records, are read the same way); a chunk's names
+//! are read once ([`Names`]). The decoder (`scan/decode`) instantiates templates into events;
+//! the prefilter asks one where it puts the event id ([`Template::event_id_slot`]) and reads
+//! that value alone ([`event_id`]).
 //!
 //! The tokens are read as the `evtx` crate reads a template definition. Layouts from
 //! [MS-EVEN6] (BinXml): tokens, names, template definitions and instances, value types.
