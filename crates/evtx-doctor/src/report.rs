@@ -6,6 +6,9 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod problem_log;
+pub(crate) use problem_log::ProblemLog;
+
 pub use crate::rules::Severity;
 
 /// Version of the report format, written as the top-level `"schema"` field.

@@ -622,7 +622,8 @@ impl<'a, 'r> Input<'a, 'r> {
                 tally.saw(time);
             }
         });
-        for problem in outcome.problems {
+        let (problems, _) = outcome.problems.finish();
+        for problem in problems {
             let position = problem.offset.unwrap_or(chunk_offset);
             self.shared_problem(position, problem);
         }

@@ -7,8 +7,8 @@ use super::record;
 use super::select::{Choice, Selection, Verdict};
 use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
-use crate::report::Problem;
 use crate::report::ProblemKind;
+use crate::report::{Problem, ProblemLog};
 use crate::rules::{Match, RuleSet};
 use crate::sources::Span;
 use evtx::err::EvtxError;
@@ -79,7 +79,7 @@ pub(crate) struct Matched {
 }
 
 /// The result of scanning one chunk slot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ChunkOutcome {
     pub state: ChunkState,
     pub crc_mismatch: bool,
@@ -90,9 +90,23 @@ pub(crate) struct ChunkOutcome {
     pub last: Option<Timestamp>,
     pub matches: Vec<Matched>,
     /// At most [`MAX_PROBLEMS_PER_CHUNK`] problems, then one `more_bad_records`.
-    pub problems: Vec<Problem>,
-    /// Problems past [`MAX_PROBLEMS_PER_CHUNK`], summed up by [`ChunkOutcome::close`].
-    pub problems_not_listed: u64,
+    pub problems: ProblemLog,
+}
+
+impl Default for ChunkOutcome {
+    fn default() -> Self {
+        ChunkOutcome {
+            state: ChunkState::default(),
+            crc_mismatch: false,
+            records_read: 0,
+            records_skipped: 0,
+            records_unreadable: 0,
+            first: None,
+            last: None,
+            matches: Vec::new(),
+            problems: ProblemLog::new(MAX_PROBLEMS_PER_CHUNK),
+        }
+    }
 }
 
 impl ChunkOutcome {
@@ -104,12 +118,8 @@ impl ChunkOutcome {
         record_id: Option<u64>,
         message: String,
     ) {
-        if self.problems.len() >= MAX_PROBLEMS_PER_CHUNK {
-            // Thousands of broken records in one chunk say no more than the first few: the
-            // rest are counted (`records_unreadable`) and summed up in one problem.
-            self.problems_not_listed += 1;
-            return;
-        }
+        // Thousands of broken records in one chunk say no more than the first few: the rest
+        // are counted (`records_unreadable`) and summed up in one problem.
         self.problems.push(Problem {
             kind,
             chunk: Some(chunk),
@@ -121,18 +131,15 @@ impl ChunkOutcome {
 
     /// Sums up the problems that were not listed, in one more problem.
     fn close(mut self, chunk: u64, offset: u64) -> Self {
-        if self.problems_not_listed > 0 {
-            let more = self.problems_not_listed;
-            self.problems.push(Problem {
-                kind: ProblemKind::MoreBadRecords,
-                chunk: Some(chunk),
-                offset: Some(offset),
-                record_id: None,
-                message: format!(
-                    "{more} more problems in this chunk are not listed (the records that could not be read are all counted)"
-                ),
-            });
-        }
+        self.problems.sum_up(|more| Problem {
+            kind: ProblemKind::MoreBadRecords,
+            chunk: Some(chunk),
+            offset: Some(offset),
+            record_id: None,
+            message: format!(
+                "{more} more problems in this chunk are not listed (the records that could not be read are all counted)"
+            ),
+        });
         self
     }
 
