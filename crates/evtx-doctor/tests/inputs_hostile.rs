@@ -119,15 +119,29 @@ fn an_export_of_broken_events_streams_its_problems_up_to_the_cap() {
 
     let cap = usize::try_from(MAX_EXPORT_PROBLEMS).unwrap();
     assert_eq!(sink.kinds.len(), cap + 1, "the cap, then one summary");
-    assert!(sink.kinds[..cap].iter().all(|k| *k == ProblemKind::XmlMalformedEvent));
+    assert!(
+        sink.kinds[..cap]
+            .iter()
+            .all(|k| *k == ProblemKind::XmlMalformedEvent)
+    );
     assert_eq!(sink.kinds[cap], ProblemKind::TooManyProblems);
-    assert!(sink.last_message.starts_with("500 more problems"), "{}", sink.last_message);
+    assert!(
+        sink.last_message.starts_with("500 more problems"),
+        "{}",
+        sink.last_message
+    );
 
     let report = sink.builder.finish();
     let input = &report.inputs[0];
     assert_eq!(input.records_unreadable, broken);
     assert_eq!(input.problem_count, MAX_EXPORT_PROBLEMS + 1);
-    assert_eq!(input.problems.len(), evtx_doctor::report::MAX_PROBLEMS_PER_INPUT);
+    assert_eq!(
+        input.problems.len(),
+        evtx_doctor::report::MAX_PROBLEMS_PER_INPUT
+    );
     let offsets: Vec<u64> = input.problems.iter().filter_map(|p| p.offset).collect();
-    assert!(offsets.windows(2).all(|w| w[0] < w[1]), "listed in file order");
+    assert!(
+        offsets.windows(2).all(|w| w[0] < w[1]),
+        "listed in file order"
+    );
 }
