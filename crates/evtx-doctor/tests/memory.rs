@@ -5,6 +5,8 @@
 //! The tests of this binary take turns (`ONE_AT_A_TIME`), and no other test runs in it, so
 //! no other work's memory is counted.
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 
@@ -27,19 +29,23 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-#[test]
-fn a_large_zipped_log_is_read_in_bounded_memory() {
-    let _turn = ONE_AT_A_TIME
+/// This test's turn to measure, or `None` (with a visible skip note) where the system cannot.
+fn measuring() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !reset_peak() || peak_rss().is_none() {
-        // Visible in the normal output: libtest does not capture direct writes to stderr.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED a_large_zipped_log_is_read_in_bounded_memory: no /proc/self/clear_refs"
-        );
-        return;
+        common::skip("no /proc/self/clear_refs to measure the peak resident memory");
+        return None;
     }
+    Some(turn)
+}
+
+#[test]
+fn a_large_zipped_log_is_read_in_bounded_memory() {
+    let Some(_turn) = measuring() else {
+        return;
+    };
     const LOG_BYTES: u64 = 192 << 20;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("Application.evtx");
@@ -106,16 +112,9 @@ fn a_large_zipped_log_is_read_in_bounded_memory() {
 /// took 1.2 GiB), and the rows after it are read.
 #[test]
 fn an_unclosed_csv_quote_is_bounded_as_the_row_grows() {
-    let _turn = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !reset_peak() || peak_rss().is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED an_unclosed_csv_quote_is_bounded_as_the_row_grows: no /proc/self/clear_refs"
-        );
+    let Some(_turn) = measuring() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.csv");
     {
@@ -216,16 +215,9 @@ fn tar_header(name: &str, size: u64) -> Vec<u8> {
 /// stop early with a named problem, in bounded memory, and the log beside them is still read.
 #[test]
 fn bombs_of_every_archive_format_stop_early_in_bounded_memory() {
-    let _turn = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !reset_peak() || peak_rss().is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED bombs_of_every_archive_format_stop_early_in_bounded_memory: no /proc/self/clear_refs"
-        );
+    let Some(_turn) = measuring() else {
         return;
-    }
+    };
     const TEN_GIB: u64 = 10 << 30;
     let zeros = deflated_zeros(10 << 10);
     // Application.evtx.gz: 10 GiB of zeros.
