@@ -156,7 +156,10 @@ fn own_pool_analyzes_each_file_in_its_own_task() {
 fn examples_on_arbitrary_files() {
     let readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
     for name in ["from_memory", "custom_rules", "stream", "own_pool"] {
-        assert_eq!(lines(&run(name, &[readme.as_os_str()])), Vec::<String>::new());
+        assert_eq!(
+            lines(&run(name, &[readme.as_os_str()])),
+            Vec::<String>::new()
+        );
         let output = Command::new(example(name)).output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{name} without a file");
         let stderr = String::from_utf8(output.stderr).unwrap();

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::{deflated_zeros, gzip};
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 
@@ -159,24 +161,6 @@ fn an_unclosed_csv_quote_is_bounded_as_the_row_grows() {
     );
 }
 
-/// A raw deflate stream of `mib` MiB of zeros: one compressed MiB repeated (each piece ends on
-/// a full flush, so pieces join), so a 10 GiB bomb costs 10 MiB to build.
-fn deflated_zeros(mib: usize) -> Vec<u8> {
-    let mut compress = flate2::Compress::new(flate2::Compression::best(), false);
-    let zeros = vec![0u8; 1 << 20];
-    let mut piece = Vec::with_capacity(8 << 10);
-    compress
-        .compress_vec(&zeros, &mut piece, flate2::FlushCompress::Full)
-        .unwrap();
-    let mut out = Vec::with_capacity(piece.len() * mib + 16);
-    for _ in 0..mib {
-        out.extend_from_slice(&piece);
-    }
-    // The final (empty, fixed-Huffman) block: BFINAL=1, BTYPE=01, end-of-block code.
-    out.extend_from_slice(&[0x03, 0x00]);
-    out
-}
-
 /// A gzip member around a raw deflate stream (the trailer's CRC is not checked before the
 /// end, which a bomb never reaches).
 fn gzip_member(deflated: &[u8], size: u64) -> Vec<u8> {
@@ -185,12 +169,6 @@ fn gzip_member(deflated: &[u8], size: u64) -> Vec<u8> {
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&(size as u32).to_le_bytes());
     out
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
 }
 
 /// A ustar header for a file `name` of `size` bytes (base-256 size, as GNU tar writes sizes of
