@@ -7,7 +7,7 @@ mod common;
 use common::{deflated_zeros, fixture, gzip};
 use evtx_doctor::report::{InputReport, Report};
 use evtx_doctor::{Knowledge, Limits, Options, Source, analyze};
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 
 fn log() -> Vec<u8> {
     std::fs::read(fixture("kb2867278-rpc-8453.evtx")).unwrap()
