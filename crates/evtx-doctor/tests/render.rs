@@ -261,7 +261,8 @@ fn full_report() -> Report {
                 record_id: Some(1),
                 time,
                 event_id: 611,
-                first_line: "``` ``fenced`` ```".into(),
+                first_line: "Password synchronization failed for domain: x. Details:".into(),
+                matched_line: Some("``` ``fenced`` ```".into()),
             }],
         });
     }
@@ -846,7 +847,7 @@ fn html_is_well_formed_self_contained_and_escaped() {
 fn text_puts_the_verdict_first() {
     let mut report = failing_report();
     // Whatever the scanner keeps, a report may carry terminal controls from the logs.
-    report.findings[0].samples[0].first_line = "a\x1b]0;pwned\x07\x1b[2Jb\u{202E}c".into();
+    report.findings[0].samples[0].matched_line = Some("a\x1b]0;pwned\x07\x1b[2Jb\u{202E}c".into());
     let text = render(&report, Format::Text, RenderOptions::default());
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("VERDICT"));
@@ -963,6 +964,7 @@ fn hostile_report() -> Report {
         for sample in &mut finding.samples {
             sample.input = evil(&sample.input);
             sample.first_line = evil("Password synchronization failed");
+            sample.matched_line = Some(evil("RPC Error 8453"));
         }
     }
     for verdict in &mut report.verdicts {
@@ -1223,4 +1225,44 @@ fn a_verdict_shows_the_reasons_that_matter_and_how_many_more() {
     let verdict_html = html.split("id=\"findings\"").next().unwrap_or("");
     assert!(verdict_html.contains(&format!("… and {} more", total - 3)));
     assert!(!verdict_html.contains("Extra reason 0 seen 1 times"));
+}
+
+/// Text, Markdown and HTML show a sample's matched line, and its first line when the event's
+/// text did not show what the rule matched.
+#[test]
+fn samples_show_the_matched_line_else_the_first_line() {
+    let mut report = full_report();
+    let first = "Password synchronization failed for domain: x. Details:";
+    let matched = "DrsException: RPC Error 8453 : Replication access was denied.";
+    report.findings.truncate(1);
+    report.findings[0].samples = vec![
+        Sample {
+            input: "a.evtx".into(),
+            chunk: Some(0),
+            record_id: Some(1),
+            time: None,
+            event_id: 611,
+            first_line: first.into(),
+            matched_line: Some(matched.into()),
+        },
+        Sample {
+            input: "b.evtx".into(),
+            chunk: Some(0),
+            record_id: Some(2),
+            time: None,
+            event_id: 613,
+            first_line: "Password synchronization is paused.".into(),
+            matched_line: None,
+        },
+    ];
+    for format in [Format::Text, Format::Markdown, Format::Html] {
+        let out = render(&report, format, RenderOptions::default());
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(out.contains(matched), "{format}: {out}");
+        assert!(!out.contains(first), "{format}: {out}");
+        assert!(
+            out.contains("Password synchronization is paused."),
+            "{format}: {out}"
+        );
+    }
 }

@@ -681,7 +681,7 @@ fn finding_article(out: &mut String, number: usize, finding: &Finding) {
                 out,
                 "<li>{}: {}</li>",
                 place.join(", "),
-                code(one_line(&sample.first_line))
+                code(one_line(sample.line()))
             );
         }
         out.push_str("</ul>\n");

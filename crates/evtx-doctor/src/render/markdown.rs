@@ -211,7 +211,7 @@ fn finding_section(out: &mut String, number: usize, finding: &Finding) {
                 out,
                 "- {}: {}",
                 place.join(", "),
-                code(one_line(&sample.first_line), false)
+                code(one_line(sample.line()), false)
             );
         }
         out.push('\n');

@@ -371,7 +371,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
                 "{} [{place}] {}: {}",
                 sample.input,
                 time(sample.time),
-                sample.first_line
+                sample.line()
             );
             field(out, style.width, "sample", Some(line));
         }
