@@ -297,9 +297,7 @@ impl Sample {
     pub fn line(&self) -> &str {
         self.matched_line.as_deref().unwrap_or(&self.first_line)
     }
-}
 
-impl Sample {
     /// Where the event sits in its input, for people: `chunk 0, record 27` (empty if unknown).
     pub fn place(&self) -> String {
         let chunk = self.chunk.map(|chunk| format!("chunk {chunk}"));

@@ -1266,3 +1266,26 @@ fn samples_show_the_matched_line_else_the_first_line() {
         );
     }
 }
+
+/// A report written before schema 3 (no `matched_line`) still reads.
+#[test]
+fn a_schema_2_report_reads_back() {
+    let report = failing_report();
+    let mut json: Value = serde_json::to_value(&report).expect("json");
+    json["schema"] = 2.into();
+    for finding in json["findings"].as_array_mut().expect("findings") {
+        for sample in finding["samples"].as_array_mut().expect("samples") {
+            sample
+                .as_object_mut()
+                .expect("object")
+                .remove("matched_line");
+        }
+    }
+    let back: Report = serde_json::from_value(json).expect("a schema 2 report reads");
+    assert!(
+        back.findings
+            .iter()
+            .flat_map(|f| &f.samples)
+            .all(|s| s.matched_line.is_none() && s.line() == s.first_line)
+    );
+}
