@@ -742,7 +742,7 @@ fn markdown_finding_sections() {
         markdown.contains(": ```` ``` ``fenced`` ``` ````\n"),
         "{markdown}"
     );
-    assert!(markdown.contains("KB2867278"));
+    assert!(markdown.contains("[KB2867278](https://support.microsoft.com/help/2867278)"));
 
     // Markup in a domain from the logs stays text.
     let mut hostile = full_report();
@@ -1288,4 +1288,109 @@ fn a_schema_2_report_reads_back() {
             .flat_map(|f| &f.samples)
             .all(|s| s.matched_line.is_none() && s.line() == s.first_line)
     );
+}
+
+/// The page without its collapsed `<details>` sections, and those sections.
+fn outside_and_inside_details(html: &str) -> (String, String) {
+    let (mut outside, mut inside) = (String::new(), String::new());
+    let mut rest = html;
+    while let Some(start) = rest.find("<details") {
+        outside.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("</details>")
+            .map(|end| start + end + "</details>".len())
+            .expect("every <details> is closed");
+        inside.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    outside.push_str(rest);
+    (outside, inside)
+}
+
+/// The HTML page is for customers: what the tool did inside (prefilter, chunks, rule ids,
+/// local paths) is under collapsed Technical details, the count read covers every event,
+/// and KB numbers and documents are links (http and https only).
+#[test]
+fn html_summary_speaks_to_customers() {
+    for (name, mut report) in all_reports() {
+        if let Some(finding) = report.findings.first_mut() {
+            finding.references.extend([
+                "javascript:alert(1)".to_owned(),
+                "Troubleshoot RPC errors affecting Azure AD Connect".to_owned(),
+                "Internal runbook <PHS-12>".to_owned(),
+            ]);
+        }
+        let html = render(&report, Format::Html, RenderOptions::default());
+        assert!(
+            html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"/>"),
+            "{name}: the CSP stays"
+        );
+        let (outside, inside) = outside_and_inside_details(&html);
+        let lower = outside.to_lowercase();
+        for word in ["prefilter", "chunk", "skipped"] {
+            assert!(!lower.contains(word), "{name}: {word:?} outside details");
+        }
+        let summary = &report.summary;
+        assert!(
+            outside.contains(&format!(
+                "Checked {} event(s) in {} log file(s)",
+                summary.records_read + summary.records_skipped,
+                summary.inputs
+            )),
+            "{name}"
+        );
+        for finding in &report.findings {
+            assert!(
+                !outside.contains(&format!("<code>{}</code>", finding.rule)),
+                "{name}: rule id {} outside details",
+                finding.rule
+            );
+            assert!(
+                inside.contains(&format!("<code>{}</code>", finding.rule)),
+                "{name}: rule id {} in details",
+                finding.rule
+            );
+            for sample in &finding.samples {
+                assert!(!outside.contains(&sample.input), "{name}: {}", sample.input);
+            }
+        }
+        for input in &report.inputs {
+            let shown = input.path.replace('<', "&lt;").replace('>', "&gt;");
+            assert!(!outside.contains(&shown), "{name}: {shown} outside details");
+            assert!(inside.contains(&shown), "{name}: {shown} in details");
+        }
+        if summary.records_skipped > 0 {
+            assert!(inside.contains("prefilter"), "{name}");
+        }
+        if report.findings.is_empty() {
+            continue;
+        }
+        assert!(
+            outside
+                .contains("<a href=\"https://support.microsoft.com/help/2867278\">KB2867278</a>"),
+            "{name}: the KB is a link"
+        );
+        assert!(
+            outside.contains("<a href=\"https://learn.microsoft.com/search/?terms=Troubleshoot+RPC+errors+affecting+Azure+AD+Connect\">Troubleshoot RPC errors affecting Azure AD Connect</a>"),
+            "{name}: a document title is a link"
+        );
+        assert!(!lower.contains("href=\"javascript"), "{name}");
+        assert!(
+            outside.contains("javascript:alert(1)"),
+            "{name}: shown as text"
+        );
+        assert!(
+            outside.contains("Internal runbook &lt;PHS-12&gt;")
+                && !outside.contains("PHS-12&gt;</a>"),
+            "{name}: other text stays text"
+        );
+        for href in outside.split("href=\"").skip(1) {
+            assert!(
+                href.starts_with("https://")
+                    || href.starts_with("http://")
+                    || href.starts_with('#'),
+                "{name}: {href}"
+            );
+        }
+    }
 }

@@ -18,6 +18,7 @@ mod csv;
 mod html;
 mod json;
 mod jsonl;
+mod links;
 mod markdown;
 mod text;
 
