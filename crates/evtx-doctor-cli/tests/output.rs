@@ -174,7 +174,12 @@ fn the_html_report_speaks_to_customers() {
         before_details.contains("Checked 405 event(s) in 1 log file(s)"),
         "{before_details}"
     );
-    for word in ["prefilter", "chunk", "phs.611.rpc-8439", "kb2867278-rpc-8439.evtx"] {
+    for word in [
+        "prefilter",
+        "chunk",
+        "phs.611.rpc-8439",
+        "kb2867278-rpc-8439.evtx",
+    ] {
         assert!(!outside.contains(word), "{word} outside <details>");
         assert!(html.contains(word), "{word} in <details>");
     }
