@@ -166,6 +166,9 @@ pub fn nothing_to_judge(report: &Report) -> String {
             summary.events_excluded
         );
     }
+    if summary.inputs == 0 {
+        return "no event log was found in the paths given".into();
+    }
     if summary.events_matched > 0 {
         return format!(
             "{} event(s) matched a rule, but none is a heartbeat or sync result that shows \

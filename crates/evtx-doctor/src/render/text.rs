@@ -124,18 +124,18 @@ fn verdict_block(
         VerdictState::Failing => (
             style.red(&word),
             format!(
-                "since {} (last failure {})",
+                "since {} {}",
                 time(verdict.failing_since),
-                time(verdict.last_failure)
+                glued(&format!("(last failure {})", time(verdict.last_failure)))
             ),
         ),
         VerdictState::Recovered => (
             style.yellow(&word),
             format!(
-                "at {} (failing {} → {})",
+                "at {} {} {}",
                 time(verdict.recovered_at),
-                time(verdict.failing_since),
-                time(verdict.last_failure)
+                glued(&format!("(failing {}", time(verdict.failing_since))),
+                glued(&format!("→ {})", time(verdict.last_failure)))
             ),
         ),
         VerdictState::Healthy => (
@@ -305,12 +305,21 @@ fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut width = first;
     let mut line = String::new();
     let mut word = String::new();
-    for raw in text.split(' ').filter(|word| !word.is_empty()) {
+    // Glued words (times, "(last failure …)") stay whole unless too long for any line.
+    let narrowest = first.min(rest);
+    let words = text.split(' ').flat_map(|raw| {
+        if raw.chars().count() > narrowest {
+            raw.split(GLUE).collect::<Vec<_>>()
+        } else {
+            vec![raw]
+        }
+    });
+    for raw in words.filter(|word| !word.is_empty()) {
         word.clear();
         raw.chars().for_each(|c| push_escaped(&mut word, c));
         // A dotted name or a path longer than a line (a .NET type, a file) may break after
         // its dots and separators; a URL stays whole, so that the terminal sees one link.
-        let pieces = if word.chars().count() > first.min(rest) && !word.contains("://") {
+        let pieces = if word.chars().count() > narrowest && !word.contains("://") {
             word.split_inclusive(['.', '/', '\\']).collect()
         } else {
             vec![word.as_str()]
@@ -503,14 +512,15 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
     if input.status != InputStatus::Unreadable || input.records_read > 0 {
         // Chunks are an .evtx notion: an export or a text file has none to count.
         let chunks = if input.kind == InputKind::Evtx || input.chunks > 0 {
-            format!(
+            glued(&format!(
                 " · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
                 input.chunks,
                 input.chunks_read,
                 input.chunks_skipped,
                 input.chunks_empty,
                 input.chunks_unreadable,
-            )
+            ))
+            .replace(&format!(",{GLUE}"), ", ")
         } else {
             String::new()
         };
@@ -560,6 +570,11 @@ fn span_text(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
 /// splits it.
 fn time(time: Option<Timestamp>) -> String {
     human_time(time).replace(' ', GLUE_STR)
+}
+
+/// `text` with its spaces made [`GLUE`]: wrapped as one word.
+fn glued(text: &str) -> String {
+    text.replace(' ', GLUE_STR)
 }
 
 /// A space that [`wrap`] does not break at: rendered as a plain space at the end.
