@@ -1,5 +1,5 @@
 //! The documentation says what is true: README's install command, library example and
-//! sample output, the worked example of docs/rules.md (its rule is
+//! sample output, docs/cli.md's `explain` samples, the worked example of docs/rules.md (its rule is
 //! fixtures/rules/example.toml, its commands run on files that exist), and what `analyze
 //! --help` says about folders.
 
@@ -165,6 +165,42 @@ fn readme_shows_what_analyze_prints() {
         compared += 1;
     }
     assert!(compared > 30, "{compared} lines compared");
+}
+
+/// docs/cli.md's `explain` samples are what `explain` prints: each shown line is a line of
+/// the output (a line ending in ` ...` its beginning; a `...` line skips any), in order.
+#[test]
+fn cli_md_explain_samples_are_current() {
+    let doc = read("docs/cli.md");
+    let samples = block(&doc, "## `explain CODE`", "sh");
+    let mut checked = 0;
+    for sample in samples.split("$ evtx-doctor ").skip(1) {
+        let mut lines = sample.lines();
+        let args: Vec<&str> = lines
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        let shown: Vec<&str> = lines.filter(|l| !l.is_empty() && *l != "...").collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let (status, stdout, stderr) = run(&args);
+        assert_eq!(status, 0, "{args:?}: {stderr}");
+        let mut printed = stdout.lines();
+        for line in shown {
+            let found = match line.strip_suffix(" ...") {
+                Some(start) => printed.any(|real| real.starts_with(start)),
+                None => printed.any(|real| real == line),
+            };
+            assert!(
+                found,
+                "docs/cli.md shows for {args:?} a line not printed: {line:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked} lines checked");
 }
 
 #[test]
