@@ -1,7 +1,7 @@
 //! The documentation says what is true: README's install command, library example and
-//! sample output, docs/cli.md's `explain` samples, the worked example of docs/rules.md (its rule is
-//! fixtures/rules/example.toml, its commands run on files that exist), and what `analyze
-//! --help` says about folders.
+//! sample output, docs/cli.md's `explain` samples, the worked example of docs/rules.md (its
+//! rule is fixtures/rules/example.toml, its commands run on files that exist), and what
+//! `analyze --help` says about folders.
 
 mod common;
 
