@@ -152,6 +152,16 @@ fn exports_are_not_counted_in_chunks() {
     let evtx = fixtures().join("kb2867278-rpc-8453.evtx");
     let (_, stdout, _) = run(&["analyze", s(&evtx)]);
     assert!(stdout.contains("5 chunks: 2 read, 3 skipped"), "{stdout}");
+    // An export with damaged events and an unreadable file: the note names no chunks.
+    let broken = fixtures().join("exports/hostile-cut.xml");
+    let junk = fixtures().join("exports/README.md");
+    let (_, stdout, _) = run(&["analyze", s(&broken), s(&junk)]);
+    let note = stdout
+        .lines()
+        .find(|line| line.starts_with("  ! "))
+        .unwrap_or_else(|| panic!("no note on what was unreadable: {stdout}"));
+    assert!(note.contains("1 input(s) could not be read"), "{note}");
+    assert!(!note.contains("chunk"), "{note}");
 }
 
 /// The HTML report of a fixture most of whose events the prefilter passes over: the page

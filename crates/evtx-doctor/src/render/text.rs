@@ -89,10 +89,7 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
         || summary.chunks_unreadable > 0
         || summary.records_unreadable > 0
     {
-        let text = format!(
-            "{} input(s) could not be read; {} chunk(s) and {} record(s) were skipped as unreadable (see INPUTS).",
-            summary.unreadable_inputs, summary.chunks_unreadable, summary.records_unreadable,
-        );
+        let text = unreadable_note(summary);
         hang(
             out,
             style,
@@ -103,6 +100,32 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
         );
     }
     out.push('\n');
+}
+
+/// What could not be read, naming only what there was: `1 input(s) could not be read; 3
+/// record(s) were skipped as unreadable (see INPUTS).` (an export has no chunks to name).
+fn unreadable_note(summary: &crate::report::Summary) -> String {
+    let mut parts = Vec::new();
+    if summary.unreadable_inputs > 0 {
+        parts.push(format!(
+            "{} input(s) could not be read",
+            summary.unreadable_inputs
+        ));
+    }
+    let mut skipped = Vec::new();
+    if summary.chunks_unreadable > 0 {
+        skipped.push(format!("{} chunk(s)", summary.chunks_unreadable));
+    }
+    if summary.records_unreadable > 0 {
+        skipped.push(format!("{} record(s)", summary.records_unreadable));
+    }
+    if !skipped.is_empty() {
+        parts.push(format!(
+            "{} were skipped as unreadable",
+            skipped.join(" and ")
+        ));
+    }
+    format!("{} (see INPUTS).", parts.join("; "))
 }
 
 fn verdict_block(
