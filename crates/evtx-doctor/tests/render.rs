@@ -1421,3 +1421,20 @@ fn html_summary_speaks_to_customers() {
         }
     }
 }
+
+/// The HTML page says which filters narrowed what was counted, with names escaped.
+#[test]
+fn html_names_the_filters() {
+    let mut report = failing_report();
+    report.options.since = Some(ts("2024-03-04T08:00:00Z"));
+    report.options.computers = vec!["SYNC01".into(), "<b>x</b>".into()];
+    let html = render(&report, Format::Html, RenderOptions::default());
+    assert!(
+        html.contains(
+            "<p>Only the events the filters kept were counted: since 2024-03-04 08:00:00 UTC, computer <code>SYNC01</code> or <code>&lt;b&gt;x&lt;/b&gt;</code>.</p>"
+        ),
+        "{html}"
+    );
+    let plain = render(&failing_report(), Format::Html, RenderOptions::default());
+    assert!(!plain.contains("filters kept"));
+}

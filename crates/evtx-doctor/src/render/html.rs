@@ -148,23 +148,12 @@ fn overview(out: &mut String, report: &Report) {
         totals.inputs,
         totals.events_matched
     );
-    let options = &report.options;
-    let mut window = Vec::new();
-    if let Some(since) = options.since {
-        window.push(format!("from {}", human_time(Some(since))));
-    }
-    if let Some(until) = options.until {
-        window.push(format!("until {}", human_time(Some(until))));
-    }
-    if !options.computers.is_empty() {
-        let names: Vec<String> = options.computers.iter().map(|c| code(c)).collect();
-        window.push(format!("logged by {}", names.join(" or ")));
-    }
-    if !window.is_empty() {
+    let filters = super::filters(&report.options, code);
+    if !filters.is_empty() {
         let _ = writeln!(
             out,
-            "<p>Only events {} were counted.</p>",
-            window.join(", ")
+            "<p>Only the events the filters kept were counted: {}.</p>",
+            filters.join(", ")
         );
     }
     if totals.unreadable_inputs > 0 || totals.problems > 0 {
