@@ -527,7 +527,9 @@ fn samples_show_the_line_that_holds_the_error() {
             evtx_doctor::render::Format::Text,
             Default::default(),
         );
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // The report wraps lines, long dotted names after a dot: compare without white space.
+        let bare = |text: &str| text.split_whitespace().collect::<String>();
+        let text = bare(&text);
         for f in &report.findings {
             // What the error line must hold: the RPC error, else the exception and its
             // message, else (KB2962509) the message of the cloud's refusal.
@@ -557,7 +559,7 @@ fn samples_show_the_line_that_holds_the_error() {
                 assert!(!line.ends_with("Details:"), "{file}: {line:?}");
                 assert!(line.chars().count() <= 242, "{file}: {line:?}");
                 assert_eq!(sample.line(), line);
-                assert!(text.contains(line), "{file}: text report lacks {line:?}");
+                assert!(text.contains(&bare(line)), "{file}: text report lacks {line:?}");
             }
         }
     }
