@@ -559,7 +559,10 @@ fn samples_show_the_line_that_holds_the_error() {
                 assert!(!line.ends_with("Details:"), "{file}: {line:?}");
                 assert!(line.chars().count() <= 242, "{file}: {line:?}");
                 assert_eq!(sample.line(), line);
-                assert!(text.contains(&bare(line)), "{file}: text report lacks {line:?}");
+                assert!(
+                    text.contains(&bare(line)),
+                    "{file}: text report lacks {line:?}"
+                );
             }
         }
     }

@@ -874,6 +874,19 @@ fn text_puts_the_verdict_first() {
         },
     );
     assert!(coloured.contains("\x1b[1;31mFAILING"), "{coloured}");
+    // Colour changes nothing else: the layout (wrapping included) is the same.
+    let uncoloured = render(&report, Format::Text, RenderOptions::default());
+    let mut stripped = String::new();
+    let mut rest = coloured.as_str();
+    while let Some(start) = rest.find("\x1b[") {
+        stripped.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('m')
+            .map_or(rest.len(), |m| start + m + 1);
+        rest = &rest[end..];
+    }
+    stripped.push_str(rest);
+    assert_eq!(stripped, uncoloured);
     assert!(
         !coloured.contains("\x1b]0;") && !coloured.contains("\x1b[2J"),
         "{coloured}"
