@@ -408,6 +408,39 @@ fn bundled_fixtures() {
     assert_eq!(code, 3);
 }
 
+/// A sample in the text report shows the line with the error, not the 611's header line
+/// (`Password synchronization failed for domain: Contoso.com. Details:`).
+#[test]
+fn text_samples_show_the_error_line() {
+    let path = fixtures().join("kb2867278-rpc-8439.evtx");
+    let (code, stdout, stderr) = run(&["analyze", s(&path)]);
+    assert_eq!(code, 1, "{stderr}");
+    // Each `sample` field with the lines it wraps onto (indented 16 columns).
+    let mut samples: Vec<String> = Vec::new();
+    let mut inside = false;
+    for line in stdout.lines() {
+        if let Some(first) = line.strip_prefix("     sample     ") {
+            samples.push(first.to_owned());
+            inside = true;
+        } else if inside && line.starts_with(&" ".repeat(16)) {
+            let sample = samples.last_mut().expect("a sample");
+            sample.push(' ');
+            sample.push_str(line.trim());
+        } else {
+            inside = false;
+        }
+    }
+    assert_eq!(samples.len(), 4, "{stdout}");
+    for sample in samples {
+        assert!(
+            sample.contains("DrsException: RPC Error 8439")
+                && sample.contains("The distinguished name specified"),
+            "{sample}"
+        );
+        assert!(!sample.contains("Details:"), "{sample}");
+    }
+}
+
 /// Events pasted from Event Viewer, read from standard input (`Get-Clipboard | evtx-doctor
 /// analyze -`), with and without the exporting machine's time zone.
 #[test]

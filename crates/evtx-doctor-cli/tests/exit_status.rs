@@ -42,6 +42,14 @@ fn an_empty_folder_is_an_input_error_with_the_reason() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no input found"), "{stderr}");
     assert!(stderr.contains(s(dir.path())), "names the folder: {stderr}");
+    assert!(stderr.contains(" holds no event log"), "{stderr}");
+    // The report says the same, without asking whether this is the right log.
+    let (_, stdout, _) = analyze(&[s(dir.path())]);
+    assert!(
+        stdout.contains("no event log was found in the paths given"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Application log?"), "{stdout}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ pub(crate) use problem_log::ProblemLog;
 pub use crate::rules::Severity;
 
 /// Version of the report format, written as the top-level `"schema"` field.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one analysis found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,9 +288,19 @@ pub struct Sample {
     pub event_id: u16,
     /// The first line of its text.
     pub first_line: String,
+    /// The line of its text that holds what the rule matched (its pattern, error code,
+    /// exception or keyword), white space folded and cut to about 240 characters at word
+    /// boundaries (`…` where cut); `None` when the text does not show it (schema 3).
+    #[serde(default)]
+    pub matched_line: Option<String>,
 }
 
 impl Sample {
+    /// The line that best shows the event: the matched line, else the first line.
+    pub fn line(&self) -> &str {
+        self.matched_line.as_deref().unwrap_or(&self.first_line)
+    }
+
     /// Where the event sits in its input, for people: `chunk 0, record 27` (empty if unknown).
     pub fn place(&self) -> String {
         let chunk = self.chunk.map(|chunk| format!("chunk {chunk}"));

@@ -504,3 +504,67 @@ fn logs_sharing_record_ids_and_times_are_not_duplicates() {
         );
     }
 }
+
+/// Every seed fixture's samples show the line that holds the error (the first line of a 611
+/// is only `... failed for domain: X. Details:`), and so does the text report.
+#[test]
+fn samples_show_the_line_that_holds_the_error() {
+    let seeds = [
+        "kb2867278-rpc-8439.evtx",
+        "kb2867278-rpc-8593.evtx",
+        "kb2867278-filetime.evtx",
+        "kb2867278-duplicate-key.evtx",
+        "kb2867278-rpc-8453.evtx",
+        "kb2867278-rpc-other.evtx",
+        "kb2962509-credentials.evtx",
+    ];
+    let mut samples = 0;
+    for file in seeds {
+        let report = report(file);
+        assert!(!report.findings.is_empty(), "{file}");
+        let text = evtx_doctor::render::render(
+            &report,
+            evtx_doctor::render::Format::Text,
+            Default::default(),
+        );
+        // The report wraps lines, long dotted names after a dot: compare without white space.
+        let bare = |text: &str| text.split_whitespace().collect::<String>();
+        let text = bare(&text);
+        for f in &report.findings {
+            // What the error line must hold: the RPC error, else the exception and its
+            // message, else (KB2962509) the message of the cloud's refusal.
+            let short_exception = f
+                .exception
+                .as_deref()
+                .and_then(|e| e.rsplit('.').next())
+                .map(|name| format!("{name}: "));
+            let error = match (f.error_code, short_exception) {
+                (Some(code), _) => format!("RPC Error {code}"),
+                (None, Some(exception)) => exception,
+                (None, None) => String::new(),
+            };
+            for sample in &f.samples {
+                samples += 1;
+                let line = sample
+                    .matched_line
+                    .as_deref()
+                    .unwrap_or_else(|| panic!("{file}: {} has no matched line", f.rule));
+                assert!(line.contains(&error), "{file}: {line:?} lacks {error:?}");
+                assert!(
+                    ["denied", "password is incorrect", "Exception: "]
+                        .iter()
+                        .any(|word| line.contains(word)),
+                    "{file}: {line:?}"
+                );
+                assert!(!line.ends_with("Details:"), "{file}: {line:?}");
+                assert!(line.chars().count() <= 242, "{file}: {line:?}");
+                assert_eq!(sample.line(), line);
+                assert!(
+                    text.contains(&bare(line)),
+                    "{file}: text report lacks {line:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(samples, 26);
+}

@@ -211,7 +211,7 @@ fn finding_section(out: &mut String, number: usize, finding: &Finding) {
                 out,
                 "- {}: {}",
                 place.join(", "),
-                code(one_line(&sample.first_line), false)
+                code(one_line(sample.line()), false)
             );
         }
         out.push('\n');
@@ -428,15 +428,12 @@ fn code(raw: &str, in_table: bool) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
-/// A reference: a link when it is a URL, else plain text.
+/// A reference: an autolink for a URL, a link for a KB id or a Microsoft document title
+/// (`links::reference_url`), else text.
 fn reference(raw: &str) -> String {
-    let is_url = (raw.starts_with("https://") || raw.starts_with("http://"))
-        && !raw
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'));
-    if is_url {
-        format!("<{raw}>")
-    } else {
-        text(raw)
+    match super::links::reference_url(raw) {
+        Some(url) if url == raw.trim() => format!("<{url}>"),
+        Some(url) => format!("[{}]({url})", text(raw.trim())),
+        None => text(raw),
     }
 }

@@ -6,6 +6,7 @@
 //! prefilter, so the prefilter only skips what no rule can match.
 
 mod error;
+mod evidence;
 mod fields;
 mod pack;
 mod pattern;
