@@ -356,6 +356,22 @@ pub struct InputReport {
     pub status: InputStatus,
     /// Size in bytes.
     pub bytes: u64,
+    /// What was read of it, chunk by chunk and record by record (flat in JSON).
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Earliest event time read.
+    pub first_event: Option<Timestamp>,
+    /// Latest event time read.
+    pub last_event: Option<Timestamp>,
+    /// Every problem found (the first [`MAX_PROBLEMS_PER_INPUT`] of them).
+    pub problems: Vec<Problem>,
+    /// Problems found in all, including those not listed.
+    pub problem_count: u64,
+}
+
+/// What was read of an input, chunk by chunk and record by record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
     /// Chunks in the file (64 KiB slots after the header).
     pub chunks: u64,
     /// Chunks parsed.
@@ -374,14 +390,20 @@ pub struct InputReport {
     pub records_skipped: u64,
     /// Records that could not be read.
     pub records_unreadable: u64,
-    /// Earliest event time read.
-    pub first_event: Option<Timestamp>,
-    /// Latest event time read.
-    pub last_event: Option<Timestamp>,
-    /// Every problem found (the first [`MAX_PROBLEMS_PER_INPUT`] of them).
-    pub problems: Vec<Problem>,
-    /// Problems found in all, including those not listed.
-    pub problem_count: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.chunks += other.chunks;
+        self.chunks_read += other.chunks_read;
+        self.chunks_skipped += other.chunks_skipped;
+        self.chunks_empty += other.chunks_empty;
+        self.chunks_unreadable += other.chunks_unreadable;
+        self.chunks_crc_mismatch += other.chunks_crc_mismatch;
+        self.records_read += other.records_read;
+        self.records_skipped += other.records_skipped;
+        self.records_unreadable += other.records_unreadable;
+    }
 }
 
 impl InputReport {

@@ -48,7 +48,7 @@ proptest! {
     fn xml_reader_survives_anything(tail in noisy()) {
         let report = run("x.xml", XML_HEAD, &tail);
         let input = &report.inputs[0];
-        prop_assert!(input.records_read + input.records_unreadable <= 1 + tail.len() as u64);
+        prop_assert!(input.counts.records_read + input.counts.records_unreadable <= 1 + tail.len() as u64);
     }
 
     #[test]
@@ -133,7 +133,7 @@ fn an_export_of_broken_events_streams_its_problems_up_to_the_cap() {
 
     let report = sink.builder.finish();
     let input = &report.inputs[0];
-    assert_eq!(input.records_unreadable, broken);
+    assert_eq!(input.counts.records_unreadable, broken);
     assert_eq!(input.problem_count, MAX_EXPORT_PROBLEMS + 1);
     assert_eq!(
         input.problems.len(),

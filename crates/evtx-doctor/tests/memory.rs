@@ -94,7 +94,7 @@ fn a_large_zipped_log_is_read_in_bounded_memory() {
             "the entry's size, as read"
         );
         assert_eq!(
-            entry.chunks, summary.chunks,
+            entry.counts.chunks, summary.chunks,
             "every chunk of the entry was read"
         );
         assert!(!report.findings.is_empty(), "the signal chunks were found");

@@ -4,8 +4,8 @@
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::render::{CSV_COLUMNS, Format, RenderOptions, render};
 use evtx_doctor::report::{
-    DomainController, Finding, InputKind, InputReport, InputStatus, ObjectCount, Problem, Report,
-    Sample, Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
+    Counts, DomainController, Finding, InputKind, InputReport, InputStatus, ObjectCount, Problem,
+    Report, Sample, Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -276,15 +276,10 @@ fn full_report() -> Report {
             kind,
             status,
             bytes: 1,
-            chunks: 0,
-            chunks_read: 0,
-            chunks_skipped: 0,
-            chunks_empty: 0,
-            chunks_unreadable: 0,
-            chunks_crc_mismatch: 0,
-            records_read: 1,
-            records_skipped: 0,
-            records_unreadable: 0,
+            counts: Counts {
+                records_read: 1,
+                ..Counts::default()
+            },
             first_event: time,
             last_event: time,
             problems: vec![Problem {

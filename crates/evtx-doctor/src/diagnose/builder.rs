@@ -174,10 +174,10 @@ fn summarize(reports: &[InputReport], events_matched: u64, duplicates_dropped: u
     };
     for report in reports {
         summary.unreadable_inputs += u64::from(report.status == InputStatus::Unreadable);
-        summary.records_read += report.records_read;
-        summary.records_skipped += report.records_skipped;
-        summary.chunks_unreadable += report.chunks_unreadable;
-        summary.records_unreadable += report.records_unreadable;
+        summary.records_read += report.counts.records_read;
+        summary.records_skipped += report.counts.records_skipped;
+        summary.chunks_unreadable += report.counts.chunks_unreadable;
+        summary.records_unreadable += report.counts.records_unreadable;
         summary.problems += report.problem_count;
         summary.first_event = earliest(summary.first_event, report.first_event);
         summary.last_event = summary.last_event.max(report.last_event);

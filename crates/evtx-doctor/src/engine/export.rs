@@ -51,8 +51,8 @@ pub(super) fn read<'r>(
         },
     );
     input.with_tally(|tally| {
-        tally.records_read += stats.records_read;
-        tally.records_unreadable += stats.records_unreadable;
+        tally.counts.records_read += stats.records_read;
+        tally.counts.records_unreadable += stats.records_unreadable;
     });
 }
 

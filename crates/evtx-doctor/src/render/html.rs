@@ -791,12 +791,12 @@ fn input_row(out: &mut String, input: &InputReport) {
         "<tr><td>{}</td><td>{}</td><td><span class=\"badge {status}\">{status}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {} / {} / {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
         code(&input.path),
         enum_name(&input.kind),
-        input.records_read,
-        input.records_skipped,
-        input.chunks_read,
-        input.chunks_skipped,
-        input.chunks_empty,
-        input.chunks_unreadable,
+        input.counts.records_read,
+        input.counts.records_skipped,
+        input.counts.chunks_read,
+        input.counts.chunks_skipped,
+        input.counts.chunks_empty,
+        input.counts.chunks_unreadable,
         input.problem_count,
         esc(&events)
     );

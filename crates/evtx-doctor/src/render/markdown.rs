@@ -266,11 +266,14 @@ fn input_row(input: &InputReport) -> Vec<String> {
         code(&input.path, true),
         enum_name(&input.kind),
         enum_name(&input.status),
-        input.records_read.to_string(),
-        input.records_skipped.to_string(),
+        input.counts.records_read.to_string(),
+        input.counts.records_skipped.to_string(),
         format!(
             "{} / {} / {} / {}",
-            input.chunks_read, input.chunks_skipped, input.chunks_empty, input.chunks_unreadable
+            input.counts.chunks_read,
+            input.counts.chunks_skipped,
+            input.counts.chunks_empty,
+            input.counts.chunks_unreadable
         ),
         input.problem_count.to_string(),
         events,

@@ -532,27 +532,33 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
     } else {
         let _ = writeln!(out, "  {last}\n    [{status}]");
     }
-    if input.status != InputStatus::Unreadable || input.records_read > 0 {
+    if input.status != InputStatus::Unreadable || input.counts.records_read > 0 {
         // Chunks are an .evtx notion: an export or a text file has none to count.
-        let chunks = if input.kind == InputKind::Evtx || input.chunks > 0 {
+        let chunks = if input.kind == InputKind::Evtx || input.counts.chunks > 0 {
             glued(&format!(
                 " · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
-                input.chunks,
-                input.chunks_read,
-                input.chunks_skipped,
-                input.chunks_empty,
-                input.chunks_unreadable,
+                input.counts.chunks,
+                input.counts.chunks_read,
+                input.counts.chunks_skipped,
+                input.counts.chunks_empty,
+                input.counts.chunks_unreadable,
             ))
             .replace(&format!(",{GLUE}"), ", ")
         } else {
             String::new()
         };
-        let skipped = if input.records_skipped > 0 || input.kind == InputKind::Evtx {
-            format!(", {} skipped by the prefilter", input.records_skipped)
+        let skipped = if input.counts.records_skipped > 0 || input.kind == InputKind::Evtx {
+            format!(
+                ", {} skipped by the prefilter",
+                input.counts.records_skipped
+            )
         } else {
             String::new()
         };
-        let text = format!("{} records read{skipped}{chunks}", input.records_read);
+        let text = format!(
+            "{} records read{skipped}{chunks}",
+            input.counts.records_read
+        );
         hang(out, style, "      ", 6, &text, 8);
     }
     if let (Some(first), Some(last)) = (input.first_event, input.last_event) {

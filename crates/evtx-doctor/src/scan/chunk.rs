@@ -8,7 +8,7 @@ use super::select::{Choice, Selection, Verdict};
 use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::report::ProblemKind;
-use crate::report::{Problem, ProblemLog};
+use crate::report::{Counts, Problem, ProblemLog};
 use crate::rules::{Match, RuleSet};
 use crate::sources::Span;
 use evtx::err::EvtxError;
@@ -127,6 +127,22 @@ impl ChunkOutcome {
             record_id,
             message,
         });
+    }
+
+    /// What it adds to its input's counts (`is_chunk`: a chunk slot, whose state counts).
+    pub(crate) fn counts(&self, is_chunk: bool) -> Counts {
+        let state = |wanted: ChunkState| u64::from(is_chunk && self.state == wanted);
+        Counts {
+            chunks: 0,
+            chunks_read: state(ChunkState::Read),
+            chunks_skipped: state(ChunkState::Skipped),
+            chunks_empty: state(ChunkState::Empty),
+            chunks_unreadable: state(ChunkState::Unreadable),
+            chunks_crc_mismatch: u64::from(self.crc_mismatch),
+            records_read: self.records_read,
+            records_skipped: self.records_skipped,
+            records_unreadable: self.records_unreadable,
+        }
     }
 
     /// Sums up the problems that were not listed, in one more problem.
