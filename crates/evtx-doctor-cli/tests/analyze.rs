@@ -344,25 +344,13 @@ fn rules_file_overrides_a_builtin_title() {
     let pack = inputs.dir.path().join("site.toml");
     std::fs::write(
         &pack,
-        r#"
-[pack]
-id = "site"
-title = "Site overrides"
-
-[[rule]]
-id = "phs.611.rpc-8453"
-title = "SITE: the connector account lost its replication rights"
-severity = "error"
-priority = 10
-cause = "Someone removed the rights again."
-resolution = "Run the site's permission script."
-references = ["KB2867278"]
-[[rule.when]]
-providers = ["Directory Synchronization"]
-event_ids = [611]
-keywords = ["RPC Error"]
-error_codes = [8453]
-"#,
+        pack_8453(
+            "site",
+            "SITE: the connector account lost its replication rights",
+            "error",
+            "Someone removed the rights again.",
+            "Run the site's permission script.",
+        ),
     )
     .expect("write pack");
     let (code, report) = analyze_json(&["--rules", s(&pack), s(&inputs.failing)]);
