@@ -510,6 +510,9 @@ pub enum ProblemKind {
     CsvBadTime,
     /// CSV times carry no zone and were read as UTC (a note, not damage).
     CsvLocalTime,
+    /// A CSV export has no provider column, so rules naming a provider cannot match its events
+    /// (a note, not damage).
+    CsvNoSource,
     /// Times of a text export carry no zone and were read as UTC (a note, not damage).
     TextLocalTime,
     /// An event of a text export could not be read.
@@ -575,6 +578,7 @@ impl ProblemKind {
         Self::CsvBadRow,
         Self::CsvBadTime,
         Self::CsvLocalTime,
+        Self::CsvNoSource,
         Self::TextLocalTime,
         Self::TextBadEvent,
         Self::ArchiveUnreadable,
@@ -626,6 +630,7 @@ impl ProblemKind {
             Self::CsvBadRow => "csv_bad_row",
             Self::CsvBadTime => "csv_bad_time",
             Self::CsvLocalTime => "csv_local_time",
+            Self::CsvNoSource => "csv_no_source",
             Self::TextLocalTime => "text_local_time",
             Self::TextBadEvent => "text_bad_event",
             Self::ArchiveUnreadable => "archive_unreadable",
@@ -646,7 +651,10 @@ impl ProblemKind {
     /// Whether it informs without meaning anything was lost (it does not make an input
     /// `damaged`).
     pub fn is_note(self) -> bool {
-        matches!(self, Self::CsvLocalTime | Self::TextLocalTime)
+        matches!(
+            self,
+            Self::CsvLocalTime | Self::CsvNoSource | Self::TextLocalTime
+        )
     }
 }
 
