@@ -7,7 +7,8 @@
 mod common;
 
 use common::fixture;
-use evtx_doctor::formats::read_export;
+use evtx_doctor::event::Event;
+use evtx_doctor::formats::for_each_export_event;
 use evtx_doctor::jiff::tz::{TimeZone, offset};
 use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{Knowledge, Options, Source, analyze};
@@ -27,6 +28,21 @@ fn run_with(paths: &[PathBuf], options: &Options) -> Report {
 
 fn run(name: &str) -> Report {
     run_with(&[export(name)], &Options::default())
+}
+
+/// The events of an export, as the CSV reader gives them.
+fn events_of(name: &str) -> Vec<Event> {
+    let bytes = std::fs::read(export(name)).unwrap();
+    let mut events = Vec::new();
+    for_each_export_event(
+        &bytes[..],
+        InputKind::CsvExport,
+        0,
+        None,
+        &mut |event| events.push(event),
+        &mut |_| {},
+    );
+    events
 }
 
 /// The exporting machine's zone: Europe/Berlin in November (UTC+1).
@@ -241,13 +257,8 @@ fn windows_1252_export_keeps_every_byte() {
         )]
     );
     // Bytes 0x80-0xFF that are not UTF-8 are Windows-1252, not replacement characters.
-    let bytes = std::fs::read(export("ps-winevent-611-fr-ansi.csv")).unwrap();
-    let read = read_export(&bytes, InputKind::CsvExport, 0);
-    let messages: Vec<&str> = read
-        .events
-        .iter()
-        .filter_map(|e| e.message.as_deref())
-        .collect();
+    let events = events_of("ps-winevent-611-fr-ansi.csv");
+    let messages: Vec<&str> = events.iter().filter_map(|e| e.message.as_deref()).collect();
     assert!(
         messages[0].contains("RPC Error 8453 : L'accès à la réplication a été refusé."),
         "{messages:?}"
@@ -256,10 +267,7 @@ fn windows_1252_export_keeps_every_byte() {
         messages[1].contains("Product: Microsoft® Windows® Operating System"),
         "{messages:?}"
     );
-    assert_eq!(
-        read.events[1].channel,
-        "Microsoft-Windows-Sysmon/Operational"
-    );
+    assert_eq!(events[1].channel, "Microsoft-Windows-Sysmon/Operational");
 }
 
 #[test]
@@ -275,8 +283,7 @@ fn get_eventlog_export_csv_splits_the_instance_id() {
         [6900],
         "InstanceId 3221232372 is event 6900"
     );
-    let bytes = std::fs::read(export("ps-eventlog-6900.csv")).unwrap();
-    let event = &read_export(&bytes, InputKind::CsvExport, 0).events[0];
+    let event = &events_of("ps-eventlog-6900.csv")[0];
     assert_eq!(
         (event.event_id, event.qualifiers, event.level, event.task),
         (6900, Some(0xC000), Some(2), Some(3))

@@ -285,6 +285,7 @@ mod tests {
     use super::*;
     use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
+    use header::tests::WINEVENT;
 
     fn read(text: &str) -> ExportRead {
         read_export(text.as_bytes(), InputKind::CsvExport, 0)
@@ -333,14 +334,6 @@ mod tests {
         assert!(messages[1].contains("line 5"), "{messages:?}");
         assert!(messages[2].contains("line 6"), "{messages:?}");
     }
-
-    /// `Get-WinEvent | Export-Csv` header (Windows PowerShell 5.1: after a `#TYPE` line).
-    const WINEVENT: &str = "\"Message\",\"Id\",\"Version\",\"Qualifiers\",\"Level\",\"Task\",\
-        \"Opcode\",\"Keywords\",\"RecordId\",\"ProviderName\",\"ProviderId\",\"LogName\",\
-        \"ProcessId\",\"ThreadId\",\"MachineName\",\"UserId\",\"TimeCreated\",\"ActivityId\",\
-        \"RelatedActivityId\",\"ContainerLog\",\"MatchedQueryIds\",\"Bookmark\",\
-        \"LevelDisplayName\",\"OpcodeDisplayName\",\"TaskDisplayName\",\"KeywordsDisplayNames\",\
-        \"Properties\"";
 
     #[test]
     fn get_winevent_export_keeps_every_field_events_have() {

@@ -253,10 +253,11 @@ pub(crate) fn eventlog_channel(type_line: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    const WINEVENT: &str = "\"Message\",\"Id\",\"Version\",\"Qualifiers\",\"Level\",\"Task\",\
+    /// `Get-WinEvent | Export-Csv` header.
+    pub(crate) const WINEVENT: &str = "\"Message\",\"Id\",\"Version\",\"Qualifiers\",\"Level\",\"Task\",\
         \"Opcode\",\"Keywords\",\"RecordId\",\"ProviderName\",\"ProviderId\",\"LogName\",\
         \"ProcessId\",\"ThreadId\",\"MachineName\",\"UserId\",\"TimeCreated\",\"ActivityId\",\
         \"RelatedActivityId\",\"ContainerLog\",\"MatchedQueryIds\",\"Bookmark\",\
