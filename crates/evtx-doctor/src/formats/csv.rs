@@ -46,7 +46,7 @@ pub(crate) fn read<R: Read>(
     let utc = TimeZone::UTC;
     let zone = zone.unwrap_or(&utc);
     let start = window.offset();
-    let Some((header, type_line)) = read_header(window) else {
+    let Some((mut header, type_line)) = read_header(window) else {
         counts.push(problem(
             ProblemKind::CsvNoHeader,
             Some(start),
@@ -57,17 +57,11 @@ pub(crate) fn read<R: Read>(
         ));
         return;
     };
-    let channel = type_line.as_deref().and_then(header::eventlog_channel);
-    if header.index(Column::Provider).is_none() {
-        counts.push(problem(
-            ProblemKind::CsvNoSource,
-            None,
-            "this export has no provider column (ProviderName or Source), so rules that name \
-             a provider cannot match its events; export them with \
-             Select-Object TimeCreated,ProviderName,Id,LevelDisplayName,Message"
-                .into(),
-        ));
-    }
+    let mut channel = type_line.as_deref().and_then(header::eventlog_channel);
+    let mut no_source_noted = false;
+    note_no_source(&header, &mut no_source_noted, counts);
+    // The type line just read belongs to the header that follows it.
+    let mut after_type_line = false;
     let mut rows = 0u64;
     loop {
         let (offset, line) = (window.offset(), window.line());
@@ -75,6 +69,24 @@ pub(crate) fn read<R: Read>(
             Row::End => break,
             Row::Blank => {}
             Row::Fields(fields) => {
+                // Exports joined into one file: a type line or a header starts the next one.
+                if let [only] = fields.as_slice()
+                    && header::is_type_line(only)
+                {
+                    channel = header::eventlog_channel(only);
+                    after_type_line = true;
+                    continue;
+                }
+                if let Some(next) = Header::from_row(&fields, header.sep) {
+                    header = next;
+                    if !after_type_line {
+                        channel = None;
+                    }
+                    after_type_line = false;
+                    note_no_source(&header, &mut no_source_noted, counts);
+                    continue;
+                }
+                after_type_line = false;
                 rows += 1;
                 match to_event(&fields, &header, zone, channel.as_deref()) {
                     Ok((event, time)) => {
@@ -127,6 +139,23 @@ pub(crate) fn read<R: Read>(
             "the export holds a header but no rows".into(),
         ));
     }
+}
+
+/// Notes once that the events cannot match rules naming a provider, when `header` has no
+/// provider column.
+fn note_no_source(header: &Header, noted: &mut bool, counts: &mut Counts) {
+    if *noted || header.index(Column::Provider).is_some() {
+        return;
+    }
+    *noted = true;
+    counts.push(problem(
+        ProblemKind::CsvNoSource,
+        None,
+        "this export has no provider column (ProviderName or Source), so rules that name a \
+         provider cannot match its events; export them with \
+         Select-Object TimeCreated,ProviderName,Id,LevelDisplayName,Message"
+            .into(),
+    ));
 }
 
 /// Reads the header the window starts with (blank lines and a `#TYPE` line before it
@@ -452,5 +481,39 @@ mod tests {
             .collect();
         assert_eq!(messages, ["fine"]);
         assert_eq!(read.records_unreadable, 1);
+    }
+
+    #[test]
+    fn exports_joined_into_one_file_start_again_at_their_header() {
+        let eventlog = "\"EventID\",\"MachineName\",\"Index\",\"EntryType\",\"Message\",\
+            \"Source\",\"InstanceId\",\"TimeGenerated\"";
+        let csv = format!(
+            "#TYPE System.Diagnostics.EventLogEntry#Application/ADSync/3221232372\r\n\
+            {eventlog}\r\n\
+            \"6900\",\"SYNC01\",\"148\",\"Error\",\"failed\",\"ADSync\",\"3221232372\",\
+            \"11/4/2024 8:00:00 AM\"\r\n\
+            #TYPE System.Diagnostics.EventLogEntry#System/Service Control Manager/1073748864\r\n\
+            {eventlog}\r\n\
+            \"7040\",\"SYNC01\",\"9\",\"Information\",\"changed\",\"Service Control Manager\",\
+            \"1073748864\",\"11/4/2024 8:01:00 AM\"\r\n\
+            \"TimeCreated\",\"Id\",\"Message\"\r\n\
+            \"11/4/2024 8:02:00 AM\",\"611\",\"third\"\r\n"
+        );
+        let read = read(&csv);
+        let events: Vec<(u16, &str, Option<u64>)> = read
+            .events
+            .iter()
+            .map(|e| (e.event_id, e.channel.as_str(), e.record_id))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (6900, "Application", Some(148)),
+                (7040, "System", Some(9)),
+                (611, "", None)
+            ]
+        );
+        let kinds: Vec<&str> = read.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["csv_local_time", "csv_no_source"]);
     }
 }

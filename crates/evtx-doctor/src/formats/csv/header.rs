@@ -148,20 +148,36 @@ impl Header {
                 .split(char::from(sep))
                 .map(|f| f.trim().trim_matches('"').trim().to_lowercase())
                 .collect();
-            event_viewer(&names)
-                .map(|columns| Header {
+            Self::from_names(&names, sep)
+        })
+    }
+
+    /// The column map of a row of the file, when the row is a header again: exports joined
+    /// into one file (`Get-Content *.csv > all.csv`) repeat theirs. Rows with a long field
+    /// are not looked at further (no header name is long).
+    pub(crate) fn from_row(fields: &[String], sep: u8) -> Option<Header> {
+        const LONGEST: usize = 64;
+        if fields.len() < 2 || fields.iter().any(|f| f.len() > LONGEST) {
+            return None;
+        }
+        let names: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
+        Self::from_names(&names, sep)
+    }
+
+    fn from_names(names: &[String], sep: u8) -> Option<Header> {
+        event_viewer(names)
+            .map(|columns| Header {
+                sep,
+                columns,
+                layout: Layout::EventViewer,
+            })
+            .or_else(|| {
+                powershell(names).map(|columns| Header {
                     sep,
                     columns,
-                    layout: Layout::EventViewer,
+                    layout: Layout::PowerShell,
                 })
-                .or_else(|| {
-                    powershell(&names).map(|columns| Header {
-                        sep,
-                        columns,
-                        layout: Layout::PowerShell,
-                    })
-                })
-        })
+            })
     }
 
     /// Index of the first column holding `column`.
