@@ -150,7 +150,7 @@ fn problems(report: &Report) -> Vec<&str> {
 fn read_as_csv(report: &Report, records: u64) {
     let input = &report.inputs[0];
     assert_eq!(
-        (input.kind, input.status, input.records_read),
+        (input.kind, input.status, input.counts.records_read),
         (InputKind::CsvExport, InputStatus::Ok, records),
         "{}",
         input.path
@@ -345,8 +345,8 @@ fn detected_by_content_whatever_the_name() {
                 "{name} as {renamed}"
             );
             assert_eq!(
-                (report.inputs[0].kind, report.inputs[0].records_read),
-                (InputKind::CsvExport, as_named.inputs[0].records_read),
+                (report.inputs[0].kind, report.inputs[0].counts.records_read),
+                (InputKind::CsvExport, as_named.inputs[0].counts.records_read),
                 "{name} as {renamed}"
             );
             assert_eq!(
