@@ -127,7 +127,8 @@ pub struct Summary {
     pub records_skipped: u64,
     /// Events that matched a rule.
     pub events_matched: u64,
-    /// Records seen twice (same computer, channel, record id and time) and counted once.
+    /// Records seen twice (same computer, channel, record id, time to the second, provider,
+    /// event id and content) and counted once.
     pub duplicates_dropped: u64,
     /// Events a rule matched that the time window or computer list left out (schema 2).
     #[serde(default)]

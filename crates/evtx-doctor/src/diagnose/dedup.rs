@@ -3,7 +3,6 @@
 
 use crate::event::Event;
 use crate::rules::Match;
-use jiff::Timestamp;
 use std::collections::HashSet;
 
 /// Drops events seen twice, keeping the first. Two events are the same record when computer,
@@ -19,16 +18,20 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     (before - matched.len()) as u64
 }
 
-/// (computer, channel, record id, time, provider, event id, content), lowercased where case
-/// means nothing; `None` when the event lacks a record id or time (it cannot be told apart).
-type Identity = (String, String, u64, Timestamp, String, u16, String);
+/// (computer, channel, record id, time in whole seconds, provider, event id, content),
+/// lowercased where case means nothing; `None` when the event lacks a record id or time (it
+/// cannot be told apart).
+///
+/// Seconds, because exports cut the time a log holds to 100 ns: PowerShell and Event Viewer
+/// write whole seconds, `wevtutil` milliseconds (all cut, never rounded).
+type Identity = (String, String, u64, i64, String, u16, String);
 
 fn identity(event: &Event) -> Option<Identity> {
     Some((
         event.computer.to_lowercase(),
         event.channel.to_lowercase(),
         event.record_id?,
-        event.time?,
+        event.time?.as_second(),
         event.provider.to_lowercase(),
         event.event_id,
         content(event),
@@ -56,6 +59,7 @@ fn content(event: &Event) -> String {
 mod tests {
     use super::*;
     use crate::event::DataItem;
+    use jiff::Timestamp;
 
     fn event(provider: &str, id: u16, data: &[&str], message: Option<&str>) -> Event {
         Event {
@@ -139,5 +143,32 @@ mod tests {
                 ("ADSync", 611)
             ]
         );
+    }
+
+    #[test]
+    fn an_export_cut_to_the_second_is_the_event_of_the_log() {
+        let mut logged = event("ADSync", 6900, &["AADSTS50054"], None);
+        let mut exported = logged.clone();
+        let second = Timestamp::from_second(1_709_539_200).unwrap();
+        logged.time = second
+            .checked_add(jiff::SignedDuration::from_nanos(123_456_700))
+            .ok();
+        exported.time = Some(second);
+        let mut next_second = exported.clone();
+        next_second.time = second.checked_add(jiff::SignedDuration::from_secs(1)).ok();
+        let mut matched: Vec<(Event, Match)> = [logged, exported, next_second]
+            .into_iter()
+            .map(|event| {
+                (
+                    event,
+                    Match {
+                        rule: 0,
+                        fields: Default::default(),
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(drop_duplicates(&mut matched), 1);
+        assert_eq!(matched.len(), 2);
     }
 }
