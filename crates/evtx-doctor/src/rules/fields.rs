@@ -195,11 +195,8 @@ impl Fields {
         }
     }
 
-    /// Sets a field from every named group of `regex`'s first (or last) match in `text`.
-    pub(crate) fn capture(&mut self, regex: &Regex, text: &str, occurrence: Occurrence) {
-        let Some(caps) = pick(regex, text, occurrence) else {
-            return;
-        };
+    /// Sets a field from every named group of `caps`, a match of `regex`.
+    pub(crate) fn apply_captures(&mut self, regex: &Regex, caps: &Captures<'_>) {
         for name in regex.capture_names().flatten() {
             if let Some(value) = caps.name(name) {
                 self.set(name, value.as_str());
