@@ -54,6 +54,7 @@ NOISE=$DATA/noise-1GiB.evtx
 REAL=$DATA/real-1GiB.evtx
 FORGE_NOISE=$DATA/forge-noise.evtx
 SIGNAL=$DATA/signal-256MiB.evtx
+DENSE=$DATA/dense-256MiB.evtx
 if [[ ${REBUILD:-0} == 1 || ! -s $NOISE || ! -s $REAL ]]; then
     # The noise row: half of the 16383 chunks from evtx-forge (its noise is a sync server's
     # Application log: ADSync 904 in every chunk; signal in its chunks 0, 2048, 4096, 6144),
@@ -68,6 +69,12 @@ fi
 if [[ ${REBUILD:-0} == 1 || ! -s $SIGNAL ]]; then
     log "building $SIGNAL"
     "$FORGE" corpus --size 256MiB --signal-every 1 --seed 7 -o "$SIGNAL" >&2
+fi
+if [[ ${REBUILD:-0} == 1 || ! -s $DENSE ]]; then
+    # A sync server failing for a while: ~5 signal records spread among ~100 in every chunk
+    # (611 bursts over four domains, heartbeat pairs, AADSTS50054 / 115 / 0 / 655 bursts).
+    log "building $DENSE"
+    "$FORGE" corpus --size 256MiB --mix dense --seed 7 -o "$DENSE" >&2
 fi
 mapfile -d '' FILES < <(find "$CORPUS" -type f -iname '*.evtx' -print0 | sort -z)
 
@@ -114,12 +121,16 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 side_by_side "1 GiB noise (half forge, half real chunks), 4 chunks of 611 events" doctor_one dump_one cat_one "$NOISE"
 side_by_side "1 GiB real chunks only, 1 chunk of 611 events (reference)" doctor_one dump_one cat_one "$REAL"
 side_by_side "256 MiB, password-sync events in every chunk" doctor_one dump_one cat_one "$SIGNAL"
+side_by_side "256 MiB dense: ~5 signal records among ~100 in every chunk" doctor_one dump_one cat_one "$DENSE"
 side_by_side "shared corpus, ${#FILES[@]} files (evtx_dump one by one)" doctor_corpus dump_corpus cat_corpus ""
 
 log "peak memory on $NOISE"
 rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -n 1; }
 RSS_DOCTOR=$(rss "$DOCTOR" analyze --no-progress --format json -o /dev/null "$NOISE")
 RSS_DUMP=$(rss "$DUMP" -o jsonl -t 2 "$NOISE")
+log "peak memory on $DENSE"
+RSS_DOCTOR_DENSE=$(rss "$DOCTOR" analyze --no-progress --format json -o /dev/null "$DENSE")
+RSS_DUMP_DENSE=$(rss "$DUMP" -o jsonl -t 2 "$DENSE")
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -129,7 +140,9 @@ echo "| workload | evtx-doctor ms | evtx_dump ms | cat ms | evtx_dump ÷ evtx-do
 echo "|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "| peak RSS on the 1 GiB file | evtx-doctor $((RSS_DOCTOR / 1024)) MiB | evtx_dump $((RSS_DUMP / 1024)) MiB |"
-echo "|---|---|---|"
+echo "| peak RSS | evtx-doctor | evtx_dump |"
+echo "|---|---:|---:|"
+echo "| 1 GiB noise file | $((RSS_DOCTOR / 1024)) MiB | $((RSS_DUMP / 1024)) MiB |"
+echo "| 256 MiB dense file | $((RSS_DOCTOR_DENSE / 1024)) MiB | $((RSS_DUMP_DENSE / 1024)) MiB |"
 echo
 echo "Times are medians; ratios are medians of the per-round ratios."

@@ -176,3 +176,103 @@ impl<'e> Evaluation<'e> {
         fields
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::event::{DataItem, Event};
+    use crate::knowledge::Knowledge;
+    use crate::rules::RuleScratch;
+    use evtx_forge::Spec;
+    use evtx_forge::corpus::{CorpusOptions, SignalMix, write_corpus};
+    use std::path::PathBuf;
+
+    fn event(record: &evtx_forge::EventRecord) -> Event {
+        Event {
+            provider: record.provider.clone(),
+            event_id: record.event_id,
+            data: record
+                .data
+                .values()
+                .into_iter()
+                .map(|value| DataItem {
+                    name: None,
+                    value: value.replace('\n', "\r\n"),
+                })
+                .collect(),
+            ..Event::default()
+        }
+    }
+
+    /// Every event of every fixture spec, evaluated alone and through one scratch whose
+    /// memory answers the repeats: the same answers, and the repeats do repeat.
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let knowledge = Knowledge::builtin().unwrap();
+        let rules = knowledge.rules();
+        let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut events = Vec::new();
+        for spec in evtx_forge::fixtures::spec_files(&fixtures).unwrap() {
+            let spec = Spec::from_path(&spec).unwrap();
+            events.extend(spec.records().unwrap().iter().map(event));
+        }
+        // The same events under another provider case, and as a message instead of data.
+        let variants: Vec<Event> = events
+            .iter()
+            .take(200)
+            .map(|e| {
+                let mut other = e.clone();
+                other.provider = other.provider.to_uppercase();
+                other.message = other.data.pop().map(|item| item.value);
+                other
+            })
+            .collect();
+        events.extend(variants);
+        let mut scratch = RuleScratch::default();
+        let mut matched = 0;
+        for round in 0..2 {
+            for event in &events {
+                let alone = rules.evaluate(event);
+                matched += usize::from(alone.is_some());
+                assert_eq!(
+                    rules.evaluate_with(event, &mut scratch),
+                    alone,
+                    "round {round}: {event:?}"
+                );
+            }
+        }
+        assert!(matched > 100, "{matched} matches");
+        // Another rule set's answers are not taken for this one's.
+        let other = crate::knowledge::KnowledgeBuilder::empty().build();
+        for event in &events {
+            assert_eq!(other.rules().evaluate_with(event, &mut scratch), None);
+        }
+    }
+
+    /// The dense benchmark mix: its signal events repeat (only trace ids change), and what
+    /// a scratch remembers is what the rules say.
+    #[test]
+    fn the_dense_mix_is_answered_alike() {
+        let knowledge = Knowledge::builtin().unwrap();
+        let rules = knowledge.rules();
+        let options = CorpusOptions::new(4096 + 8 * 65536, 1, 3).with_mix(SignalMix::Dense);
+        let file = write_corpus(std::io::Cursor::new(Vec::new()), &options)
+            .unwrap()
+            .0
+            .into_inner();
+        let mut parser = evtx::EvtxParser::from_buffer(file).unwrap();
+        let mut scratch = RuleScratch::default();
+        let mut matched = 0;
+        for record in parser.records() {
+            let record = record.unwrap();
+            let event = crate::event::parse_event_xml(record.data.as_bytes()).unwrap();
+            let alone = rules.evaluate(&event);
+            matched += usize::from(alone.is_some());
+            assert_eq!(
+                rules.evaluate_with(&event, &mut scratch),
+                alone,
+                "{event:?}"
+            );
+        }
+        assert!(matched >= 8 * 4, "{matched} matches");
+    }
+}

@@ -8,6 +8,7 @@
 mod error;
 mod eval;
 mod fields;
+mod memo;
 mod pack;
 mod pattern;
 mod severity;
@@ -25,6 +26,7 @@ use memchr::memmem::Finder;
 use pack::{ClauseDef, Occurrence, PackFile};
 use pattern::{Pattern, Patterns};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A compiled rule: what it diagnoses and when it matches.
 #[derive(Debug, Clone)]
@@ -118,12 +120,17 @@ pub struct RuleSet {
     keywords: Vec<Finder<'static>>,
     /// How many distinct patterns the rules and extractors use ([`Pattern::id`]s).
     patterns: usize,
+    /// Tells this set from others (clones share it): what a [`RuleScratch`] remembers of
+    /// one set's answers is not used with another.
+    id: u64,
 }
 
-/// Buffers one thread reuses from event to event: the normalised text of the event.
+/// Buffers one thread reuses from event to event, and the answers it remembers: the
+/// normalised text of the event, and what the rules said of the last events.
 #[derive(Debug, Default)]
 pub struct RuleScratch {
     text: text::EventText,
+    memo: memo::Memo,
 }
 
 impl RuleSet {
@@ -155,13 +162,25 @@ impl RuleSet {
 
     /// Finds the rule that diagnoses `event`, if any.
     pub fn evaluate(&self, event: &Event) -> Option<Match> {
-        self.evaluate_with(event, &mut RuleScratch::default())
+        let mut text = text::EventText::default();
+        text.fill(event);
+        eval::Evaluation::new(self, event, &text).run()
     }
 
-    /// [`RuleSet::evaluate`], reusing `scratch`'s buffers.
+    /// [`RuleSet::evaluate`], reusing `scratch`'s buffers, and its memory of recent events:
+    /// an event with the provider, id, data values and message of one evaluated lately gets
+    /// the same answer without the rules being run again (the answer depends on nothing
+    /// else).
     pub fn evaluate_with(&self, event: &Event, scratch: &mut RuleScratch) -> Option<Match> {
-        scratch.text.fill(event);
-        eval::Evaluation::new(self, event, &scratch.text).run()
+        let RuleScratch { text, memo } = scratch;
+        let key = memo::Key::new(self.id, event);
+        if let Some(found) = memo.get(&key) {
+            return found;
+        }
+        text.fill(event);
+        let found = eval::Evaluation::new(self, event, text).run();
+        memo.put(key, &found);
+        found
     }
 
     /// The literals the prefilter may require, or `None` when some rule has none (then nothing
@@ -385,6 +404,8 @@ impl RuleSetBuilder {
 
     /// The compiled set: highest priority first, then in the order rules were added.
     pub fn build(self) -> RuleSet {
+        /// Each set built gets its own id (see [`RuleSet::id`]).
+        static SETS_BUILT: AtomicU64 = AtomicU64::new(1);
         let mut rules = self.rules;
         rules.sort_by_key(|(rule, order)| (std::cmp::Reverse(rule.priority), *order));
         let mut rules: Vec<Rule> = rules.into_iter().map(|(rule, _)| rule).collect();
@@ -413,6 +434,7 @@ impl RuleSetBuilder {
                 .map(|word| Finder::new(word).into_owned())
                 .collect(),
             patterns: self.patterns.len(),
+            id: SETS_BUILT.fetch_add(1, Ordering::Relaxed),
         }
     }
 }

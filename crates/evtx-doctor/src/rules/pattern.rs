@@ -231,9 +231,7 @@ fn one_ascii_char(members: Vec<u32>) -> Option<Vec<u8>> {
         .collect::<Option<_>>()?;
     match bytes.as_slice() {
         [one] => Some(vec![one.to_ascii_lowercase()]),
-        [a, b] if a.to_ascii_lowercase() == b.to_ascii_lowercase() => {
-            Some(vec![a.to_ascii_lowercase()])
-        }
+        [a, b] if a.eq_ignore_ascii_case(b) => Some(vec![a.to_ascii_lowercase()]),
         _ => None,
     }
 }
