@@ -79,14 +79,15 @@ fi
 mapfile -d '' FILES < <(find "$CORPUS" -type f -iname '*.evtx' -print0 | sort -z)
 
 # --- timing ------------------------------------------------------------------------------
-# Milliseconds of wall time of one command; its output and exit status are ignored
-# (evtx-doctor exits 1 when it finds something, evtx_dump 1 on the damaged corpus files).
+# Wall and CPU (user + system, the command and its children) milliseconds of one command, as
+# "WALL CPU"; its output and exit status are ignored (evtx-doctor exits 1 when it finds
+# something, evtx_dump 1 on the damaged corpus files). On a machine other jobs load, wall time
+# waits for a core; CPU time does not, so both are reported.
+TIMEFORMAT='%3R %3U %3S'
 ms() {
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s%N)
-    echo $(((end - start) / 1000000))
+    local t
+    t=$({ time "$@" >/dev/null 2>&1 || true; } 2>&1)
+    awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%d %d\n", a[1] * 1000, (a[2] + a[3]) * 1000}'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
@@ -99,22 +100,25 @@ dump_corpus() { local f; for f in "${FILES[@]}"; do "$DUMP" -o jsonl -t 2 "$f" >
 cat_corpus() { cat "${FILES[@]}" >/dev/null; }
 
 ROWS=()
+CPU_ROWS=()
 # side_by_side NAME DOCTOR_CMD DUMP_CMD CAT_CMD [ARG]: RUNS interleaved rounds.
 side_by_side() {
     local name=$1 doctor=$2 dump=$3 floor=$4 arg=${5:-}
-    local d=() u=() c=() speedup=() overcat=() i td tu tc
+    local d=() u=() c=() speedup=() overcat=() dc=() uc=() cc=() cpu_speedup=() i td tu tc tdc tuc tcc
     log "$name: warming up"
     $floor "$arg" >/dev/null 2>&1 || true
     $doctor "$arg" >/dev/null 2>&1 || true
     for ((i = 1; i <= RUNS; i++)); do
-        td=$(ms $doctor "$arg")
-        tu=$(ms $dump "$arg")
-        tc=$(ms $floor "$arg")
-        d+=("$td") u+=("$tu") c+=("$tc")
+        read -r td tdc < <(ms $doctor "$arg")
+        read -r tu tuc < <(ms $dump "$arg")
+        read -r tc tcc < <(ms $floor "$arg")
+        d+=("$td") u+=("$tu") c+=("$tc") dc+=("$tdc") uc+=("$tuc") cc+=("$tcc")
         speedup+=("$(ratio "$tu" "$td")") overcat+=("$(ratio "$td" "$tc")")
-        log "  round $i: evtx-doctor ${td} ms, evtx_dump ${tu} ms, cat ${tc} ms"
+        cpu_speedup+=("$(ratio "$tuc" "$tdc")")
+        log "  round $i: evtx-doctor ${td} ms (CPU ${tdc}), evtx_dump ${tu} ms (CPU ${tuc}), cat ${tc} ms (CPU ${tcc})"
     done
     ROWS+=("| $name | $(median "${d[@]}") | $(median "${u[@]}") | $(median "${c[@]}") | $(median "${speedup[@]}")× | $(median "${overcat[@]}")× |")
+    CPU_ROWS+=("| $name | $(median "${dc[@]}") | $(median "${uc[@]}") | $(median "${cc[@]}") | $(median "${cpu_speedup[@]}")× |")
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -139,6 +143,12 @@ echo
 echo "| workload | evtx-doctor ms | evtx_dump ms | cat ms | evtx_dump ÷ evtx-doctor | evtx-doctor ÷ cat |"
 echo "|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "CPU time (user + system), same rounds:"
+echo
+echo "| workload | evtx-doctor CPU ms | evtx_dump CPU ms | cat CPU ms | evtx_dump ÷ evtx-doctor |"
+echo "|---|---:|---:|---:|---:|"
+printf '%s\n' "${CPU_ROWS[@]}"
 echo
 echo "| peak RSS | evtx-doctor | evtx_dump |"
 echo "|---|---:|---:|"

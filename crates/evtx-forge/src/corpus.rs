@@ -112,22 +112,8 @@ const CHAINS: &[&str] = &[
     "Microsoft.Online.PasswordSynchronization.DirectoryReplicationServices.DrsException: RPC Error 8593 : The directory service cannot perform the requested operation because the servers involved are of different replication epochs (which is related to a domain rename that is in progress). There was an error calling _IDL_DRSGetNCChanges.",
 ];
 
-fn sync_event(
-    event_id: u16,
-    level: u8,
-    text: String,
-    time: Timestamp,
-    computer: &str,
-) -> EventRecord {
-    provider_event(
-        "Directory Synchronization",
-        event_id,
-        level,
-        text,
-        time,
-        computer,
-    )
-}
+/// The provider of the password sync agent's events.
+const SYNC: &str = "Directory Synchronization";
 
 fn provider_event(
     provider: &str,
@@ -172,19 +158,21 @@ fn failure_611(domain: usize, chain: usize, time: Timestamp, computer: &str) -> 
             "Password hash synchronization failed for domain: {name}, domain controller hostname: {host}, domain controller IP address: {ip}.\r\nDetails: {chain}\r\n{FRAMES}"
         ),
     };
-    sync_event(611, 2, text, time, computer)
+    provider_event(SYNC, 611, 2, text, time, computer)
 }
 
 fn heartbeat_pair(time: Timestamp, computer: &str) -> [EventRecord; 2] {
     [
-        sync_event(
+        provider_event(
+            SYNC,
             653,
             4,
             "Provision credentials ping start.".into(),
             time,
             computer,
         ),
-        sync_event(
+        provider_event(
+            SYNC,
             654,
             4,
             "Provision credentials ping end.".into(),
@@ -206,18 +194,7 @@ const PING_655: &str = "Failed credential provisioning ping. Error: System.Secur
 /// `template` with `{trace}` and `{correlation}` filled with fresh GUIDs and `{time}` with
 /// `time` as Entra ID writes it (`2024-11-04 08:00:00Z`).
 fn sign_in_error(template: &str, time: Timestamp, noise: &mut NoiseGenerator) -> String {
-    let mut guid = || {
-        let (a, b) = (noise.below(u64::MAX), noise.below(u64::MAX));
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
-    };
-    let (trace, correlation) = (guid(), guid());
+    let (trace, correlation) = (noise.guid(), noise.guid());
     template
         .replace("{trace}", &trace)
         .replace("{correlation}", &correlation)
@@ -251,7 +228,6 @@ fn dense_scene(
             vec![a, b, failure_611(i, i, time, computer), c, d]
         }
         _ => {
-            let sync = "Directory Synchronization";
             let text = sign_in_error(AADSTS_50054, time, noise);
             let mut credentials = provider_event("ADSync", 6900, 2, text, time, computer);
             credentials.qualifiers = Some(49152);
@@ -259,10 +235,10 @@ fn dense_scene(
             let policy = sign_in_error(POLICY_659, time, noise);
             vec![
                 credentials,
-                provider_event(sync, 659, 2, policy, time, computer),
-                provider_event(sync, 115, 4, DENIED_115.into(), time, computer),
-                provider_event(sync, 0, 2, INCORRECT_0.into(), time, computer),
-                provider_event(sync, 655, 2, PING_655.into(), time, computer),
+                provider_event(SYNC, 659, 2, policy, time, computer),
+                provider_event(SYNC, 115, 4, DENIED_115.into(), time, computer),
+                provider_event(SYNC, 0, 2, INCORRECT_0.into(), time, computer),
+                provider_event(SYNC, 655, 2, PING_655.into(), time, computer),
             ]
         }
     }
@@ -275,35 +251,13 @@ const DENSE_MAX_GAP: u64 = 28;
 /// Signal records still queued past which the dense mix starts no new scene.
 const DENSE_MAX_QUEUED: usize = 5;
 
-/// The signal events of chunk `index`: a heartbeat pair around one 611 failure.
+/// The signal events of chunk `index`: a heartbeat pair around one 611 failure (old and new
+/// header forms alternate, the chains rotate).
 fn signal_events(index: u64, time: Timestamp, computer: &str) -> Vec<EventRecord> {
-    let chain = CHAINS[(index % CHAINS.len() as u64) as usize];
-    let text = if index.is_multiple_of(2) {
-        format!(
-            "Password synchronization failed for domain: Contoso.com. Details: \r\n{chain}\r\n{FRAMES}"
-        )
-    } else {
-        format!(
-            "Password hash synchronization failed for domain: ChildDomain.Contoso.Com, domain controller hostname: DC01.ChildDomain.Contoso.Com, domain controller IP address: 10.0.0.12.\r\nDetails: {chain}\r\n{FRAMES}"
-        )
-    };
-    vec![
-        sync_event(
-            653,
-            4,
-            "Provision credentials ping start.".into(),
-            time,
-            computer,
-        ),
-        sync_event(611, 2, text, time, computer),
-        sync_event(
-            654,
-            4,
-            "Provision credentials ping end.".into(),
-            time,
-            computer,
-        ),
-    ]
+    let [start, end] = heartbeat_pair(time, computer);
+    let domain = (index % 2) as usize;
+    let chain = (index % CHAINS.len() as u64) as usize;
+    vec![start, failure_611(domain, chain, time, computer), end]
 }
 
 /// Stream a corpus to `out`. Memory use does not grow with the size.
@@ -382,7 +336,7 @@ pub fn write_corpus<W: Write + Seek>(
         }
         summary.records += 1;
         summary.signal_records += u64::from(signal);
-        if event.event_id == 611 && event.provider == "Directory Synchronization" {
+        if event.event_id == 611 && event.provider == SYNC {
             summary.signal_611 += 1;
         }
     }

@@ -160,30 +160,14 @@ impl Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::DataItem;
     use crate::rules::Fields;
+    use crate::rules::test_event as event;
 
     fn answer(rule: usize) -> Option<Match> {
         Some(Match {
             rule,
             fields: Fields::with_error_code(8453),
         })
-    }
-
-    fn event(provider: &str, id: u16, data: &[&str], message: Option<&str>) -> Event {
-        Event {
-            provider: provider.into(),
-            event_id: id,
-            data: data
-                .iter()
-                .map(|value| DataItem {
-                    name: None,
-                    value: (*value).into(),
-                })
-                .collect(),
-            message: message.map(Into::into),
-            ..Event::default()
-        }
     }
 
     #[test]

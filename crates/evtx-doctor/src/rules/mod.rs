@@ -576,3 +576,21 @@ fn lower_all(names: &[String]) -> Vec<String> {
         .map(|name| name.trim().to_ascii_lowercase())
         .collect()
 }
+
+/// An event of `provider` and `id` with unnamed data values `data` and `message`, for tests.
+#[cfg(test)]
+pub(crate) fn test_event(provider: &str, id: u16, data: &[&str], message: Option<&str>) -> Event {
+    Event {
+        provider: provider.into(),
+        event_id: id,
+        data: data
+            .iter()
+            .map(|value| crate::event::DataItem {
+                name: None,
+                value: (*value).into(),
+            })
+            .collect(),
+        message: message.map(Into::into),
+        ..Event::default()
+    }
+}

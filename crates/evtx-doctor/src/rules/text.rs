@@ -85,7 +85,7 @@ impl EventText {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::DataItem;
+    use crate::rules::test_event;
     use proptest::prelude::*;
 
     #[test]
@@ -95,20 +95,6 @@ mod tests {
             normalize("a\u{b}b\u{85}c\u{a0}d\u{3000}e\u{200b}f"),
             "a b c d e\u{200b}f"
         );
-    }
-
-    fn event(data: &[&str], message: Option<&str>) -> Event {
-        Event {
-            data: data
-                .iter()
-                .map(|value| DataItem {
-                    name: None,
-                    value: (*value).to_owned(),
-                })
-                .collect(),
-            message: message.map(str::to_owned),
-            ..Event::default()
-        }
     }
 
     /// Characters that are white space or look like it, and others.
@@ -127,7 +113,7 @@ mod tests {
             message in prop::option::of(piece()),
         ) {
             let refs: Vec<&str> = data.iter().map(String::as_str).collect();
-            let event = event(&refs, message.as_deref());
+            let event = test_event("", 0, &refs, message.as_deref());
             let reference = event.text().split_whitespace().collect::<Vec<_>>().join(" ");
             prop_assert_eq!(normalize(&event.text()), reference.clone());
             let mut text = EventText::default();
