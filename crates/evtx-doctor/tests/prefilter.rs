@@ -11,7 +11,7 @@ use common::corpus;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
 use evtx_doctor::{Options, analyze};
-use evtx_forge::corpus::{CorpusOptions, write_corpus};
+use evtx_forge::corpus::{CorpusOptions, SignalMix, write_corpus};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -163,6 +163,41 @@ fn signal_in_every_chunk() {
     assert_eq!(input.counts.chunks_skipped, 0);
     assert_eq!(input.counts.records_read, 2 * chunks);
     assert!(input.counts.records_skipped > 30 * chunks, "{input:?}");
+}
+
+/// The dense benchmark workload in small: ~5 signal records spread among the noise of every
+/// chunk (611 bursts, heartbeat pairs, credential bursts), the rules' answers remembered per
+/// thread; every candidate is a finding's event, the 653s are ruled out by their event id.
+#[test]
+fn dense_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = CorpusOptions::new(3 << 20, 1, 5).with_mix(SignalMix::Dense);
+    let (out, summary) = write_corpus(Cursor::new(Vec::new()), &options).unwrap();
+    let file = write(dir.path(), "dense.evtx", &out.into_inner());
+    let report = invariant(std::slice::from_ref(&file));
+    assert_eq!(count_611(&report), summary.signal_611);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    for rule in [
+        "phs.611.rpc-8439",
+        "phs.611.rpc-8453",
+        "phs.611.rpc-8593",
+        "phs.cloud-credentials",
+        "entra.connector.old-password",
+    ] {
+        assert!(rules.contains(&rule), "{rule} in {rules:?}");
+    }
+    let on = analyze(
+        std::slice::from_ref(&file),
+        &Knowledge::builtin().unwrap(),
+        &Options::default(),
+    );
+    // Every signal record but the 653s is a finding's event, and built; no noise record is.
+    assert_eq!(on.summary.events_matched, on.inputs[0].counts.records_read);
+    assert!(
+        on.summary.events_matched * 5 >= summary.signal_records * 3,
+        "{:?}",
+        on.summary
+    );
 }
 
 /// The 1 GiB noise workload in small: forge chunks (signal in every 8th) alternating with

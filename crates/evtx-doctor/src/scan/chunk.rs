@@ -9,7 +9,7 @@ use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
 use crate::report::ProblemKind;
 use crate::report::{Counts, Problem, ProblemLog};
-use crate::rules::{Match, RuleSet};
+use crate::rules::{Match, RuleScratch, RuleSet};
 use crate::sources::Span;
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, ParserSettings};
@@ -42,6 +42,7 @@ pub(crate) struct Scratch {
     hits: Hits,
     selection: Selection,
     decoder: Decoder,
+    rules: RuleScratch,
 }
 
 impl Scratch {
@@ -51,6 +52,7 @@ impl Scratch {
             hits: prefilter.map(Prefilter::new_hits).unwrap_or_default(),
             selection: Selection::default(),
             decoder: Decoder::default(),
+            rules: RuleScratch::default(),
         }
     }
 }
@@ -219,6 +221,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
         hits,
         selection,
         decoder,
+        rules,
     } = scratch;
     let (buf, source, mut read) = match bytes {
         SlotBytes::At(source) => {
@@ -333,7 +336,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
             offset,
             valid: n,
         };
-        parse_chunk(ctx, data, input, place, filter, &mut out)
+        parse_chunk(ctx, data, input, place, filter, rules, &mut out)
     }));
     match parsed {
         Ok(data) => *buf = data,
@@ -521,6 +524,7 @@ fn parse_chunk(
     input: usize,
     place: Place,
     mut filter: Option<Filter<'_>>,
+    rules: &mut RuleScratch,
     out: &mut ChunkOutcome,
 ) -> Vec<u8> {
     let Place {
@@ -559,7 +563,7 @@ fn parse_chunk(
             for (event, time, start) in decoded.into_iter().flatten() {
                 out.records_read += 1;
                 out.saw(time);
-                if let Some(found) = ctx.rules.evaluate(&event) {
+                if let Some(found) = ctx.rules.evaluate_with(&event, rules) {
                     out.matches.push(Matched {
                         event,
                         found,
@@ -624,7 +628,7 @@ fn parse_chunk(
                         let record_id = record.event_record_id;
                         match record::to_event(record, origin) {
                             Ok(event) => {
-                                if let Some(found) = ctx.rules.evaluate(&event) {
+                                if let Some(found) = ctx.rules.evaluate_with(&event, rules) {
                                     out.matches.push(Matched {
                                         event,
                                         found,
