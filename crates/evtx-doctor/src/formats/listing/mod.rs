@@ -2,15 +2,23 @@
 //!
 //! - Event Viewer's "Copy → Copy Details as Text": `Log Name:`, `Source:`, `Date:` (local
 //!   time), `Event ID:`, ... `Description:` with the message on the same line or the next
-//!   ones, optionally `Event Xml:` and the event's XML (whose UTC time, record id and data win);
+//!   ones, optionally `Event Xml:` and the event's XML (whose UTC time, record id and data
+//!   win). The labels are in the language of Windows ([`labels`]);
 //! - `wevtutil qe LOG /f:text`: `Event[N]:` blocks of two-space-indented labels, the message
 //!   unindented after `Description:`;
 //! - PowerShell `Format-List` of `Get-WinEvent` (`TimeCreated`, `ProviderName`, `Id`,
 //!   `Message`, ...) and of `Get-EventLog` (`Index`, `EntryType`, `InstanceId`, `Source`,
-//!   `TimeGenerated`, ...), a value's further lines indented to its column.
+//!   `TimeGenerated`, ...), a value's further lines indented to its column and cut at the
+//!   console width ([`unwrap`]).
 //!
-//! Labels are English in every locale (values such as the level are localized). A file holds
-//! any number of events; a record ends where the next one starts.
+//! `wevtutil` and PowerShell labels are English in every language (values such as the level
+//! are localized). A file holds any number of events; a record ends where the next one
+//! starts. Prose before, between and after the events (a ticket, an e-mail), Markdown code
+//! fences and e-mail quoting (`> `) around them are skipped ([`start`]).
+
+mod labels;
+mod start;
+mod unwrap;
 
 use super::csv::{level_number, parse_local_time};
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
@@ -19,7 +27,11 @@ use crate::event::{Event, parse_event_xml};
 use crate::report::ProblemKind;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use labels::{Label, split_label};
+use start::{Start, Stripped, find_start};
+use std::collections::HashSet;
 use std::io::Read;
+use unwrap::Piece;
 
 /// Which labelled-text shape a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +44,8 @@ pub(crate) enum Shape {
     FormatList,
 }
 
-/// `Format-List` labels of `Get-WinEvent` and `Get-EventLog` records that may come first.
+/// Property names of `Get-WinEvent` and `Get-EventLog` records (`Format-List` and
+/// `Format-List *`); a record starts with one of them and has another.
 const LIST_LABELS: &[&str] = &[
     "TimeCreated",
     "ProviderName",
@@ -46,38 +59,39 @@ const LIST_LABELS: &[&str] = &[
     "InstanceId",
     "Source",
     "TimeGenerated",
+    "TimeWritten",
     "EventID",
+    "Version",
+    "Qualifiers",
+    "Level",
+    "LevelDisplayName",
+    "Task",
+    "Keywords",
+    "ProviderId",
+    "ProcessId",
+    "ThreadId",
+    "UserId",
+    "Category",
+    "CategoryNumber",
+    "ReplacementStrings",
+    "UserName",
 ];
 
-/// How many lines of a text are looked at for the start of its first event (a paste may
-/// follow a few lines of a ticket's prose).
-pub(crate) const SNIFF_LINES: usize = 40;
-
-/// The shape of the text `window` starts with, from the first line of its first
-/// [`SNIFF_LINES`] that starts an event (nothing is consumed).
-pub(crate) fn shape_of<R: Read>(window: &mut Window<R>) -> Option<Shape> {
-    while window.bytes().len() < super::sniff::SNIFF_BYTES && window.fill() {}
-    let head = String::from_utf8_lossy(window.bytes());
-    head.split('\n')
-        .take(SNIFF_LINES)
-        .find_map(|line| sniff(line.trim_start_matches('\u{feff}')))
+/// Whether the text `head` (a file's first bytes, decoded) holds an event copied as text.
+pub(crate) fn is_text_export(head: &str) -> bool {
+    find_start(head).is_some()
 }
 
-/// The shape of a text whose first line is `first_line`, if it is one of them.
-pub(crate) fn sniff(first_line: &str) -> Option<Shape> {
-    let line = first_line.trim_end();
-    if let Some((label, _)) = line.split_once(':') {
-        if label == "Log Name" {
-            return Some(Shape::EventViewer);
-        }
-        if is_wevtutil_start(line) {
-            return Some(Shape::Wevtutil);
-        }
-        if line.contains(" : ") && LIST_LABELS.contains(&label.trim_end()) {
-            return Some(Shape::FormatList);
-        }
-    }
-    None
+/// The first event of the text `window` starts with, within its first
+/// [`SNIFF_BYTES`](super::sniff::SNIFF_BYTES) (nothing is consumed).
+fn first_event<R: Read>(window: &mut Window<R>) -> Option<Start> {
+    while window.bytes().len() < super::sniff::SNIFF_BYTES && window.fill() {}
+    find_start(&String::from_utf8_lossy(window.bytes()))
+}
+
+/// The shape of the first event of the text `window` starts with (nothing is consumed).
+pub(crate) fn shape_of<R: Read>(window: &mut Window<R>) -> Option<Shape> {
+    first_event(window).map(|start| start.shape)
 }
 
 fn is_wevtutil_start(line: &str) -> bool {
@@ -85,6 +99,13 @@ fn is_wevtutil_start(line: &str) -> bool {
         .strip_prefix("Event[")
         .and_then(|rest| rest.strip_suffix("]:"))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `line` is a Markdown code fence (```` ``` ````, `~~~`, with or without a
+/// language): the end of a pasted block.
+fn is_fence(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with("```") || line.starts_with("~~~")
 }
 
 /// One line of the file and where it starts.
@@ -128,6 +149,26 @@ fn next_line<R: Read>(window: &mut Window<R>) -> Option<Line> {
     }
 }
 
+/// How a record's time was read.
+enum TimeRead {
+    /// From a UTC time, or there was none.
+    Exact,
+    /// From a local time.
+    Local,
+    /// Not at all: the date text cannot be read.
+    Unreadable(String),
+}
+
+/// The record being gathered, and what it takes to tell where it ends.
+#[derive(Default)]
+struct Record {
+    lines: Vec<Line>,
+    /// Bytes of text kept.
+    size: usize,
+    /// `Format-List` labels seen (a label seen again starts the next record).
+    labels: HashSet<String>,
+}
+
 /// Reads every event of a labelled-text file of `shape` from `window`.
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
@@ -140,30 +181,41 @@ pub(crate) fn read<R: Read>(
     let mut local_time_noted = zone.is_some();
     let utc = TimeZone::UTC;
     let zone = zone.unwrap_or(&utc);
-    let mut record: Vec<Line> = Vec::new();
-    let mut size = 0usize;
     let mut events = 0u64;
-    let mut finish = |record: &mut Vec<Line>, counts: &mut Counts| {
-        if record.iter().all(|line| line.text.trim().is_empty()) {
-            record.clear();
+    // The widest line of the file: the console width `Format-List` wrapped at.
+    let mut widest = 0usize;
+    let mut finish = |record: &mut Record, widest: usize, counts: &mut Counts| {
+        let lines = std::mem::take(record).lines;
+        if lines.iter().all(|line| line.text.trim().is_empty()) {
             return;
         }
-        let (offset, number) = record
+        let (offset, number) = lines
             .first()
             .map_or((0, 0), |line| (line.offset, line.number));
-        match parse(shape, record, zone) {
-            Ok((event, local)) => {
+        match parse(shape, &lines, widest, zone) {
+            Ok((event, time)) => {
                 events += 1;
-                if local && !local_time_noted {
-                    local_time_noted = true;
-                    counts.push(problem(
-                        ProblemKind::TextLocalTime,
-                        None,
-                        "the times in this text are the local time of the machine that wrote \
-                         it (it does not say its time zone); they are read as UTC, so they may \
-                         be off by that machine's UTC offset"
-                            .into(),
-                    ));
+                match time {
+                    TimeRead::Local if !local_time_noted => {
+                        local_time_noted = true;
+                        counts.push(problem(
+                            ProblemKind::TextLocalTime,
+                            None,
+                            "the times in this text are the local time of the machine that \
+                             wrote it (it does not say its time zone); they are read as UTC, so \
+                             they may be off by that machine's UTC offset"
+                                .into(),
+                        ));
+                    }
+                    TimeRead::Unreadable(text) => counts.push(problem(
+                        ProblemKind::TextBadEvent,
+                        Some(offset),
+                        format!(
+                            "the event at line {number} has a date and time that cannot be \
+                             read ({text:?}); the event is kept without a time"
+                        ),
+                    )),
+                    _ => {}
                 }
                 emit(event);
             }
@@ -173,29 +225,64 @@ pub(crate) fn read<R: Read>(
                 format!("the event at line {number} cannot be read: {why}"),
             )),
         }
-        record.clear();
     };
-    let mut started = false;
-    while let Some(line) = next_line(window) {
+    let Some(start) = first_event(window).filter(|start| start.shape == shape) else {
+        counts.push(problem(
+            ProblemKind::NoEvents,
+            None,
+            "the text holds no event".into(),
+        ));
+        return;
+    };
+    let mut record = Record::default();
+    // Whether the lines read belong to an event (not to prose around them).
+    let mut in_event = false;
+    let mut index = 0usize;
+    while let Some(mut line) = next_line(window) {
+        let at = index;
+        index += 1;
         // What comes before the first event (a ticket's prose) is no event.
-        if !started {
-            if sniff(line.text.trim_start_matches('\u{feff}')) != Some(shape) {
+        if at < start.line {
+            continue;
+        }
+        let text = match start.prefix.strip(&line.text) {
+            Stripped::Inside(text) => text.trim_start_matches('\u{feff}').to_owned(),
+            Stripped::Outside => {
+                // A line outside the quoted or indented paste ends its event.
+                finish(&mut record, widest, counts);
+                in_event = false;
                 continue;
             }
-            started = true;
+        };
+        let text = text.as_str();
+        if is_fence(text) || (in_event && ends_record(shape, text)) {
+            finish(&mut record, widest, counts);
+            in_event = false;
+            continue;
         }
-        if starts_record(shape, &line.text, &record) {
-            finish(&mut record, counts);
-            size = 0;
+        if !in_event {
+            if at != start.line && !opens_record(shape, &start, text) {
+                continue;
+            }
+            in_event = true;
+        } else if starts_record(shape, &start, text, &record) {
+            finish(&mut record, widest, counts);
         }
-        size += line.text.len();
-        if size > MAX_EXPORT_RECORD_BYTES {
+        if record.size + text.len() > MAX_EXPORT_RECORD_BYTES {
             // Kept whole up to the limit; the rest of an endless record is dropped line by line.
             continue;
         }
-        record.push(line);
+        record.size += text.len();
+        if shape == Shape::FormatList {
+            widest = widest.max(text.chars().count());
+            if let Some((label, _)) = list_label(text) {
+                record.labels.insert(label.to_owned());
+            }
+        }
+        line.text = text.to_owned();
+        record.lines.push(line);
     }
-    finish(&mut record, counts);
+    finish(&mut record, widest, counts);
     if events == 0 && counts.unreadable == 0 {
         counts.push(problem(
             ProblemKind::NoEvents,
@@ -205,19 +292,39 @@ pub(crate) fn read<R: Read>(
     }
 }
 
-/// Whether `line` starts a new record, given the lines of the record so far.
-fn starts_record(shape: Shape, line: &str, record: &[Line]) -> bool {
+/// Whether `line` starts an event of `shape`, as the first one of the file started.
+fn opens_record(shape: Shape, start: &Start, line: &str) -> bool {
     match shape {
-        Shape::EventViewer => line.starts_with("Log Name:"),
+        Shape::EventViewer => split_label(line).is_some_and(|(label, _)| {
+            Label::named(label) == Some(Label::LogName)
+                || start.first_label.as_deref() == Some(label)
+        }),
         Shape::Wevtutil => is_wevtutil_start(line),
+        Shape::FormatList => {
+            list_label(line).is_some_and(|(label, _)| LIST_LABELS.contains(&label))
+        }
+    }
+}
+
+/// Whether `line` starts a new record, given the record so far.
+fn starts_record(shape: Shape, start: &Start, line: &str, record: &Record) -> bool {
+    match shape {
+        Shape::EventViewer | Shape::Wevtutil => opens_record(shape, start, line),
         // A label the record already has: the next record (records are separated by blank
         // lines, but a message may hold blank lines too).
-        Shape::FormatList => list_label(line).is_some_and(|(label, _)| {
-            record
-                .iter()
-                .any(|seen| list_label(&seen.text).is_some_and(|(l, _)| l == label))
-        }),
+        Shape::FormatList => {
+            list_label(line).is_some_and(|(label, _)| record.labels.contains(label))
+        }
     }
+}
+
+/// Whether `line` cannot belong to a record of `shape`: in `Format-List`, a value's further
+/// lines are indented, so a line at the margin that is no label is prose after the events.
+fn ends_record(shape: Shape, line: &str) -> bool {
+    shape == Shape::FormatList
+        && !line.trim().is_empty()
+        && !line.starts_with(char::is_whitespace)
+        && list_label(line).is_none()
 }
 
 /// `Label : value` of a `Format-List` line (the label at the line's start, padded to the
@@ -252,68 +359,138 @@ impl Fields {
     }
 }
 
-/// Splits a record into its labels, message and XML, as its shape lays them out.
-fn fields_of(shape: Shape, record: &[Line]) -> Fields {
+/// Splits a record into its labels, message and XML, as its shape lays them out; `widest`
+/// is the widest line of the file (the console width a `Format-List` was wrapped at).
+fn fields_of(shape: Shape, record: &[Line], widest: usize) -> Fields {
+    match shape {
+        Shape::EventViewer | Shape::Wevtutil => described_fields(shape, record),
+        Shape::FormatList => list_fields(record, widest),
+    }
+}
+
+/// The fields of an Event Viewer or `wevtutil` record: labels, then `Description:` and the
+/// message (on the same line or the next ones), then (Event Viewer) `Event Xml:` and the XML.
+fn described_fields(shape: Shape, record: &[Line]) -> Fields {
     let mut fields = Fields::default();
     let mut in_message = false;
     let mut in_xml = false;
+    // How many header labels came before: an Event Viewer label of an unknown language is
+    // the one at that place.
+    let mut header = 0;
     for line in record {
         let text = line.text.as_str();
-        match shape {
-            Shape::EventViewer | Shape::Wevtutil => {
-                if in_xml {
-                    fields.xml.push(text.to_owned());
-                    continue;
-                }
-                if shape == Shape::EventViewer && text.trim_end() == "Event Xml:" {
-                    in_xml = true;
-                    continue;
-                }
-                if in_message {
-                    fields.message.push(text.to_owned());
-                    continue;
-                }
-                if shape == Shape::Wevtutil && is_wevtutil_start(text) {
-                    continue;
-                }
-                let Some((label, value)) = text.split_once(':') else {
-                    continue;
-                };
-                let label = label.trim();
-                if label == "Description" {
-                    in_message = true;
-                    let first = value.trim();
-                    if !first.is_empty() {
-                        fields.message.push(first.to_owned());
-                    }
-                } else {
-                    fields
-                        .pairs
-                        .push((label.to_owned(), value.trim().to_owned()));
-                }
+        if in_xml {
+            fields.xml.push(text.to_owned());
+            continue;
+        }
+        if shape == Shape::EventViewer && text.trim_end() == "Event Xml:" {
+            in_xml = true;
+            continue;
+        }
+        if in_message {
+            // `Event Xml:` in the language of Windows: a lone label before the XML.
+            let opens_xml = shape == Shape::EventViewer && text.trim_start().starts_with("<Event");
+            if opens_xml
+                && fields.message.last().is_some_and(|last| {
+                    split_label(last).is_some_and(|(_, value)| value.trim().is_empty())
+                })
+            {
+                fields.message.pop();
+                in_xml = true;
+                fields.xml.push(text.to_owned());
+                continue;
             }
-            Shape::FormatList => match list_label(text) {
-                Some((label, value)) => {
-                    in_message = label == "Message";
-                    if in_message {
-                        fields.message.push(value.trim().to_owned());
-                    } else {
-                        fields
-                            .pairs
-                            .push((label.to_owned(), value.trim().to_owned()));
-                    }
-                }
-                // A value's further lines, indented to its column.
-                None if in_message => fields.message.push(text.trim().to_owned()),
-                None => {
-                    if let Some((_, value)) = fields.pairs.last_mut() {
-                        value.push(' ');
-                        value.push_str(text.trim());
-                    }
-                }
-            },
+            fields.message.push(text.to_owned());
+            continue;
+        }
+        if shape == Shape::Wevtutil && is_wevtutil_start(text) {
+            continue;
+        }
+        let Some((label, value)) = split_label(text) else {
+            continue;
+        };
+        let label = match shape {
+            Shape::EventViewer => Label::named(label)
+                .or_else(|| Label::ORDER.get(header).copied())
+                .map_or(label, |known| known.english()),
+            _ => label,
+        };
+        header += 1;
+        if label == "Description" {
+            in_message = true;
+            let first = value.trim();
+            if !first.is_empty() {
+                fields.message.push(first.to_owned());
+            }
+        } else {
+            fields
+                .pairs
+                .push((label.to_owned(), value.trim().to_owned()));
         }
     }
+    fields
+}
+
+/// The fields of a `Format-List` record: each value from its label line and the lines that
+/// continue it at its column, joined back where the console width cut them.
+fn list_fields(record: &[Line], widest: usize) -> Fields {
+    let mut fields = Fields::default();
+    // Each value: its label, its column, its printed lines.
+    let mut values: Vec<(&str, usize, Vec<Piece>)> = Vec::new();
+    for line in record {
+        let text = line.text.as_str();
+        let width = text.chars().count();
+        match list_label(text) {
+            Some((label, value)) => {
+                let column = width - value.chars().count();
+                let text = value.to_owned();
+                values.push((label, column, vec![Piece { text, width }]));
+            }
+            // A value's further lines, indented to its column.
+            None => {
+                if let Some((_, column, pieces)) = values.last_mut() {
+                    let indent = text.len() - text.trim_start_matches(' ').len();
+                    let text = text.get(indent.min(*column)..).unwrap_or_default();
+                    pieces.push(Piece {
+                        text: text.to_owned(),
+                        width,
+                    });
+                }
+            }
+        }
+    }
+    for (label, _, pieces) in values {
+        let value = unwrap::join(&pieces, widest);
+        if label == "Message" {
+            fields.message = value.lines().map(str::to_owned).collect();
+        } else {
+            let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            fields.pairs.push((label.to_owned(), value));
+        }
+    }
+    fields
+}
+
+/// A local time as the text writes it; Microsoft's own pages also show hour 0 of a
+/// 12-hour clock (`12/01/2025 0:00:00 AM`), which is midnight.
+fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    parse_local_time(text, zone).or_else(|| {
+        let (date, clock) = text.trim().split_once(' ')?;
+        let rest = clock.strip_prefix("0:")?;
+        let am = rest.to_ascii_lowercase().trim_end().ends_with("am");
+        am.then(|| parse_local_time(&format!("{date} 12:{rest}"), zone))
+            .flatten()
+    })
+}
+
+/// The event of one record, and how its time was read.
+fn parse(
+    shape: Shape,
+    record: &[Line],
+    widest: usize,
+    zone: &TimeZone,
+) -> Result<(Event, TimeRead), String> {
+    let mut fields = fields_of(shape, record, widest);
     while fields
         .message
         .last()
@@ -321,12 +498,6 @@ fn fields_of(shape: Shape, record: &[Line]) -> Fields {
     {
         fields.message.pop();
     }
-    fields
-}
-
-/// The event of one record, and whether its time was read as local time.
-fn parse(shape: Shape, record: &[Line], zone: &TimeZone) -> Result<(Event, bool), String> {
-    let fields = fields_of(shape, record);
     let message = fields.message.join("\n");
     // The XML Event Viewer appends is the exact record: its time is UTC.
     if !fields.xml.is_empty()
@@ -335,7 +506,7 @@ fn parse(shape: Shape, record: &[Line], zone: &TimeZone) -> Result<(Event, bool)
         if event.message.is_none() && !message.is_empty() {
             event.message = Some(message);
         }
-        return Ok((event, false));
+        return Ok((event, TimeRead::Exact));
     }
     let mut event = Event {
         provider: fields
@@ -373,22 +544,25 @@ fn parse(shape: Shape, record: &[Line], zone: &TimeZone) -> Result<(Event, bool)
         .get(&["Computer", "MachineName"])
         .unwrap_or_default()
         .to_owned();
-    let mut local = false;
+    let mut time = TimeRead::Exact;
     if let Some(text) = fields.get(&["Date", "TimeCreated", "TimeGenerated"]) {
         // `2024-01-25T18:02:54.0220000Z` (newer wevtutil) is UTC; the rest is local time.
         event.time = match text.parse::<Timestamp>() {
-            Ok(time) => Some(time),
+            Ok(exact) => Some(exact),
             Err(_) => {
-                local = true;
-                parse_local_time(text, zone)
+                let local = local_time(text, zone);
+                time = match local {
+                    Some(_) => TimeRead::Local,
+                    None => TimeRead::Unreadable(text.chars().take(80).collect()),
+                };
+                local
             }
         };
     }
     if !message.is_empty() && message != "N/A" {
         event.message = Some(message);
     }
-    let local = local && event.time.is_some();
-    Ok((event, local))
+    Ok((event, time))
 }
 
 #[cfg(test)]
@@ -402,19 +576,26 @@ mod tests {
     }
 
     #[test]
-    fn shapes_are_told_by_their_first_line() {
+    fn shapes_are_told_by_their_first_lines() {
+        let shape = |text: &str| find_start(text).map(|start| start.shape);
         assert_eq!(
-            sniff("Log Name:      Application"),
+            shape("Log Name:      Application\nSource:        ADSync\n"),
             Some(Shape::EventViewer)
         );
-        assert_eq!(sniff("Event[0]:"), Some(Shape::Wevtutil));
         assert_eq!(
-            sniff("TimeCreated  : 3/4/2024 8:00:00 AM"),
+            shape("Event[0]:\n  Log Name: Application\n"),
+            Some(Shape::Wevtutil)
+        );
+        assert_eq!(
+            shape("TimeCreated  : 3/4/2024 8:00:00 AM\nProviderName : ADSync\n"),
             Some(Shape::FormatList)
         );
-        assert_eq!(sniff("Index              : 26"), Some(Shape::FormatList));
-        assert_eq!(sniff("Dear support, the sync stopped:"), None);
-        assert_eq!(sniff("Event[x]:"), None);
+        assert_eq!(
+            shape("Index              : 26\nEntryType          : Error\n"),
+            Some(Shape::FormatList)
+        );
+        assert_eq!(shape("Dear support, the sync stopped:\n"), None);
+        assert_eq!(shape("Event[x]:\n  Log Name: Application\n"), None);
     }
 
     #[test]
