@@ -52,10 +52,9 @@ impl Label {
     /// The label named `name` (any case, spacing and punctuation), in English or one of the
     /// common Windows languages.
     pub(super) fn named(name: &str) -> Option<Label> {
-        let key = fold(name);
         NAMES
             .iter()
-            .find(|(_, names)| names.iter().any(|n| fold(n) == key))
+            .find(|(_, names)| names.iter().any(|known| same_name(known, name)))
             .map(|(label, _)| *label)
     }
 }
@@ -198,13 +197,15 @@ const NAMES: &[(Label, &[&str])] = &[
     ),
 ];
 
-/// A label's name without case, spaces and punctuation (`ID de l’événement` and
-/// `ID de l'événement` are the same label).
-fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+/// Whether two labels are the same without regard to case, spaces and punctuation
+/// (`ID de l’événement` and `ID de l'événement` are the same label).
+fn same_name(a: &str, b: &str) -> bool {
+    fn folded(name: &str) -> impl Iterator<Item = char> + '_ {
+        name.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+    }
+    folded(a).eq(folded(b))
 }
 
 /// `Label: value` of a header line (the first colon, ASCII or full-width, ends the label),

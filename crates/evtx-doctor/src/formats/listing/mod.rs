@@ -160,8 +160,9 @@ enum TimeRead {
 }
 
 /// The record being gathered, and what it takes to tell where it ends.
-#[derive(Default)]
 struct Record {
+    /// Its shape (a paste may hold events copied in different ways).
+    shape: Shape,
     lines: Vec<Line>,
     /// Bytes of text kept.
     size: usize,
@@ -169,7 +170,19 @@ struct Record {
     labels: HashSet<String>,
 }
 
-/// Reads every event of a labelled-text file of `shape` from `window`.
+impl Record {
+    fn new(shape: Shape) -> Self {
+        Record {
+            shape,
+            lines: Vec::new(),
+            size: 0,
+            labels: HashSet::new(),
+        }
+    }
+}
+
+/// Reads every event of a labelled-text file from `window`; `shape` is its first event's
+/// (events of the other shapes may follow).
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
     shape: Shape,
@@ -185,7 +198,8 @@ pub(crate) fn read<R: Read>(
     // The widest line of the file: the console width `Format-List` wrapped at.
     let mut widest = 0usize;
     let mut finish = |record: &mut Record, widest: usize, counts: &mut Counts| {
-        let lines = std::mem::take(record).lines;
+        let shape = record.shape;
+        let lines = std::mem::replace(record, Record::new(shape)).lines;
         if lines.iter().all(|line| line.text.trim().is_empty()) {
             return;
         }
@@ -234,7 +248,7 @@ pub(crate) fn read<R: Read>(
         ));
         return;
     };
-    let mut record = Record::default();
+    let mut record = Record::new(shape);
     // Whether the lines read belong to an event (not to prose around them).
     let mut in_event = false;
     let mut index = 0usize;
@@ -255,25 +269,39 @@ pub(crate) fn read<R: Read>(
             }
         };
         let text = text.as_str();
-        if is_fence(text) || (in_event && ends_record(shape, text)) {
+        if is_fence(text) {
             finish(&mut record, widest, counts);
             in_event = false;
             continue;
         }
-        if !in_event {
-            if at != start.line && !opens_record(shape, &start, text) {
+        let current = record.shape;
+        match opens_record(text, &start, current) {
+            // The first event, or one after prose, or one copied another way.
+            Some(opened) if !in_event || at == start.line || opened != current => {
+                finish(&mut record, widest, counts);
+                record.shape = opened;
+                in_event = true;
+            }
+            _ if !in_event => continue,
+            _ if ends_record(current, text) => {
+                finish(&mut record, widest, counts);
+                in_event = false;
                 continue;
             }
-            in_event = true;
-        } else if starts_record(shape, &start, text, &record) {
-            finish(&mut record, widest, counts);
+            _ if starts_record(current, &start, text, &record) => {
+                finish(&mut record, widest, counts);
+            }
+            _ => {}
         }
-        if record.size + text.len() > MAX_EXPORT_RECORD_BYTES {
+        // What a line costs to keep: its text and its place in the record (so that a record
+        // of countless empty lines is bounded too).
+        let cost = text.len() + std::mem::size_of::<Line>();
+        if record.size + cost > MAX_EXPORT_RECORD_BYTES {
             // Kept whole up to the limit; the rest of an endless record is dropped line by line.
             continue;
         }
-        record.size += text.len();
-        if shape == Shape::FormatList {
+        record.size += cost;
+        if record.shape == Shape::FormatList {
             widest = widest.max(text.chars().count());
             if let Some((label, _)) = list_label(text) {
                 record.labels.insert(label.to_owned());
@@ -292,24 +320,37 @@ pub(crate) fn read<R: Read>(
     }
 }
 
-/// Whether `line` starts an event of `shape`, as the first one of the file started.
-fn opens_record(shape: Shape, start: &Start, line: &str) -> bool {
-    match shape {
-        Shape::EventViewer => split_label(line).is_some_and(|(label, _)| {
-            Label::named(label) == Some(Label::LogName)
-                || start.first_label.as_deref() == Some(label)
-        }),
-        Shape::Wevtutil => is_wevtutil_start(line),
-        Shape::FormatList => {
-            list_label(line).is_some_and(|(label, _)| LIST_LABELS.contains(&label))
-        }
+/// `Format-List` properties that come first in a record: `Get-WinEvent` (`Format-List`,
+/// `Format-List *`) and `Get-EventLog`.
+const FIRST_LIST_LABELS: &[&str] = &["TimeCreated", "Message", "Index"];
+
+/// The shape of the event `line` starts, if it starts one, while reading a record of
+/// `current`: an Event Viewer copy's first label (in a known language, or as the file's first
+/// event had it), `Event[N]:`, or a `Format-List` property (in another shape, only one that
+/// comes first in a record, padded before its colon).
+fn opens_record(line: &str, start: &Start, current: Shape) -> Option<Shape> {
+    if is_wevtutil_start(line) {
+        return Some(Shape::Wevtutil);
     }
+    let list = list_label(line).map(|(label, _)| label);
+    if current == Shape::FormatList && list.is_some_and(|label| LIST_LABELS.contains(&label)) {
+        return Some(Shape::FormatList);
+    }
+    // Event Viewer's labels are at the margin (`wevtutil` indents its own).
+    if let Some((label, _)) = split_label(line).filter(|_| !line.starts_with(char::is_whitespace))
+        && (Label::named(label) == Some(Label::LogName)
+            || start.first_label.as_deref() == Some(label))
+    {
+        return Some(Shape::EventViewer);
+    }
+    let first = list.is_some_and(|label| FIRST_LIST_LABELS.contains(&label));
+    (first && line.contains(" : ")).then_some(Shape::FormatList)
 }
 
-/// Whether `line` starts a new record, given the record so far.
+/// Whether `line` starts a new record of `shape`, given the record so far.
 fn starts_record(shape: Shape, start: &Start, line: &str, record: &Record) -> bool {
     match shape {
-        Shape::EventViewer | Shape::Wevtutil => opens_record(shape, start, line),
+        Shape::EventViewer | Shape::Wevtutil => opens_record(line, start, shape) == Some(shape),
         // A label the record already has: the next record (records are separated by blank
         // lines, but a message may hold blank lines too).
         Shape::FormatList => {
