@@ -3,6 +3,9 @@
 //! `Ereignis-ID:`, ... on a German server), always in the same order. A label is known by its
 //! name in the common languages, or else by its place in that order.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// What a label of an Event Viewer copy names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Label {
@@ -52,10 +55,18 @@ impl Label {
     /// The label named `name` (any case, spacing and punctuation), in English or one of the
     /// common Windows languages.
     pub(super) fn named(name: &str) -> Option<Label> {
-        NAMES
-            .iter()
-            .find(|(_, names)| names.iter().any(|known| same_name(known, name)))
-            .map(|(label, _)| *label)
+        static FOLDED: OnceLock<HashMap<String, Label>> = OnceLock::new();
+        let folded = FOLDED.get_or_init(|| {
+            NAMES
+                .iter()
+                .flat_map(|(label, names)| names.iter().map(|name| (fold(name), *label)))
+                .collect()
+        });
+        // Labels are a few words: what is longer is none of them.
+        if name.len() > 64 {
+            return None;
+        }
+        folded.get(&fold(name)).copied()
     }
 }
 
@@ -197,15 +208,13 @@ const NAMES: &[(Label, &[&str])] = &[
     ),
 ];
 
-/// Whether two labels are the same without regard to case, spaces and punctuation
-/// (`ID de l’événement` and `ID de l'événement` are the same label).
-fn same_name(a: &str, b: &str) -> bool {
-    fn folded(name: &str) -> impl Iterator<Item = char> + '_ {
-        name.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-    }
-    folded(a).eq(folded(b))
+/// A label's name without case, spaces and punctuation (`ID de l’événement` and
+/// `ID de l'événement` are the same label).
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// `Label: value` of a header line (the first colon, ASCII or full-width, ends the label),

@@ -126,9 +126,7 @@ fn start_at(lines: &[&str], at: usize) -> Option<Start> {
         let next = following().find(|line| !line.trim().is_empty())?;
         return split_label(next.trim_start()).map(|_| start(Shape::Wevtutil, None));
     }
-    let Some((label, _)) = split_label(content) else {
-        return None;
-    };
+    let (label, _) = split_label(content)?;
     // The header's lines (some mail programs put a blank line after each).
     let header = || {
         std::iter::once(content)
