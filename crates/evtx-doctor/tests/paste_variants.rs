@@ -385,6 +385,32 @@ fn the_keep_working_texts_as_pasted_events() {
     );
 }
 
+/// A copy that went through a web ticket: every space a no-break space (U+00A0); and a copy
+/// from a German documentation page with only some of the labels (`Taskkategorie:`, a
+/// translation Event Viewer does not use, is read by name, not by its place).
+#[test]
+fn hard_spaces_and_an_abridged_header() {
+    let paste = std::fs::read_to_string(fixture("").join("exports").join("paste-611-fenced.txt"))
+        .unwrap()
+        .replace(' ', "\u{a0}");
+    let report = analyze_bytes(paste.into_bytes());
+    let (findings, input) = outcome(&report);
+    assert_eq!(input, text_ok(1));
+    assert_eq!(findings[0].rule, "phs.611.rpc-1722");
+    assert_eq!(
+        findings[0].dc,
+        Some((Some(s("server1.contoso.com")), Some(s("10.0.0.202"))))
+    );
+    assert_eq!(findings[0].first, "2020-08-10T11:00:39Z");
+    let abridged = "Protokollname: Application\nQuelle: Directory Synchronization\n\
+        Ereignis-ID: 611\nTaskkategorie: Keine\nEbene: Fehler\nBeschreibung: Password \
+        synchronization failed for domain: Contoso.com. Details: DrsException: RPC Error 8453 : \
+        Replication access was denied.\n";
+    let report = analyze_bytes(abridged.as_bytes().to_vec());
+    assert_eq!(report.findings[0].rule, "phs.611.rpc-8453");
+    assert_eq!(report.findings[0].event_ids, [611]);
+}
+
 // ---------------------------------------------------------------------------------------
 // Hostile pastes: each read to its end, bounded, with what it holds.
 

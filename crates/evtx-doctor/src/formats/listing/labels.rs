@@ -126,6 +126,7 @@ const NAMES: &[(Label, &[&str])] = &[
         &[
             "Task Category",
             "Aufgabenkategorie",
+            "Taskkategorie",
             "Catégorie de la tâche",
             "Categoría de la tarea",
             "Categoria attività",

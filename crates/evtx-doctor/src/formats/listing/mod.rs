@@ -101,6 +101,16 @@ fn is_wevtutil_start(line: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `line` with the no-break spaces a copy through a web page or a mail program puts for
+/// spaces (U+00A0, U+2007, U+202F) made spaces again.
+fn without_hard_spaces(line: &str) -> String {
+    if line.contains(['\u{a0}', '\u{2007}', '\u{202f}']) {
+        line.replace(['\u{a0}', '\u{2007}', '\u{202f}'], " ")
+    } else {
+        line.to_owned()
+    }
+}
+
 /// Whether `line` is a Markdown code fence (```` ``` ````, `~~~`, with or without a
 /// language): the end of a pasted block.
 fn is_fence(line: &str) -> bool {
@@ -260,7 +270,7 @@ pub(crate) fn read<R: Read>(
             continue;
         }
         let text = match start.prefix.strip(&line.text) {
-            Stripped::Inside(text) => text.trim_start_matches('\u{feff}').to_owned(),
+            Stripped::Inside(text) => without_hard_spaces(text.trim_start_matches('\u{feff}')),
             Stripped::Outside => {
                 // A line outside the quoted or indented paste ends its event.
                 finish(&mut record, widest, counts);
@@ -451,9 +461,16 @@ fn described_fields(shape: Shape, record: &[Line]) -> Fields {
             continue;
         };
         let label = match shape {
-            Shape::EventViewer => Label::named(label)
-                .or_else(|| Label::ORDER.get(header).copied())
-                .map_or(label, |known| known.english()),
+            Shape::EventViewer => {
+                // By its name, else by its place unless a named label holds that place.
+                let known = Label::named(label).or_else(|| {
+                    Label::ORDER
+                        .get(header)
+                        .copied()
+                        .filter(|placed| !fields.pairs.iter().any(|(l, _)| l == placed.english()))
+                });
+                known.map_or(label, |known| known.english())
+            }
             _ => label,
         };
         header += 1;
