@@ -20,7 +20,7 @@ fn run(name: &str) -> Report {
 }
 
 /// A finding as a support engineer reads it.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 struct Seen {
     rule: String,
     domain: Option<String>,
@@ -86,6 +86,37 @@ fn strings(texts: &[&str]) -> Vec<String> {
     texts.iter().map(|t| s(t)).collect()
 }
 
+/// A 611 finding of `rule` for `domain` and `code`, with the DC pair the events name.
+fn rpc(rule: &str, domain: &str, code: Option<u32>, dc: Option<(&str, &str)>) -> Seen {
+    Seen {
+        rule: s(rule),
+        domain: Some(s(domain)),
+        error_code: code,
+        dc: dc.map(|(host, ip)| (Some(s(host)), Some(s(ip)))),
+        event_ids: vec![611],
+        ..Seen::default()
+    }
+}
+
+/// `seen` over `count` events from `first` to `last`, logged by `computers`, with the samples'
+/// record ids `records`.
+fn over(
+    seen: Seen,
+    count: u64,
+    (first, last): (&str, &str),
+    computers: &[&str],
+    records: Vec<Option<u64>>,
+) -> Seen {
+    Seen {
+        count,
+        first: s(first),
+        last: s(last),
+        computers: strings(computers),
+        records,
+        ..seen
+    }
+}
+
 /// Microsoft's own layout of a 611 (Description on its label's line, `Details:` aligned like a
 /// label, a type name broken across lines), inside a Markdown fence between ticket prose: the
 /// header says `<not available>`, the chain names the DC, host and IP together.
@@ -96,19 +127,13 @@ fn microsofts_611_layout_in_a_fence_between_prose() {
     assert_eq!(input, text_ok(1));
     assert_eq!(
         findings,
-        [Seen {
-            rule: s("phs.611.rpc-1722"),
-            domain: Some(s("contoso.com")),
-            error_code: Some(1722),
-            dc: Some((Some(s("server1.contoso.com")), Some(s("10.0.0.202")))),
-            count: 1,
-            first: s("2020-08-10T11:00:39Z"),
-            last: s("2020-08-10T11:00:39Z"),
-            computers: strings(&["server1.contoso.com"]),
-            event_ids: vec![611],
-            records: vec![None],
-            aadsts: None,
-        }]
+        [over(
+            rpc("phs.611.rpc-1722", "contoso.com", Some(1722), Some(SERVER1)),
+            1,
+            ("2020-08-10T11:00:39Z", "2020-08-10T11:00:39Z"),
+            &["server1.contoso.com"],
+            vec![None]
+        )]
     );
     // The prose after the closing fence is not part of the event.
     let sample = &report.findings[0].samples[0];
@@ -121,21 +146,18 @@ fn microsofts_611_layout_in_a_fence_between_prose() {
     );
 }
 
+/// The DC the 611 of Microsoft's RPC errors page names.
+const SERVER1: (&str, &str) = ("server1.contoso.com", "10.0.0.202");
+
 /// The finding of two 611 with RPC error 8453 for Contoso.com on SYNC01.
 fn contoso_8453(first: &str, last: &str, records: Vec<Option<u64>>) -> Seen {
-    Seen {
-        rule: s("phs.611.rpc-8453"),
-        domain: Some(s("Contoso.com")),
-        error_code: Some(8453),
-        dc: None,
-        count: 2,
-        first: s(first),
-        last: s(last),
-        computers: strings(&["SYNC01.contoso.com"]),
-        event_ids: vec![611],
+    over(
+        rpc("phs.611.rpc-8453", "Contoso.com", Some(8453), None),
+        2,
+        (first, last),
+        &["SYNC01.contoso.com"],
         records,
-        aadsts: None,
-    }
+    )
 }
 
 /// An e-mail reply quoting the customer's mail (`>> `), labels followed by one space or a tab,
@@ -193,18 +215,20 @@ fn event_viewer_copies_in_an_unknown_language() {
 fn the_906_texts_of_application_authentication_and_mfa() {
     let (findings, input) = outcome(&run("paste-906-double-spaced.txt"));
     assert_eq!(input, text_ok(2));
-    let entra = |rule: &str, time: &str, aadsts: Option<&str>| Seen {
-        rule: s(rule),
-        domain: None,
-        error_code: None,
-        dc: None,
-        count: 1,
-        first: s(time),
-        last: s(time),
-        computers: strings(&["EntraConnect.Contoso.com"]),
-        event_ids: vec![906],
-        records: vec![None],
-        aadsts: aadsts.map(s),
+    let entra = |rule: &str, time: &str, aadsts: Option<&str>| {
+        let seen = Seen {
+            rule: s(rule),
+            event_ids: vec![906],
+            aadsts: aadsts.map(s),
+            ..Seen::default()
+        };
+        over(
+            seen,
+            1,
+            (time, time),
+            &["EntraConnect.Contoso.com"],
+            vec![None],
+        )
     };
     assert_eq!(
         findings,
@@ -225,19 +249,14 @@ fn the_906_texts_of_application_authentication_and_mfa() {
 
 /// The finding of AADSTS50054 in 6900 and 659.
 fn old_password(count: u64, computers: &[&str], records: Vec<Option<u64>>) -> Seen {
-    Seen {
+    let seen = Seen {
         rule: s("entra.connector.old-password"),
-        domain: None,
-        error_code: None,
-        dc: None,
-        count,
-        first: s("2024-11-04T08:00:00Z"),
-        last: s("2024-11-04T09:00:00Z"),
-        computers: strings(computers),
         event_ids: vec![659, 6900],
-        records,
         aadsts: Some(s("AADSTS50054")),
-    }
+        ..Seen::default()
+    };
+    let times = ("2024-11-04T08:00:00Z", "2024-11-04T09:00:00Z");
+    over(seen, count, times, computers, records)
 }
 
 /// `wevtutil qe /f:text` after its command line: `Date:` with milliseconds, with seven digits
@@ -261,19 +280,18 @@ fn format_list_cut_anywhere_at_80_columns() {
     assert_eq!(input, text_ok(2));
     assert_eq!(
         findings,
-        [Seen {
-            rule: s("phs.611.rpc-8333"),
-            domain: Some(s("contoso.com")),
-            error_code: Some(8333),
-            dc: Some((Some(s("server1.contoso.com")), Some(s("192.168.0.10")))),
-            count: 2,
-            first: s("2024-03-04T08:00:00Z"),
-            last: s("2024-03-04T08:30:00Z"),
-            computers: vec![],
-            event_ids: vec![611],
-            records: vec![None, None],
-            aadsts: None,
-        }]
+        [over(
+            rpc(
+                "phs.611.rpc-8333",
+                "contoso.com",
+                Some(8333),
+                Some(("server1.contoso.com", "192.168.0.10"))
+            ),
+            2,
+            ("2024-03-04T08:00:00Z", "2024-03-04T08:30:00Z"),
+            &[],
+            vec![None, None]
+        )]
     );
     let exception = run("powershell-winevent-611-80cols.txt").findings[0]
         .exception
@@ -292,19 +310,13 @@ fn format_list_star_word_wrapped() {
     assert_eq!(input, text_ok(1));
     assert_eq!(
         findings,
-        [Seen {
-            rule: s("phs.611.rpc-1722"),
-            domain: Some(s("contoso.com")),
-            error_code: Some(1722),
-            dc: Some((Some(s("server1.contoso.com")), Some(s("10.0.0.202")))),
-            count: 1,
-            first: s("2020-08-10T11:00:39Z"),
-            last: s("2020-08-10T11:00:39Z"),
-            computers: strings(&["server1.contoso.com"]),
-            event_ids: vec![611],
-            records: vec![Some(9120)],
-            aadsts: None,
-        }]
+        [over(
+            rpc("phs.611.rpc-1722", "contoso.com", Some(1722), Some(SERVER1)),
+            1,
+            ("2020-08-10T11:00:39Z", "2020-08-10T11:00:39Z"),
+            &["server1.contoso.com"],
+            vec![Some(9120)]
+        )]
     );
 }
 
@@ -340,18 +352,12 @@ fn the_keep_working_texts_as_pasted_events() {
     let report = run("paste-keep-working.txt");
     let (findings, input) = outcome(&report);
     assert_eq!(input, text_ok(5));
-    let one = |rule: &str, domain: &str, code: Option<u32>, time: &str, id: u16| Seen {
-        rule: s(rule),
-        domain: Some(s(domain)),
-        error_code: code,
-        dc: None,
-        count: 1,
-        first: s(time),
-        last: s(time),
-        computers: strings(&["SYNC01.contoso.com"]),
-        event_ids: vec![id],
-        records: vec![None],
-        aadsts: None,
+    let one = |rule: &str, domain: &str, code: Option<u32>, time: &str, id: u16| {
+        let seen = Seen {
+            event_ids: vec![id],
+            ..rpc(rule, domain, code, None)
+        };
+        over(seen, 1, (time, time), &["SYNC01.contoso.com"], vec![None])
     };
     assert_eq!(
         findings,
