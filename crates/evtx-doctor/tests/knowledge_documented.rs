@@ -30,7 +30,7 @@ fn diagnose(provider: &str, id: u16, level: &str, message: &str) -> Vec<Diagnosi
         &Knowledge::builtin().unwrap(),
         &Options::default(),
     );
-    assert_eq!(report.inputs[0].records_read, 1, "{message}");
+    assert_eq!(report.summary.records_read, 1, "{message}");
     report
         .findings
         .iter()

@@ -64,7 +64,7 @@ fn outcome(report: &Report) -> (Vec<Seen>, (InputKind, InputStatus, u64, Vec<Str
     let problems = input.problems.iter().map(|p| p.kind.to_string()).collect();
     (
         report.findings.iter().map(seen).collect(),
-        (input.kind, input.status, input.records_read, problems),
+        (input.kind, input.status, report.summary.records_read, problems),
     )
 }
 
@@ -440,7 +440,7 @@ fn one_endless_line_is_no_event() {
     let report = analyze_bytes(bytes);
     assert_eq!(report.inputs[0].kind, InputKind::TextExport);
     assert!(report.findings.is_empty());
-    assert_eq!(report.inputs[0].records_read, 0);
+    assert_eq!(report.summary.records_read, 0);
 }
 
 #[test]
@@ -452,7 +452,7 @@ fn a_description_without_end_keeps_its_event_and_what_follows() {
     text.push_str(&"the description goes on\r\n".repeat(300_000));
     text.push_str(EVENT);
     let report = analyze_bytes(text.into_bytes());
-    assert_eq!(report.inputs[0].records_read, 2);
+    assert_eq!(report.summary.records_read, 2);
     assert_eq!(report.findings[0].rule, "phs.611.rpc-8453");
     assert_eq!(report.findings[0].count, 2);
 }
@@ -462,12 +462,12 @@ fn a_label_block_repeated_is_read_as_many_records() {
     let block = "TimeCreated  : 3/4/2024 8:00:00 AM\nProviderName : ADSync\nId           : 6900\n\
         Message      : AADSTS50054: Old password is used for authentication.\n";
     let report = analyze_bytes(block.repeat(20_000).into_bytes());
-    assert_eq!(report.inputs[0].records_read, 20_000);
+    assert_eq!(report.summary.records_read, 20_000);
     assert_eq!(report.findings[0].count, 20_000);
     // Labels in great numbers, each new: one record.
     let labels: String = (0..100_000).map(|i| format!("Label{i} : x\n")).collect();
     let report = analyze_bytes(format!("Id : 1\nSource : y\n{labels}").into_bytes());
-    assert_eq!(report.inputs[0].records_read, 1);
+    assert_eq!(report.summary.records_read, 1);
 }
 
 #[test]
@@ -475,7 +475,7 @@ fn nul_bytes_bad_surrogates_and_mixed_encodings() {
     // NULs inside an event's lines.
     let with_nuls = EVENT.replace("Replication", "Repl\0ication\0\0");
     let report = analyze_bytes(with_nuls.into_bytes());
-    assert_eq!(report.inputs[0].records_read, 1);
+    assert_eq!(report.summary.records_read, 1);
     // UTF-16 with lone surrogates: replaced, the event still read.
     let mut utf16 = vec![0xFF, 0xFE];
     for unit in EVENT.encode_utf16() {
@@ -486,7 +486,7 @@ fn nul_bytes_bad_surrogates_and_mixed_encodings() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
     let report = analyze_bytes(utf16);
-    assert_eq!(report.inputs[0].records_read, 2);
+    assert_eq!(report.summary.records_read, 2);
     assert_eq!(report.findings[0].count, 2);
     // UTF-8 then the same event in UTF-16 (two pastes glued): the UTF-8 one is read, the rest
     // is noise inside its description.
@@ -497,6 +497,6 @@ fn nul_bytes_bad_surrogates_and_mixed_encodings() {
     mixed.extend_from_slice("Windows-1252: Schl\u{fc}ssel".as_bytes());
     mixed.extend_from_slice(b"\xfc\xe9\xff\r\n");
     let report = analyze_bytes(mixed);
-    assert_eq!(report.inputs[0].records_read, 1);
+    assert_eq!(report.summary.records_read, 1);
     assert_eq!(report.findings[0].rule, "phs.611.rpc-8453");
 }
