@@ -64,7 +64,12 @@ fn outcome(report: &Report) -> (Vec<Seen>, (InputKind, InputStatus, u64, Vec<Str
     let problems = input.problems.iter().map(|p| p.kind.to_string()).collect();
     (
         report.findings.iter().map(seen).collect(),
-        (input.kind, input.status, report.summary.records_read, problems),
+        (
+            input.kind,
+            input.status,
+            report.summary.records_read,
+            problems,
+        ),
     )
 }
 
@@ -330,6 +335,30 @@ fn get_eventlog_cut_at_80_columns_then_a_prompt() {
         findings,
         [old_password(2, &[], vec![Some(4021), Some(4022)])]
     );
+}
+
+/// `Format-List` of chosen properties, without the provider: the sync events' own words name
+/// it (ADSync's 6900, Directory Synchronization's 611).
+#[test]
+fn format_list_without_the_provider() {
+    let report = run("powershell-winevent-no-provider.txt");
+    let (findings, input) = outcome(&report);
+    assert_eq!(input, text_ok(2));
+    let rules: Vec<(&str, &str, u64)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.provider.as_str(), f.count))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("entra.connector.old-password", "ADSync", 1),
+            ("phs.611.rpc-8453", "Directory Synchronization", 1)
+        ]
+    );
+    assert_eq!(findings[1].domain.as_deref(), Some("Contoso.com"));
+    assert_eq!(findings[1].error_code, Some(8453));
+    assert_eq!(findings[1].first, "2024-11-04T09:00:00Z");
 }
 
 /// An Event Viewer copy and a `Format-List` in one paste (UTF-8 with BOM): one diagnosis.

@@ -17,6 +17,7 @@
 //! fences and e-mail quoting (`> `) around them are skipped ([`start`]).
 
 mod labels;
+mod provider;
 mod start;
 mod unwrap;
 
@@ -31,7 +32,7 @@ use labels::{Label, split_label};
 use start::{Start, Stripped, find_start};
 use std::collections::HashSet;
 use std::io::Read;
-use unwrap::Piece;
+use unwrap::{Console, Piece};
 
 /// Which labelled-text shape a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +179,8 @@ struct Record {
     size: usize,
     /// `Format-List` labels seen (a label seen again starts the next record).
     labels: HashSet<String>,
+    /// The value column of the last `Format-List` label.
+    column: usize,
 }
 
 impl Record {
@@ -187,6 +190,7 @@ impl Record {
             lines: Vec::new(),
             size: 0,
             labels: HashSet::new(),
+            column: 0,
         }
     }
 }
@@ -205,9 +209,9 @@ pub(crate) fn read<R: Read>(
     let utc = TimeZone::UTC;
     let zone = zone.unwrap_or(&utc);
     let mut events = 0u64;
-    // The widest line of the file: the console width `Format-List` wrapped at.
-    let mut widest = 0usize;
-    let mut finish = |record: &mut Record, widest: usize, counts: &mut Counts| {
+    // The widest lines of the file: the console width `Format-List` wrapped at.
+    let mut widest = Console::default();
+    let mut finish = |record: &mut Record, widest: &Console, counts: &mut Counts| {
         let shape = record.shape;
         let lines = std::mem::replace(record, Record::new(shape)).lines;
         if lines.iter().all(|line| line.text.trim().is_empty()) {
@@ -273,14 +277,14 @@ pub(crate) fn read<R: Read>(
             Stripped::Inside(text) => without_hard_spaces(text.trim_start_matches('\u{feff}')),
             Stripped::Outside => {
                 // A line outside the quoted or indented paste ends its event.
-                finish(&mut record, widest, counts);
+                finish(&mut record, &widest, counts);
                 in_event = false;
                 continue;
             }
         };
         let text = text.as_str();
         if is_fence(text) {
-            finish(&mut record, widest, counts);
+            finish(&mut record, &widest, counts);
             in_event = false;
             continue;
         }
@@ -288,18 +292,18 @@ pub(crate) fn read<R: Read>(
         match opens_record(text, &start, current) {
             // The first event, or one after prose, or one copied another way.
             Some(opened) if !in_event || at == start.line || opened != current => {
-                finish(&mut record, widest, counts);
+                finish(&mut record, &widest, counts);
                 record.shape = opened;
                 in_event = true;
             }
             _ if !in_event => continue,
             _ if ends_record(current, text) => {
-                finish(&mut record, widest, counts);
+                finish(&mut record, &widest, counts);
                 in_event = false;
                 continue;
             }
             _ if starts_record(current, &start, text, &record) => {
-                finish(&mut record, widest, counts);
+                finish(&mut record, &widest, counts);
             }
             _ => {}
         }
@@ -312,15 +316,31 @@ pub(crate) fn read<R: Read>(
         }
         record.size += cost;
         if record.shape == Shape::FormatList {
-            widest = widest.max(text.chars().count());
-            if let Some((label, _)) = list_label(text) {
-                record.labels.insert(label.to_owned());
+            let width = text.chars().count();
+            widest.see(width);
+            match list_label(text) {
+                Some((label, value)) => {
+                    record.labels.insert(label.to_owned());
+                    record.column = width - value.chars().count();
+                }
+                // A value going on: how far its previous line would have reached had this
+                // line's first word been put on it.
+                None => {
+                    let indent = text.len() - text.trim_start_matches(' ').len();
+                    let rest = text.get(indent.min(record.column)..).unwrap_or_default();
+                    let word = rest.chars().take_while(|c| !c.is_whitespace()).count();
+                    if let Some(previous) = record.lines.last().map(|l| l.text.chars().count())
+                        && word > 0
+                    {
+                        widest.see_next_word(previous, word);
+                    }
+                }
             }
         }
         line.text = text.to_owned();
         record.lines.push(line);
     }
-    finish(&mut record, widest, counts);
+    finish(&mut record, &widest, counts);
     if events == 0 && counts.unreadable == 0 {
         counts.push(problem(
             ProblemKind::NoEvents,
@@ -411,8 +431,8 @@ impl Fields {
 }
 
 /// Splits a record into its labels, message and XML, as its shape lays them out; `widest`
-/// is the widest line of the file (the console width a `Format-List` was wrapped at).
-fn fields_of(shape: Shape, record: &[Line], widest: usize) -> Fields {
+/// says the console width a `Format-List` was wrapped at.
+fn fields_of(shape: Shape, record: &[Line], widest: &Console) -> Fields {
     match shape {
         Shape::EventViewer | Shape::Wevtutil => described_fields(shape, record),
         Shape::FormatList => list_fields(record, widest),
@@ -491,7 +511,7 @@ fn described_fields(shape: Shape, record: &[Line]) -> Fields {
 
 /// The fields of a `Format-List` record: each value from its label line and the lines that
 /// continue it at its column, joined back where the console width cut them.
-fn list_fields(record: &[Line], widest: usize) -> Fields {
+fn list_fields(record: &[Line], widest: &Console) -> Fields {
     let mut fields = Fields::default();
     // Each value: its label, its column, its printed lines.
     let mut values: Vec<(&str, usize, Vec<Piece>)> = Vec::new();
@@ -545,7 +565,7 @@ fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
 fn parse(
     shape: Shape,
     record: &[Line],
-    widest: usize,
+    widest: &Console,
     zone: &TimeZone,
 ) -> Result<(Event, TimeRead), String> {
     let mut fields = fields_of(shape, record, widest);
@@ -566,11 +586,14 @@ fn parse(
         }
         return Ok((event, TimeRead::Exact));
     }
+    // `Format-List` of chosen properties may leave the provider out: the sync events' own
+    // words name it.
+    let provider = fields
+        .get(&["Source", "ProviderName"])
+        .or_else(|| provider::by_message(&message))
+        .ok_or("it names no source")?;
     let mut event = Event {
-        provider: fields
-            .get(&["Source", "ProviderName"])
-            .ok_or("it names no source")?
-            .to_owned(),
+        provider: provider.to_owned(),
         ..Event::default()
     };
     let id_text = fields
@@ -746,6 +769,58 @@ mod tests {
         assert_eq!(
             event.time.map(|t| t.to_string()).as_deref(),
             Some("2024-01-25T08:07:00Z")
+        );
+    }
+
+    /// The message of the one `Format-List` record of `text`.
+    fn list_message(text: &str) -> String {
+        let read = read(text);
+        assert_eq!(read.events.len(), 1, "{:?}", read.problems);
+        read.events[0].message.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn format_list_cuts_are_told_from_line_ends() {
+        // Cut anywhere at 74 columns, few lines full: the cuts inside words are joined, the
+        // line ends stay.
+        let cut = "TimeCreated  : 3/4/2024 8:00:00 AM\nProviderName : Directory Synchronization\n\
+            Id           : 659\n\
+            Message      : Error while retrieving password policy sync configuration.\n\
+            \x20              Microsoft.IdentityModel.Clients.ActiveDirectory.AdalService\n\
+            \x20              Exception: AADSTS70002: Error validating credentials. AADST\n\
+            \x20              S50054: Old password is used for authentication.\n\
+            \x20              Trace ID: 0a1b2c3d-0000-4000-8000-000000000003\n\
+            \x20              Correlation ID: 0a1b2c3d-0000-4000-8000-000000000004\n\
+            \x20              Timestamp: 2024-11-04 09:00:00Z\n\
+            \x20                 at Microsoft.IdentityModel.Clients.ActiveDirectory.Authe\n\
+            \x20              nticationContext.RunAsyncTask[T](Task`1 task)\n";
+        assert_eq!(
+            list_message(cut),
+            "Error while retrieving password policy sync configuration.\n\
+             Microsoft.IdentityModel.Clients.ActiveDirectory.AdalServiceException: AADSTS70002: \
+             Error validating credentials. AADSTS50054: Old password is used for authentication.\n\
+             Trace ID: 0a1b2c3d-0000-4000-8000-000000000003\n\
+             Correlation ID: 0a1b2c3d-0000-4000-8000-000000000004\n\
+             Timestamp: 2024-11-04 09:00:00Z\n\
+             \x20  at Microsoft.IdentityModel.Clients.ActiveDirectory.AuthenticationContext.\
+             RunAsyncTask[T](Task`1 task)"
+        );
+        // Cut between words at 80 columns, copied without the spaces that ended two full lines:
+        // no word is glued to the next.
+        let words = "TimeCreated      : 11/4/2024 8:00:00 AM\nId               : 6900\n\
+            ProviderName     : ADSync\n\
+            Message          : The server encountered an unexpected error while processing\n\
+            \x20                  a password change notification:\n\
+            \x20                  AADSTS70002: Error validating credentials. AADSTS50054: Old\n\
+            \x20                  password is used for authentication.\n\
+            \x20                  Correlation ID: 0a1b2c3d-0000-4000-8000-000000000002\n";
+        assert_eq!(
+            list_message(words),
+            "The server encountered an unexpected error while processing\n\
+             a password change notification:\n\
+             AADSTS70002: Error validating credentials. AADSTS50054: Old\n\
+             password is used for authentication.\n\
+             Correlation ID: 0a1b2c3d-0000-4000-8000-000000000002"
         );
     }
 
