@@ -176,6 +176,26 @@ fn application_authentication_page() {
         diagnose(DS, 906, "Error", message),
         found("entra.connector.application-credential", None, None)
     );
+    // The page's cause is in the rule: servers sharing one application, and its fix.
+    let knowledge = Knowledge::builtin().unwrap();
+    let rule = knowledge
+        .rules()
+        .rules()
+        .iter()
+        .find(|r| r.id == "entra.connector.application-credential")
+        .unwrap();
+    assert!(
+        rule.references
+            .iter()
+            .any(|r| r
+                == "Troubleshoot Microsoft Entra Connect Sync application-based authentication")
+    );
+    assert!(rule.cause.contains("share"), "{}", rule.cause);
+    assert!(
+        rule.resolution.contains("SyncMachineIdentifier"),
+        "{}",
+        rule.resolution
+    );
 }
 
 /// Provisioning error 90 (KB2848640) in 652, as the sync tool writes its ProvisionException.
