@@ -73,6 +73,14 @@ fn outcome(report: &Report) -> (Vec<Seen>, (InputKind, InputStatus, u64, Vec<Str
     )
 }
 
+/// That the export `name` is read whole (`read` events, local times noted once) and gives
+/// `want`.
+fn expect<const N: usize>(name: &str, read: u64, want: [Seen; N]) {
+    let (findings, input) = outcome(&run(name));
+    assert_eq!(input, text_ok(read), "{name}");
+    assert_eq!(findings, want, "{name}");
+}
+
 /// A text export read whole, whose times are local (noted once).
 fn text_ok(read: u64) -> (InputKind, InputStatus, u64, Vec<String>) {
     (
@@ -169,15 +177,14 @@ fn contoso_8453(first: &str, last: &str, records: Vec<Option<u64>>) -> Seen {
 /// trailing spaces; the reply's own lines are no part of the events.
 #[test]
 fn events_quoted_in_an_email_reply() {
-    let (findings, input) = outcome(&run("paste-611-quoted.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
+    expect(
+        "paste-611-quoted.txt",
+        2,
         [contoso_8453(
             "2024-03-04T08:00:00Z",
             "2024-03-04T08:30:00Z",
-            vec![None, None]
-        )]
+            vec![None, None],
+        )],
     );
 }
 
@@ -185,15 +192,14 @@ fn events_quoted_in_an_email_reply() {
 /// UTF-16 LE; the second event's `Ereignis-XML:` gives its UTC time and record id.
 #[test]
 fn event_viewer_copies_in_german_with_their_xml() {
-    let (findings, input) = outcome(&run("paste-611-german-utf16.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
+    expect(
+        "paste-611-german-utf16.txt",
+        2,
         [contoso_8453(
             "2024-03-04T07:30:00.5Z",
             "2024-03-04T09:00:00Z",
-            vec![Some(4711), None]
-        )]
+            vec![Some(4711), None],
+        )],
     );
 }
 
@@ -201,15 +207,14 @@ fn event_viewer_copies_in_german_with_their_xml() {
 /// the fourth a number); in a 4-space indented block; every line ended by a lone CR.
 #[test]
 fn event_viewer_copies_in_an_unknown_language() {
-    let (findings, input) = outcome(&run("paste-611-turkish-cr.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
+    expect(
+        "paste-611-turkish-cr.txt",
+        2,
         [contoso_8453(
             "2024-03-04T08:00:00Z",
             "2024-03-04T08:30:00Z",
-            vec![None, None]
-        )]
+            vec![None, None],
+        )],
     );
 }
 
@@ -268,11 +273,10 @@ fn old_password(count: u64, computers: &[&str], records: Vec<Option<u64>>) -> Se
 /// and `Z` (UTC), and absent; `Level: Ошибка`; `Description:` with the message on its line.
 #[test]
 fn wevtutil_text_with_every_date_form() {
-    let (findings, input) = outcome(&run("wevtutil-6900-659.txt"));
-    assert_eq!(input, text_ok(3));
-    assert_eq!(
-        findings,
-        [old_password(3, &["SYNC01.contoso.com"], vec![None, None])]
+    expect(
+        "wevtutil-6900-659.txt",
+        3,
+        [old_password(3, &["SYNC01.contoso.com"], vec![None, None])],
     );
 }
 
@@ -281,22 +285,21 @@ fn wevtutil_text_with_every_date_form() {
 /// them), saved as UTF-16.
 #[test]
 fn format_list_cut_anywhere_at_80_columns() {
-    let (findings, input) = outcome(&run("powershell-winevent-611-80cols.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
+    expect(
+        "powershell-winevent-611-80cols.txt",
+        2,
         [over(
             rpc(
                 "phs.611.rpc-8333",
                 "contoso.com",
                 Some(8333),
-                Some(("server1.contoso.com", "192.168.0.10"))
+                Some(("server1.contoso.com", "192.168.0.10")),
             ),
             2,
             ("2024-03-04T08:00:00Z", "2024-03-04T08:30:00Z"),
             &[],
-            vec![None, None]
-        )]
+            vec![None, None],
+        )],
     );
     let exception = run("powershell-winevent-611-80cols.txt").findings[0]
         .exception
@@ -329,11 +332,10 @@ fn format_list_star_word_wrapped() {
 /// `InstanceId 3221232372`; a later prompt line naming another code is no event.
 #[test]
 fn get_eventlog_cut_at_80_columns_then_a_prompt() {
-    let (findings, input) = outcome(&run("powershell-eventlog-80cols.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
-        [old_password(2, &[], vec![Some(4021), Some(4022)])]
+    expect(
+        "powershell-eventlog-80cols.txt",
+        2,
+        [old_password(2, &[], vec![Some(4021), Some(4022)])],
     );
 }
 
@@ -364,11 +366,10 @@ fn format_list_without_the_provider() {
 /// An Event Viewer copy and a `Format-List` in one paste (UTF-8 with BOM): one diagnosis.
 #[test]
 fn two_shapes_in_one_paste() {
-    let (findings, input) = outcome(&run("paste-mixed-shapes.txt"));
-    assert_eq!(input, text_ok(2));
-    assert_eq!(
-        findings,
-        [old_password(2, &["SYNC01.contoso.com"], vec![None, None])]
+    expect(
+        "paste-mixed-shapes.txt",
+        2,
+        [old_password(2, &["SYNC01.contoso.com"], vec![None, None])],
     );
 }
 
