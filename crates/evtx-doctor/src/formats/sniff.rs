@@ -71,12 +71,8 @@ pub(crate) fn sniff_bytes(head: &[u8]) -> Content {
     if super::csv::is_export(trimmed) {
         return Content::Csv;
     }
-    // A paste may follow a few lines of a ticket's prose.
-    if trimmed
-        .split(['\n', '\r'])
-        .take(super::listing::SNIFF_LINES)
-        .any(|line| super::listing::sniff(line).is_some())
-    {
+    // A paste may follow a ticket's prose.
+    if super::listing::is_text_export(&text) {
         return Content::Text;
     }
     Content::Unknown
