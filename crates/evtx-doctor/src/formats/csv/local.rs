@@ -92,6 +92,8 @@ pub(crate) fn parse_local_time(text: &str, zone: &TimeZone) -> Option<Timestamp>
     let (date, time) = (text.get(..split)?, text.get(split + 1..)?.trim());
     // The time, and AM/PM.
     let lower = time.to_ascii_lowercase();
+    // Spanish-speaking cultures write `a. m.` and put the day first.
+    let spanish = lower.ends_with("a. m.") || lower.ends_with("p. m.");
     let (clock, meridiem) = if let Some(rest) = strip_suffixes(&lower, &["am", "a.m.", "a. m."]) {
         (rest, Some(false))
     } else if let Some(rest) = strip_suffixes(&lower, &["pm", "p.m.", "p. m."]) {
@@ -136,8 +138,9 @@ pub(crate) fn parse_local_time(text: &str, zone: &TimeZone) -> Option<Timestamp>
     } else if c.trim().len() == 4 {
         let (first, second) = (num(a)?, num(b)?);
         // Slashes: month first when the second number cannot be a month, or with AM/PM (US)
-        // unless the first cannot be a month; otherwise day first.
-        let month_first = sep == '/' && (second > 12 || (meridiem.is_some() && first <= 12));
+        // unless the first cannot be a month or the marker is Spanish; otherwise day first.
+        let month_first =
+            sep == '/' && (second > 12 || (meridiem.is_some() && !spanish && first <= 12));
         if month_first {
             (num(c)?, first, second)
         } else {
@@ -187,6 +190,15 @@ mod tests {
             "2024-03-04T00:30:05Z"
         );
         assert_eq!(time("3/14/2024 8:00 PM").unwrap(), "2024-03-14T20:00:00Z");
+        // es-MX and es-ES with a 12-hour clock: day first.
+        assert_eq!(
+            time("4/3/2024 8:00:00 a. m.").unwrap(),
+            "2024-03-04T08:00:00Z"
+        );
+        assert_eq!(
+            time("04/03/2024 01:30:00 p. m.").unwrap(),
+            "2024-03-04T13:30:00Z"
+        );
         assert_eq!(time("04.03.2024 08:00:00").unwrap(), "2024-03-04T08:00:00Z");
         assert_eq!(time("4.3.2024 8:00:00").unwrap(), "2024-03-04T08:00:00Z");
         assert_eq!(time("04/03/2024 08:00:00").unwrap(), "2024-03-04T08:00:00Z");
