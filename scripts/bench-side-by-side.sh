@@ -54,6 +54,7 @@ NOISE=$DATA/noise-1GiB.evtx
 REAL=$DATA/real-1GiB.evtx
 FORGE_NOISE=$DATA/forge-noise.evtx
 SIGNAL=$DATA/signal-256MiB.evtx
+DENSE=$DATA/dense-256MiB.evtx
 if [[ ${REBUILD:-0} == 1 || ! -s $NOISE || ! -s $REAL ]]; then
     # The noise row: half of the 16383 chunks from evtx-forge (its noise is a sync server's
     # Application log: ADSync 904 in every chunk; signal in its chunks 0, 2048, 4096, 6144),
@@ -69,17 +70,24 @@ if [[ ${REBUILD:-0} == 1 || ! -s $SIGNAL ]]; then
     log "building $SIGNAL"
     "$FORGE" corpus --size 256MiB --signal-every 1 --seed 7 -o "$SIGNAL" >&2
 fi
+if [[ ${REBUILD:-0} == 1 || ! -s $DENSE ]]; then
+    # A sync server failing for a while: ~5 signal records spread among ~100 in every chunk
+    # (611 bursts over four domains, heartbeat pairs, AADSTS50054 / 115 / 0 / 655 bursts).
+    log "building $DENSE"
+    "$FORGE" corpus --size 256MiB --mix dense --seed 7 -o "$DENSE" >&2
+fi
 mapfile -d '' FILES < <(find "$CORPUS" -type f -iname '*.evtx' -print0 | sort -z)
 
 # --- timing ------------------------------------------------------------------------------
-# Milliseconds of wall time of one command; its output and exit status are ignored
-# (evtx-doctor exits 1 when it finds something, evtx_dump 1 on the damaged corpus files).
+# Wall and CPU (user + system, the command and its children) milliseconds of one command, as
+# "WALL CPU"; its output and exit status are ignored (evtx-doctor exits 1 when it finds
+# something, evtx_dump 1 on the damaged corpus files). On a machine other jobs load, wall time
+# waits for a core; CPU time does not, so both are reported.
+TIMEFORMAT='%3R %3U %3S'
 ms() {
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s%N)
-    echo $(((end - start) / 1000000))
+    local t
+    t=$({ time "$@" >/dev/null 2>&1 || true; } 2>&1)
+    awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%d %d\n", a[1] * 1000, (a[2] + a[3]) * 1000}'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
@@ -92,34 +100,41 @@ dump_corpus() { local f; for f in "${FILES[@]}"; do "$DUMP" -o jsonl -t 2 "$f" >
 cat_corpus() { cat "${FILES[@]}" >/dev/null; }
 
 ROWS=()
+CPU_ROWS=()
 # side_by_side NAME DOCTOR_CMD DUMP_CMD CAT_CMD [ARG]: RUNS interleaved rounds.
 side_by_side() {
     local name=$1 doctor=$2 dump=$3 floor=$4 arg=${5:-}
-    local d=() u=() c=() speedup=() overcat=() i td tu tc
+    local d=() u=() c=() speedup=() overcat=() dc=() uc=() cc=() cpu_speedup=() i td tu tc tdc tuc tcc
     log "$name: warming up"
     $floor "$arg" >/dev/null 2>&1 || true
     $doctor "$arg" >/dev/null 2>&1 || true
     for ((i = 1; i <= RUNS; i++)); do
-        td=$(ms $doctor "$arg")
-        tu=$(ms $dump "$arg")
-        tc=$(ms $floor "$arg")
-        d+=("$td") u+=("$tu") c+=("$tc")
+        read -r td tdc < <(ms $doctor "$arg")
+        read -r tu tuc < <(ms $dump "$arg")
+        read -r tc tcc < <(ms $floor "$arg")
+        d+=("$td") u+=("$tu") c+=("$tc") dc+=("$tdc") uc+=("$tuc") cc+=("$tcc")
         speedup+=("$(ratio "$tu" "$td")") overcat+=("$(ratio "$td" "$tc")")
-        log "  round $i: evtx-doctor ${td} ms, evtx_dump ${tu} ms, cat ${tc} ms"
+        cpu_speedup+=("$(ratio "$tuc" "$tdc")")
+        log "  round $i: evtx-doctor ${td} ms (CPU ${tdc}), evtx_dump ${tu} ms (CPU ${tuc}), cat ${tc} ms (CPU ${tcc})"
     done
     ROWS+=("| $name | $(median "${d[@]}") | $(median "${u[@]}") | $(median "${c[@]}") | $(median "${speedup[@]}")× | $(median "${overcat[@]}")× |")
+    CPU_ROWS+=("| $name | $(median "${dc[@]}") | $(median "${uc[@]}") | $(median "${cc[@]}") | $(median "${cpu_speedup[@]}")× |")
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 side_by_side "1 GiB noise (half forge, half real chunks), 4 chunks of 611 events" doctor_one dump_one cat_one "$NOISE"
 side_by_side "1 GiB real chunks only, 1 chunk of 611 events (reference)" doctor_one dump_one cat_one "$REAL"
 side_by_side "256 MiB, password-sync events in every chunk" doctor_one dump_one cat_one "$SIGNAL"
+side_by_side "256 MiB dense: ~5 signal records among ~100 in every chunk" doctor_one dump_one cat_one "$DENSE"
 side_by_side "shared corpus, ${#FILES[@]} files (evtx_dump one by one)" doctor_corpus dump_corpus cat_corpus ""
 
 log "peak memory on $NOISE"
 rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -n 1; }
 RSS_DOCTOR=$(rss "$DOCTOR" analyze --no-progress --format json -o /dev/null "$NOISE")
 RSS_DUMP=$(rss "$DUMP" -o jsonl -t 2 "$NOISE")
+log "peak memory on $DENSE"
+RSS_DOCTOR_DENSE=$(rss "$DOCTOR" analyze --no-progress --format json -o /dev/null "$DENSE")
+RSS_DUMP_DENSE=$(rss "$DUMP" -o jsonl -t 2 "$DENSE")
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -129,7 +144,15 @@ echo "| workload | evtx-doctor ms | evtx_dump ms | cat ms | evtx_dump ÷ evtx-do
 echo "|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "| peak RSS on the 1 GiB file | evtx-doctor $((RSS_DOCTOR / 1024)) MiB | evtx_dump $((RSS_DUMP / 1024)) MiB |"
-echo "|---|---|---|"
+echo "CPU time (user + system), same rounds:"
+echo
+echo "| workload | evtx-doctor CPU ms | evtx_dump CPU ms | cat CPU ms | evtx_dump ÷ evtx-doctor |"
+echo "|---|---:|---:|---:|---:|"
+printf '%s\n' "${CPU_ROWS[@]}"
+echo
+echo "| peak RSS | evtx-doctor | evtx_dump |"
+echo "|---|---:|---:|"
+echo "| 1 GiB noise file | $((RSS_DOCTOR / 1024)) MiB | $((RSS_DUMP / 1024)) MiB |"
+echo "| 256 MiB dense file | $((RSS_DOCTOR_DENSE / 1024)) MiB | $((RSS_DUMP_DENSE / 1024)) MiB |"
 echo
 echo "Times are medians; ratios are medians of the per-round ratios."

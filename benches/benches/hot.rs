@@ -10,6 +10,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
 use evtx_doctor::event::{Event, parse_event_xml};
 use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::rules::RuleScratch;
 use evtx_doctor::scan::{Prefilter, decode_chunk};
 use evtx_doctor::{Options, analyze};
 use evtx_doctor_bench::{CHUNK_SIZE, chunks_of, corpus_dir, forge_file, real_chunks};
@@ -181,6 +182,11 @@ fn rules(c: &mut Criterion) {
     });
     group.bench_function("evaluate/653", |b| {
         b.iter(|| rules.evaluate(black_box(&heartbeat)))
+    });
+    // As the scanner asks, with a thread's scratch: a 611 it has seen is remembered.
+    let mut scratch = RuleScratch::default();
+    group.bench_function("evaluate_with/611 again", |b| {
+        b.iter(|| rules.evaluate_with(black_box(&failure), &mut scratch))
     });
     group.finish();
 }

@@ -55,9 +55,10 @@ fuzz_target!(|data: &[u8]| {
     let report = pool().install(|| engine.analyze([Source::bytes("fuzz.evtx", bytes)]));
     // Invariants every report keeps, whatever the input.
     let input = &report.inputs[0];
+    let counts = &input.counts;
     assert_eq!(
-        input.chunks,
-        input.chunks_read + input.chunks_skipped + input.chunks_empty + input.chunks_unreadable,
+        counts.chunks,
+        counts.chunks_read + counts.chunks_skipped + counts.chunks_empty + counts.chunks_unreadable,
         "every chunk slot is accounted for once"
     );
     assert!(input.problems.len() as u64 <= input.problem_count);

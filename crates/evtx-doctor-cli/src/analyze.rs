@@ -71,10 +71,12 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         None if args.quiet => {}
         None => {
+            let terminal = std::io::stdout().is_terminal();
             let color = format == Format::Text
-                && color::enabled(args.color, std::io::stdout().is_terminal(), |name| {
+                && color::enabled(args.color, terminal, |name| {
                     std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
-                });
+                })
+                && (!terminal || color::terminal_shows_ansi());
             let width = Some(crate::terminal::stdout_width());
             write_stdout(render(&report, format, RenderOptions { color, width }).as_bytes())?;
         }

@@ -38,6 +38,13 @@ pub fn enabled(choice: ColorChoice, terminal: bool, var: impl Fn(&str) -> Option
     }
 }
 
+/// Whether the terminal standard output writes to shows ANSI colours: a Windows console does
+/// once asked to (virtual terminal processing, Windows 10 and later; an older console would
+/// print the escape codes as text), other terminals always do.
+pub fn terminal_shows_ansi() -> bool {
+    anstyle_query::windows::enable_ansi_colors().unwrap_or(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

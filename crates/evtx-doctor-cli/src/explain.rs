@@ -6,9 +6,11 @@
 //! decimal code: they are read as the HRESULT they look like, with a "did you mean".
 
 use crate::cli::{ExplainArgs, InfoFormat, write_stdout};
+use crate::terminal::hanging;
 use anyhow::bail;
 use evtx_doctor::codes::{self, CodeInfo, ParsedCode};
 use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::render::escape_controls;
 use evtx_doctor::rules::{Fields, Rule};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -74,7 +76,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let out = match args.format {
-        InfoFormat::Text => text(&decoded, &rules, fallback),
+        InfoFormat::Text => text(&decoded, &rules, fallback, crate::terminal::stdout_width()),
         InfoFormat::Json => {
             let json = to_json(&args.code, &decoded, &rules, fallback);
             let mut json = serde_json::to_string_pretty(&json)?;
@@ -278,7 +280,9 @@ fn fields(decoded: &Decoded) -> Fields {
     }
 }
 
-fn text(decoded: &Decoded, rules: &[&Rule], fallback: Option<&Rule>) -> String {
+/// The explanation for people, laid out for `width` columns. Rule texts (which `--rules`
+/// files may hold) are cleaned for the terminal.
+fn text(decoded: &Decoded, rules: &[&Rule], fallback: Option<&Rule>, width: usize) -> String {
     let mut out = String::new();
     let fields = fields(decoded);
     if let Some(meant) = &decoded.did_you_mean {
@@ -307,7 +311,7 @@ fn text(decoded: &Decoded, rules: &[&Rule], fallback: Option<&Rule>) -> String {
             let _ = writeln!(out, "Meaning:  (no documented message text)");
         }
     }
-    let _ = writeln!(out, "Decoded:  {}", decoded.how);
+    out.push_str(&hanging("Decoded:  ", &clean(&decoded.how), width, 10));
     out.push('\n');
     let name = written(decoded);
     if rules.is_empty() {
@@ -339,19 +343,29 @@ fn text(decoded: &Decoded, rules: &[&Rule], fallback: Option<&Rule>) -> String {
     let _ = writeln!(out, "Rules that diagnose {name} ({}):", rules.len());
     for rule in rules {
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "{} [{}]  {}",
-            rule.id,
-            rule.severity.as_str(),
-            fields.fill(&rule.title)
-        );
-        let _ = writeln!(out, "  Cause:      {}", fields.fill(&rule.cause));
-        let _ = writeln!(out, "  Resolution: {}", fields.fill(&rule.resolution));
-        if !rule.references.is_empty() {
-            let _ = writeln!(out, "  References: {}", rule.references.join(", "));
+        let lead = format!("{} [{}]  ", clean(&rule.id), rule.severity.as_str());
+        // The title under itself, unless the id leaves it too little room.
+        let indent = match lead.chars().count() {
+            wide if wide + 40 > width => 2,
+            wide => wide,
+        };
+        out.push_str(&hanging(
+            &lead,
+            &clean(&fields.fill(&rule.title)),
+            width,
+            indent,
+        ));
+        for (label, value) in [
+            ("Cause", fields.fill(&rule.cause)),
+            ("Resolution", fields.fill(&rule.resolution)),
+            ("References", rule.references.join(", ")),
+            ("Pack", rule.pack.clone()),
+        ] {
+            if !value.is_empty() {
+                let lead = format!("  {:<12}", format!("{label}:"));
+                out.push_str(&hanging(&lead, &clean(&value), width, 14));
+            }
         }
-        let _ = writeln!(out, "  Pack:       {}", rule.pack);
     }
     out
 }
@@ -385,4 +399,9 @@ fn to_json(
             "pack": rule.pack,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// `text` on one line, every control or bidirectional character shown escaped.
+fn clean(text: &str) -> String {
+    escape_controls(text).into_owned()
 }

@@ -80,9 +80,10 @@ fn no_input(paths: &[impl AsRef<Path>]) -> String {
         .iter()
         .map(|p| escape_controls(&p.as_ref().to_string_lossy()).into_owned())
         .collect();
+    let verb = if named.len() == 1 { "holds" } else { "hold" };
     let _ = write!(
         note,
-        "{} hold(s) no event log (folders are searched for .evtx, .xml, .csv, .txt and .log \
+        "{} {verb} no event log (folders are searched for .evtx, .xml, .csv, .txt and .log \
          files and .zip, .7z, .gz, .tgz and .tar archives)",
         named.join(", ")
     );

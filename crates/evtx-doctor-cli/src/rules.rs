@@ -1,6 +1,7 @@
 //! `evtx-doctor rules list` and `evtx-doctor rules check`.
 
 use crate::cli::{InfoFormat, RulesCheckArgs, RulesListArgs, write_stdout};
+use crate::terminal::wrap;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::render::escape_controls;
 use evtx_doctor::rules::{PackInfo, Rule, RuleSetBuilder};
@@ -129,24 +130,6 @@ fn pack_items(items: &[String], width: usize) -> Vec<String> {
             }
             None => lines.push(item.clone()),
         }
-    }
-    lines
-}
-
-/// `text` wrapped at spaces into lines of at most `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_owned()),
-        }
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
     }
     lines
 }

@@ -344,25 +344,13 @@ fn rules_file_overrides_a_builtin_title() {
     let pack = inputs.dir.path().join("site.toml");
     std::fs::write(
         &pack,
-        r#"
-[pack]
-id = "site"
-title = "Site overrides"
-
-[[rule]]
-id = "phs.611.rpc-8453"
-title = "SITE: the connector account lost its replication rights"
-severity = "error"
-priority = 10
-cause = "Someone removed the rights again."
-resolution = "Run the site's permission script."
-references = ["KB2867278"]
-[[rule.when]]
-providers = ["Directory Synchronization"]
-event_ids = [611]
-keywords = ["RPC Error"]
-error_codes = [8453]
-"#,
+        pack_8453(
+            "site",
+            "SITE: the connector account lost its replication rights",
+            "error",
+            "Someone removed the rights again.",
+            "Run the site's permission script.",
+        ),
     )
     .expect("write pack");
     let (code, report) = analyze_json(&["--rules", s(&pack), s(&inputs.failing)]);
@@ -406,6 +394,39 @@ fn bundled_fixtures() {
     );
     let (code, _) = analyze_json(&[s(&fixtures.join("noise-only.evtx"))]);
     assert_eq!(code, 3);
+}
+
+/// A sample in the text report shows the line with the error, not the 611's header line
+/// (`Password synchronization failed for domain: Contoso.com. Details:`).
+#[test]
+fn text_samples_show_the_error_line() {
+    let path = fixtures().join("kb2867278-rpc-8439.evtx");
+    let (code, stdout, stderr) = run(&["analyze", s(&path)]);
+    assert_eq!(code, 1, "{stderr}");
+    // Each `sample` field with the lines it wraps onto (indented 16 columns).
+    let mut samples: Vec<String> = Vec::new();
+    let mut inside = false;
+    for line in stdout.lines() {
+        if let Some(first) = line.strip_prefix("     sample     ") {
+            samples.push(first.to_owned());
+            inside = true;
+        } else if inside && line.starts_with(&" ".repeat(16)) {
+            let sample = samples.last_mut().expect("a sample");
+            sample.push(' ');
+            sample.push_str(line.trim());
+        } else {
+            inside = false;
+        }
+    }
+    assert_eq!(samples.len(), 4, "{stdout}");
+    for sample in samples {
+        assert!(
+            sample.contains("DrsException: RPC Error 8439")
+                && sample.contains("The distinguished name specified"),
+            "{sample}"
+        );
+        assert!(!sample.contains("Details:"), "{sample}");
+    }
 }
 
 /// Events pasted from Event Viewer, read from standard input (`Get-Clipboard | evtx-doctor

@@ -1,6 +1,7 @@
-//! The documentation says what is true: README's install command and library example, the
-//! worked example of docs/rules.md (its rule is fixtures/rules/example.toml, its commands
-//! run on files that exist), and what `analyze --help` says about folders.
+//! The documentation says what is true: README's install command, library example and
+//! sample output, docs/cli.md's `explain` samples, the worked example of docs/rules.md (its
+//! rule is fixtures/rules/example.toml, its commands run on files that exist), and what
+//! `analyze --help` says about folders.
 
 mod common;
 
@@ -46,6 +47,8 @@ fn the_worked_example_runs_on_files_that_exist() {
         };
         let output = cli().current_dir(repo()).args(args).output().expect("run");
         let stdout = String::from_utf8_lossy(&output.stdout);
+        // The text report wraps long titles: compare with white space folded.
+        let stdout = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
         if args.first() == Some(&"analyze") {
             assert_eq!(output.status.code(), Some(1), "{line}");
             assert!(
@@ -138,6 +141,66 @@ fn readme_installs_and_its_library_example_is_real() {
     let try_it = block(&readme, "## Try it", "sh");
     assert!(try_it.contains("cargo run --release -- analyze fixtures/kb2867278-rpc-8453.evtx"));
     assert!(try_it.contains("cargo test --workspace"));
+}
+
+/// The README's "What it prints" is the program's output, abridged: every line but `...` is
+/// a line of `analyze fixtures/kb2867278-rpc-8453.evtx`, in the same order.
+#[test]
+fn readme_shows_what_analyze_prints() {
+    let readme = read("README.md");
+    let shown = block(&readme, "What it prints", "text");
+    let output = cli()
+        .current_dir(repo())
+        .args(["analyze", "fixtures/kb2867278-rpc-8453.evtx"])
+        .output()
+        .expect("run evtx-doctor");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let mut printed = printed.lines();
+    let mut compared = 0;
+    for line in shown.lines().filter(|line| line.trim() != "...") {
+        assert!(
+            printed.any(|real| real == line),
+            "the README shows a line analyze does not print (or not in this order): {line:?}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 30, "{compared} lines compared");
+}
+
+/// docs/cli.md's `explain` samples are what `explain` prints: each shown line is a line of
+/// the output (a line ending in ` ...` its beginning; a `...` line skips any), in order.
+#[test]
+fn cli_md_explain_samples_are_current() {
+    let doc = read("docs/cli.md");
+    let samples = block(&doc, "## `explain CODE`", "sh");
+    let mut checked = 0;
+    for sample in samples.split("$ evtx-doctor ").skip(1) {
+        let mut lines = sample.lines();
+        let args: Vec<&str> = lines
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        let shown: Vec<&str> = lines.filter(|l| !l.is_empty() && *l != "...").collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let (status, stdout, stderr) = run(&args);
+        assert_eq!(status, 0, "{args:?}: {stderr}");
+        let mut printed = stdout.lines();
+        for line in shown {
+            let found = match line.strip_suffix(" ...") {
+                Some(start) => printed.any(|real| real.starts_with(start)),
+                None => printed.any(|real| real == line),
+            };
+            assert!(
+                found,
+                "docs/cli.md shows for {args:?} a line not printed: {line:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked} lines checked");
 }
 
 #[test]

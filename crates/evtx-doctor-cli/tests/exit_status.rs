@@ -42,6 +42,14 @@ fn an_empty_folder_is_an_input_error_with_the_reason() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no input found"), "{stderr}");
     assert!(stderr.contains(s(dir.path())), "names the folder: {stderr}");
+    assert!(stderr.contains(" holds no event log"), "{stderr}");
+    // The report says the same, without asking whether this is the right log.
+    let (_, stdout, _) = analyze(&[s(dir.path())]);
+    assert!(
+        stdout.contains("no event log was found in the paths given"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Application log?"), "{stdout}");
 }
 
 #[test]
@@ -98,25 +106,7 @@ fn matches_that_are_all_warnings_are_not_called_no_events() {
     let pack = dir.path().join("warn.toml");
     std::fs::write(
         &pack,
-        r#"
-[pack]
-id = "warn"
-title = "Everything is a warning"
-
-[[rule]]
-id = "phs.611.rpc-8453"
-title = "A warning about 8453"
-severity = "warning"
-priority = 10
-cause = "Test."
-resolution = "Test."
-references = ["KB2867278"]
-[[rule.when]]
-providers = ["Directory Synchronization"]
-event_ids = [611]
-keywords = ["RPC Error"]
-error_codes = [8453]
-"#,
+        pack_8453("warn", "A warning about 8453", "warning", "Test.", "Test."),
     )
     .expect("write pack");
     let rpc = fixtures().join("kb2867278-rpc-8453.evtx");

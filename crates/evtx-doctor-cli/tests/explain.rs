@@ -197,3 +197,47 @@ fn an_hresult_without_0x_gets_a_did_you_mean() {
     let (_, stdout, _) = run(&["explain", "8453"]);
     assert!(!stdout.contains("Did you mean"), "{stdout}");
 }
+
+/// The explanation fits 100 columns when piped (a URL longer than a line stays whole), and
+/// text from a `--rules` file cannot drive the terminal.
+#[test]
+fn explanations_fit_the_width_and_rule_texts_are_cleaned() {
+    for code in [
+        "0x80072105",
+        "80072105",
+        "AADSTS50054",
+        "0x80230619",
+        "8439",
+    ] {
+        let (status, stdout, stderr) = run(&["explain", code]);
+        assert_eq!(status, 0, "{stderr}");
+        for line in stdout.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let one_long_url = words.len() <= 2 && words.last().is_some_and(|w| w.contains("://"));
+            assert!(
+                line.chars().count() <= 100 || one_long_url,
+                "{code}: {line}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = dir.path().join("site.toml");
+    std::fs::write(
+        &pack,
+        "schema = 1\n[pack]\nid = \"site\"\ntitle = \"Site\"\n\n[[rule]]\nid = \"site.8453\"\n\
+         title = \"8453 \\u001b[2J here\"\nseverity = \"error\"\npriority = 30\n\
+         cause = \"A cause \\u001b]0;pwned\\u0007 with controls.\"\nresolution = \"Fix.\"\n\
+         [[rule.when]]\nproviders = [\"Directory Synchronization\"]\nkeywords = [\"RPC Error\"]\n\
+         error_codes = [8453]\n",
+    )
+    .expect("write pack");
+    let (status, stdout, stderr) =
+        run(&["explain", "8453", "--rules", pack.to_str().expect("utf-8")]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.contains("site.8453"), "{stdout}");
+    assert!(
+        !stdout.contains('\x1b') && !stdout.contains('\x07'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains(r"\x1b]0;pwned\x07"), "{stdout}");
+}

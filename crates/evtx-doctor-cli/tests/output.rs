@@ -152,4 +152,49 @@ fn exports_are_not_counted_in_chunks() {
     let evtx = fixtures().join("kb2867278-rpc-8453.evtx");
     let (_, stdout, _) = run(&["analyze", s(&evtx)]);
     assert!(stdout.contains("5 chunks: 2 read, 3 skipped"), "{stdout}");
+    // An export with damaged events and an unreadable file: the note names no chunks.
+    let broken = fixtures().join("exports/hostile-cut.xml");
+    let junk = fixtures().join("exports/README.md");
+    let (_, stdout, _) = run(&["analyze", s(&broken), s(&junk)]);
+    let note = stdout
+        .lines()
+        .find(|line| line.starts_with("  ! "))
+        .unwrap_or_else(|| panic!("no note on what was unreadable: {stdout}"));
+    assert!(note.contains("1 input(s) could not be read"), "{note}");
+    assert!(!note.contains("chunk"), "{note}");
+}
+
+/// The HTML report of a fixture most of whose events the prefilter passes over: the page
+/// counts every event ("Checked 405"), keeps prefilter, chunks, rule ids and the path under
+/// collapsed details, and links the KB article.
+#[test]
+fn the_html_report_speaks_to_customers() {
+    let inputs = inputs();
+    let fixture = fixtures().join("kb2867278-rpc-8439.evtx");
+    let out = inputs.dir.path().join("customer.html");
+    let (code, _, stderr) = run(&["analyze", "-o", s(&out), s(&fixture)]);
+    assert_eq!(code, 1, "{stderr}");
+    let html = std::fs::read_to_string(&out).expect("written");
+    let before_details = html.split("<details").next().unwrap_or_default();
+    let outside: String = html
+        .split("</details>")
+        .map(|part| part.split("<details").next().unwrap_or_default())
+        .collect();
+    assert!(
+        before_details.contains("Checked 405 event(s) in 1 log file(s)"),
+        "{before_details}"
+    );
+    for word in [
+        "prefilter",
+        "chunk",
+        "phs.611.rpc-8439",
+        "kb2867278-rpc-8439.evtx",
+    ] {
+        assert!(!outside.contains(word), "{word} outside <details>");
+        assert!(html.contains(word), "{word} in <details>");
+    }
+    assert!(
+        outside.contains("<a href=\"https://support.microsoft.com/help/2867278\">KB2867278</a>")
+    );
+    assert!(outside.contains("DrsException: RPC Error 8439: The distinguished name"));
 }

@@ -33,11 +33,15 @@ event_ids = [1000]
 keywords = ["azureadconnecthealthsyncmonitor.exe"]
 "#;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    common::run(analyze)
+}
+
+fn analyze() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::args_os().nth(1) else {
         return Err("usage: custom_rules FILE".into());
     };
-    let bytes = std::fs::read(&path)?;
+    let bytes = common::read(&path)?;
     let name = std::path::Path::new(&path).display().to_string();
     let knowledge = Knowledge::builder()?.pack("example.toml", PACK)?.build();
     let engine = Engine::new(knowledge, Options::default());

@@ -10,11 +10,15 @@ mod common;
 
 use evtx_doctor::{Engine, Knowledge, Options, Source};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    common::run(analyze)
+}
+
+fn analyze() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::args_os().nth(1) else {
         return Err("usage: from_memory FILE".into());
     };
-    let bytes = std::fs::read(&path)?;
+    let bytes = common::read(&path)?;
     let name = std::path::Path::new(&path).display().to_string();
     let engine = Engine::new(Knowledge::builtin()?, Options::default());
     let report = engine.analyze([Source::bytes(name, bytes)]);

@@ -10,7 +10,11 @@ mod common;
 use evtx_doctor::{Engine, Knowledge, Options, Source};
 use rayon::prelude::*;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    common::run(analyze)
+}
+
+fn analyze() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<_> = std::env::args_os().skip(1).collect();
     if files.is_empty() {
         return Err("usage: own_pool FILE...".into());

@@ -59,7 +59,11 @@ impl Sink for Printer {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    common::run(analyze)
+}
+
+fn analyze() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args_os().skip(1).peekable();
     let mut max = None;
     if args.peek().is_some_and(|arg| arg == "--max") {

@@ -6,10 +6,13 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod problem_log;
+pub(crate) use problem_log::ProblemLog;
+
 pub use crate::rules::Severity;
 
 /// Version of the report format, written as the top-level `"schema"` field.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one analysis found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,7 +127,8 @@ pub struct Summary {
     pub records_skipped: u64,
     /// Events that matched a rule.
     pub events_matched: u64,
-    /// Records seen twice (same computer, channel, record id and time) and counted once.
+    /// Records seen twice (same computer, channel, record id, time to the second, provider,
+    /// event id and content) and counted once.
     pub duplicates_dropped: u64,
     /// Events a rule matched that the time window or computer list left out (schema 2).
     #[serde(default)]
@@ -285,9 +289,19 @@ pub struct Sample {
     pub event_id: u16,
     /// The first line of its text.
     pub first_line: String,
+    /// The line of its text that holds what the rule matched (its pattern, error code,
+    /// exception or keyword), white space folded and cut to about 240 characters at word
+    /// boundaries (`…` where cut); `None` when the text does not show it (schema 3).
+    #[serde(default)]
+    pub matched_line: Option<String>,
 }
 
 impl Sample {
+    /// The line that best shows the event: the matched line, else the first line.
+    pub fn line(&self) -> &str {
+        self.matched_line.as_deref().unwrap_or(&self.first_line)
+    }
+
     /// Where the event sits in its input, for people: `chunk 0, record 27` (empty if unknown).
     pub fn place(&self) -> String {
         let chunk = self.chunk.map(|chunk| format!("chunk {chunk}"));
@@ -343,6 +357,22 @@ pub struct InputReport {
     pub status: InputStatus,
     /// Size in bytes.
     pub bytes: u64,
+    /// What was read of it, chunk by chunk and record by record (flat in JSON).
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Earliest event time read.
+    pub first_event: Option<Timestamp>,
+    /// Latest event time read.
+    pub last_event: Option<Timestamp>,
+    /// Every problem found (the first [`MAX_PROBLEMS_PER_INPUT`] of them).
+    pub problems: Vec<Problem>,
+    /// Problems found in all, including those not listed.
+    pub problem_count: u64,
+}
+
+/// What was read of an input, chunk by chunk and record by record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
     /// Chunks in the file (64 KiB slots after the header).
     pub chunks: u64,
     /// Chunks parsed.
@@ -361,14 +391,20 @@ pub struct InputReport {
     pub records_skipped: u64,
     /// Records that could not be read.
     pub records_unreadable: u64,
-    /// Earliest event time read.
-    pub first_event: Option<Timestamp>,
-    /// Latest event time read.
-    pub last_event: Option<Timestamp>,
-    /// Every problem found (the first [`MAX_PROBLEMS_PER_INPUT`] of them).
-    pub problems: Vec<Problem>,
-    /// Problems found in all, including those not listed.
-    pub problem_count: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.chunks += other.chunks;
+        self.chunks_read += other.chunks_read;
+        self.chunks_skipped += other.chunks_skipped;
+        self.chunks_empty += other.chunks_empty;
+        self.chunks_unreadable += other.chunks_unreadable;
+        self.chunks_crc_mismatch += other.chunks_crc_mismatch;
+        self.records_read += other.records_read;
+        self.records_skipped += other.records_skipped;
+        self.records_unreadable += other.records_unreadable;
+    }
 }
 
 impl InputReport {
@@ -475,6 +511,9 @@ pub enum ProblemKind {
     CsvBadTime,
     /// CSV times carry no zone and were read as UTC (a note, not damage).
     CsvLocalTime,
+    /// A CSV export has no provider column, so rules naming a provider cannot match its events
+    /// (a note, not damage).
+    CsvNoSource,
     /// Times of a text export carry no zone and were read as UTC (a note, not damage).
     TextLocalTime,
     /// An event of a text export could not be read.
@@ -540,6 +579,7 @@ impl ProblemKind {
         Self::CsvBadRow,
         Self::CsvBadTime,
         Self::CsvLocalTime,
+        Self::CsvNoSource,
         Self::TextLocalTime,
         Self::TextBadEvent,
         Self::ArchiveUnreadable,
@@ -591,6 +631,7 @@ impl ProblemKind {
             Self::CsvBadRow => "csv_bad_row",
             Self::CsvBadTime => "csv_bad_time",
             Self::CsvLocalTime => "csv_local_time",
+            Self::CsvNoSource => "csv_no_source",
             Self::TextLocalTime => "text_local_time",
             Self::TextBadEvent => "text_bad_event",
             Self::ArchiveUnreadable => "archive_unreadable",
@@ -611,7 +652,10 @@ impl ProblemKind {
     /// Whether it informs without meaning anything was lost (it does not make an input
     /// `damaged`).
     pub fn is_note(self) -> bool {
-        matches!(self, Self::CsvLocalTime | Self::TextLocalTime)
+        matches!(
+            self,
+            Self::CsvLocalTime | Self::CsvNoSource | Self::TextLocalTime
+        )
     }
 }
 

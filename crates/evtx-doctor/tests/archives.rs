@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::fixture;
+use common::{deflated_zeros, fixture, gzip};
 use evtx_doctor::report::{InputReport, Report};
 use evtx_doctor::{Knowledge, Limits, Options, Source, analyze};
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 
 fn log() -> Vec<u8> {
     std::fs::read(fixture("kb2867278-rpc-8453.evtx")).unwrap()
@@ -114,12 +114,6 @@ fn hostile_seven_zip_archives_are_named() {
     assert_eq!(report.inputs.len(), 1);
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
 #[test]
 fn gzip_members_follow_each_other_and_padding_ends_them() {
     let log = log();
@@ -201,24 +195,6 @@ impl ZipBuilder {
         self.bytes.extend_from_slice(&[0, 0]);
         self.bytes
     }
-}
-
-/// A raw deflate stream of `mib` MiB of zeros, made of one compressed MiB repeated (each piece
-/// ends on a full flush, so pieces join): a 10 GiB bomb costs 10 MiB to build.
-fn deflated_zeros(mib: usize) -> Vec<u8> {
-    let mut compress = flate2::Compress::new(flate2::Compression::best(), false);
-    let zeros = vec![0u8; 1 << 20];
-    let mut piece = Vec::with_capacity(8 << 10);
-    compress
-        .compress_vec(&zeros, &mut piece, flate2::FlushCompress::Full)
-        .unwrap();
-    let mut out = Vec::with_capacity(piece.len() * mib + 16);
-    for _ in 0..mib {
-        out.extend_from_slice(&piece);
-    }
-    // The final (empty, fixed-Huffman) block: BFINAL=1, BTYPE=01, end-of-block code.
-    out.extend_from_slice(&[0x03, 0x00]);
-    out
 }
 
 #[test]

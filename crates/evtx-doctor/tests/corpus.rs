@@ -61,10 +61,13 @@ fn whole_corpus_runs_clean_with_no_findings() {
             input.path,
             input.problems
         );
-        assert!(input.chunks > 0, "{}", input.path);
+        assert!(input.counts.chunks > 0, "{}", input.path);
         assert_eq!(
-            input.chunks,
-            input.chunks_read + input.chunks_skipped + input.chunks_empty + input.chunks_unreadable,
+            input.counts.chunks,
+            input.counts.chunks_read
+                + input.counts.chunks_skipped
+                + input.counts.chunks_empty
+                + input.counts.chunks_unreadable,
             "{}: every chunk is accounted for",
             input.path
         );
@@ -102,7 +105,11 @@ fn whole_corpus_without_prefilter_gives_the_same_answer() {
     assert_eq!(without.summary.records_skipped, 0);
     for (a, b) in with.inputs.iter().zip(&without.inputs) {
         assert_eq!(a.path, b.path);
-        assert_eq!(a.chunks_unreadable, b.chunks_unreadable, "{}", a.path);
+        assert_eq!(
+            a.counts.chunks_unreadable, b.counts.chunks_unreadable,
+            "{}",
+            a.path
+        );
     }
 }
 

@@ -119,9 +119,12 @@ fn check_611(file: &str, expected: &Expected<'_>) {
     // Noise around the events, in several chunks, all accounted for.
     let input = &report.inputs[0];
     assert_eq!(input.status, InputStatus::Ok);
-    assert!(input.chunks >= 2 && input.chunks_read >= 2, "{input:#?}");
     assert!(
-        input.records_read + input.records_skipped > 300,
+        input.counts.chunks >= 2 && input.counts.chunks_read >= 2,
+        "{input:#?}"
+    );
+    assert!(
+        input.counts.records_read + input.counts.records_skipped > 300,
         "{input:#?}"
     );
     assert_eq!(report.summary.events_matched, 5);
@@ -283,7 +286,9 @@ fn healthy_and_noise_logs_have_no_findings() {
         let report = report(file);
         assert!(report.findings.is_empty(), "{file}: {:#?}", report.findings);
         assert_eq!(report.inputs[0].status, InputStatus::Ok);
-        assert!(report.inputs[0].records_read + report.inputs[0].records_skipped > 400);
+        assert!(
+            report.inputs[0].counts.records_read + report.inputs[0].counts.records_skipped > 400
+        );
     }
     // Heartbeats and successful batches: healthy, for the connection and for the domain the
     // 657 results name.
@@ -395,7 +400,7 @@ fn damaged_middle_chunk_costs_only_that_chunk() {
     assert_eq!(f.last_seen.unwrap().to_string(), "2024-03-04T22:00:00Z");
     let input = &report.inputs[0];
     assert_eq!(input.status, InputStatus::Damaged);
-    assert_eq!(input.chunks_unreadable, 1);
+    assert_eq!(input.counts.chunks_unreadable, 1);
     assert_eq!(input.problems.len(), 1);
     assert_eq!(input.problems[0].kind, "bad_chunk_magic");
     assert_eq!(input.problems[0].chunk, Some(1));
@@ -423,8 +428,8 @@ fn reports_do_not_depend_on_threads_or_prefilter() {
         let mut report = pool.install(|| analyze(&files, &knowledge, &options));
         // Chunks skipped by the prefilter are read without it: only those counters differ.
         for input in &mut report.inputs {
-            input.records_read += std::mem::take(&mut input.records_skipped);
-            input.chunks_read += std::mem::take(&mut input.chunks_skipped);
+            input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
+            input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
         }
         report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
         report.options.prefilter = true;
@@ -503,4 +508,68 @@ fn logs_sharing_record_ids_and_times_are_not_duplicates() {
             "{rule} {domain:?}: {got} of {count} events together"
         );
     }
+}
+
+/// Every seed fixture's samples show the line that holds the error (the first line of a 611
+/// is only `... failed for domain: X. Details:`), and so does the text report.
+#[test]
+fn samples_show_the_line_that_holds_the_error() {
+    let seeds = [
+        "kb2867278-rpc-8439.evtx",
+        "kb2867278-rpc-8593.evtx",
+        "kb2867278-filetime.evtx",
+        "kb2867278-duplicate-key.evtx",
+        "kb2867278-rpc-8453.evtx",
+        "kb2867278-rpc-other.evtx",
+        "kb2962509-credentials.evtx",
+    ];
+    let mut samples = 0;
+    for file in seeds {
+        let report = report(file);
+        assert!(!report.findings.is_empty(), "{file}");
+        let text = evtx_doctor::render::render(
+            &report,
+            evtx_doctor::render::Format::Text,
+            Default::default(),
+        );
+        // The report wraps lines, long dotted names after a dot: compare without white space.
+        let bare = |text: &str| text.split_whitespace().collect::<String>();
+        let text = bare(&text);
+        for f in &report.findings {
+            // What the error line must hold: the RPC error, else the exception and its
+            // message, else (KB2962509) the message of the cloud's refusal.
+            let short_exception = f
+                .exception
+                .as_deref()
+                .and_then(|e| e.rsplit('.').next())
+                .map(|name| format!("{name}: "));
+            let error = match (f.error_code, short_exception) {
+                (Some(code), _) => format!("RPC Error {code}"),
+                (None, Some(exception)) => exception,
+                (None, None) => String::new(),
+            };
+            for sample in &f.samples {
+                samples += 1;
+                let line = sample
+                    .matched_line
+                    .as_deref()
+                    .unwrap_or_else(|| panic!("{file}: {} has no matched line", f.rule));
+                assert!(line.contains(&error), "{file}: {line:?} lacks {error:?}");
+                assert!(
+                    ["denied", "password is incorrect", "Exception: "]
+                        .iter()
+                        .any(|word| line.contains(word)),
+                    "{file}: {line:?}"
+                );
+                assert!(!line.ends_with("Details:"), "{file}: {line:?}");
+                assert!(line.chars().count() <= 242, "{file}: {line:?}");
+                assert_eq!(sample.line(), line);
+                assert!(
+                    text.contains(&bare(line)),
+                    "{file}: text report lacks {line:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(samples, 26);
 }

@@ -49,9 +49,9 @@ fn essence(report: &Report) -> Essence {
         .iter()
         .map(|i| {
             (
-                i.records_read + i.records_skipped,
-                i.records_unreadable,
-                i.chunks,
+                i.counts.records_read + i.counts.records_skipped,
+                i.counts.records_unreadable,
+                i.counts.chunks,
             )
         })
         .collect();
@@ -335,7 +335,7 @@ fn cancel_stops_a_run_within_the_chunks_under_way() {
     let report = builder.finish();
     assert_eq!(report.completion, Completion::Cancelled);
     assert!(
-        report.inputs[0].chunks >= 100,
+        report.inputs[0].counts.chunks >= 100,
         "it was reading: {:?}",
         report.inputs[0]
     );

@@ -149,3 +149,33 @@ fn own_pool_analyzes_each_file_in_its_own_task() {
     ];
     assert_eq!(out, expected);
 }
+
+/// Arbitrary files: a file that is no log gives no line; a missing file or no argument is one
+/// line on standard error naming the problem, and exit status 1.
+#[test]
+fn examples_on_arbitrary_files() {
+    let readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    for name in ["from_memory", "custom_rules", "stream", "own_pool"] {
+        assert_eq!(
+            lines(&run(name, &[readme.as_os_str()])),
+            Vec::<String>::new()
+        );
+        let output = Command::new(example(name)).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{name} without a file");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with(&format!("{name}: usage: ")), "{stderr}");
+    }
+    for name in ["from_memory", "custom_rules"] {
+        let output = Command::new(example(name))
+            .arg("/nonexistent/Application.evtx")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.starts_with(&format!("{name}: /nonexistent/Application.evtx: ")),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}

@@ -91,8 +91,11 @@ fn problems_of<'r>(input: &'r InputReport, kind: &str) -> Vec<&'r Problem> {
 /// The accounting every input report keeps.
 fn check_accounting(input: &InputReport) {
     assert_eq!(
-        input.chunks,
-        input.chunks_read + input.chunks_skipped + input.chunks_empty + input.chunks_unreadable,
+        input.counts.chunks,
+        input.counts.chunks_read
+            + input.counts.chunks_skipped
+            + input.counts.chunks_empty
+            + input.counts.chunks_unreadable,
         "{}: every chunk slot is accounted for once: {input:#?}",
         input.path
     );
@@ -211,8 +214,7 @@ fn unreadable_file_is_reported_not_fatal() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::File::open(&path).is_ok() {
         // Root (and CAP_DAC_OVERRIDE) read it anyway: nothing to prove here.
-        eprintln!("skipped: this user can read a mode-000 file (running as root)");
-        return;
+        return common::skip("this user can read a mode-000 file (running as root)");
     }
     let report = run(&[path, fixture(BASE)]);
     let input = &report.inputs[0];
@@ -253,8 +255,7 @@ fn named_pipe_is_not_waited_for() {
     let fifo = dir.path().join("System.evtx");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|status| status.success()) {
-        eprintln!("skipped: mkfifo is not available");
-        return;
+        return common::skip("mkfifo is not available");
     }
     let (sender, receiver) = std::sync::mpsc::channel();
     let paths = [dir.path().to_owned(), fifo.clone()];
@@ -335,9 +336,12 @@ fn destroyed_file_header_chunks_found_by_signature() {
         let header = problems_of(input, "bad_file_header");
         assert_eq!(header.len(), 1, "{name}: {input:#?}");
         assert_eq!(header[0].offset, Some(0));
-        assert_eq!(input.chunks, 5);
-        assert_eq!(input.chunks_read, 5);
-        assert_eq!(input.records_read, intact().inputs[0].records_read);
+        assert_eq!(input.counts.chunks, 5);
+        assert_eq!(input.counts.chunks_read, 5);
+        assert_eq!(
+            input.counts.records_read,
+            intact().inputs[0].counts.records_read
+        );
         assert_eq!(
             keyed(&report),
             keyed(intact()),
@@ -359,7 +363,7 @@ fn chunks_found_by_signature_after_megabytes_of_zeros() {
     let input = only_input(&report);
     check_accounting(input);
     assert_eq!(problems_of(input, "bad_file_header").len(), 1);
-    assert_eq!(input.chunks_read + input.chunks_skipped, 5);
+    assert_eq!(input.counts.chunks_read + input.counts.chunks_skipped, 5);
     assert_eq!(keyed(&report), keyed(intact()));
 }
 
@@ -378,8 +382,8 @@ fn header_and_first_chunk_destroyed_keep_file_chunk_numbers() {
     assert_eq!(lost.len(), 1, "{input:#?}");
     assert_eq!(lost[0].chunk, Some(0));
     assert_eq!(lost[0].offset, Some(HEADER as u64));
-    assert_eq!(input.chunks, 5);
-    assert_eq!(input.chunks_unreadable, 1);
+    assert_eq!(input.counts.chunks, 5);
+    assert_eq!(input.counts.chunks_unreadable, 1);
     let per_chunk = matches_per_chunk();
     let expected: u64 = per_chunk.iter().skip(1).sum();
     assert_eq!(report.summary.events_matched, expected);
@@ -416,7 +420,7 @@ fn bad_chunk_magic_costs_only_that_chunk() {
         let report = run(&[path]);
         let input = only_input(&report);
         check_accounting(input);
-        assert_eq!(input.chunks_unreadable, 1);
+        assert_eq!(input.counts.chunks_unreadable, 1);
         let bad = problems_of(input, "bad_chunk_magic");
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].chunk, Some(chunk));
@@ -439,13 +443,13 @@ fn damaged_middle_chunk_fixture_keeps_611_events_on_both_sides() {
     let input = only_input(&report);
     check_accounting(input);
     assert_eq!(input.status, InputStatus::Damaged);
-    assert_eq!(input.chunks_unreadable, 1);
+    assert_eq!(input.counts.chunks_unreadable, 1);
 }
 
 #[test]
 fn crc_mismatch_chunks_are_read_and_flagged() {
     let dir = tempfile::tempdir().unwrap();
-    let chunks = only_input(intact()).chunks;
+    let chunks = only_input(intact()).counts.chunks;
     // Header CRCs of every chunk, and the records CRC of chunk 0.
     let mut bytes = damaged(
         BASE,
@@ -460,7 +464,7 @@ fn crc_mismatch_chunks_are_read_and_flagged() {
     // With the prefilter, chunks that cannot match are not parsed, but still checked.
     let skimmed = run(std::slice::from_ref(&path));
     let input = only_input(&skimmed);
-    assert_eq!(input.chunks_crc_mismatch, chunks);
+    assert_eq!(input.counts.chunks_crc_mismatch, chunks);
     assert_eq!(
         problems_of(input, "chunk_crc_mismatch").len() as u64,
         chunks
@@ -470,9 +474,12 @@ fn crc_mismatch_chunks_are_read_and_flagged() {
     let input = only_input(&report);
     check_accounting(input);
     assert_eq!(input.status, InputStatus::Damaged);
-    assert_eq!(input.chunks_crc_mismatch, chunks);
-    assert_eq!(input.chunks_read, chunks);
-    assert_eq!(input.records_read, intact().inputs[0].records_read);
+    assert_eq!(input.counts.chunks_crc_mismatch, chunks);
+    assert_eq!(input.counts.chunks_read, chunks);
+    assert_eq!(
+        input.counts.records_read,
+        intact().inputs[0].counts.records_read
+    );
     let flagged = problems_of(input, "chunk_crc_mismatch");
     assert_eq!(flagged.len() as u64, chunks);
     for (k, problem) in flagged.iter().enumerate() {
@@ -503,7 +510,7 @@ fn no_crc_flag_does_not_hide_damage() {
     let path = write(dir.path(), "flag.evtx", &bytes);
     let report = run(&[path]);
     let input = only_input(&report);
-    assert_eq!(input.chunks_crc_mismatch, 1);
+    assert_eq!(input.counts.chunks_crc_mismatch, 1);
     assert_eq!(problems_of(input, "chunk_crc_mismatch")[0].chunk, Some(0));
 }
 
@@ -523,7 +530,7 @@ fn zeroed_chunk_costs_only_that_chunk_and_is_named() {
     let report = run(&[path]);
     let input = only_input(&report);
     check_accounting(input);
-    assert_eq!(input.chunks_empty, 1);
+    assert_eq!(input.counts.chunks_empty, 1);
     assert_eq!(input.status, InputStatus::Damaged);
     let zeroed = problems_of(input, "zeroed_chunk");
     assert_eq!(zeroed.len(), 1, "{input:#?}");
@@ -535,7 +542,7 @@ fn zeroed_chunk_costs_only_that_chunk_and_is_named() {
 #[test]
 fn garbage_record_costs_only_that_record() {
     let dir = tempfile::tempdir().unwrap();
-    let intact_records = only_input(intact()).records_read;
+    let intact_records = only_input(intact()).counts.records_read;
     for (chunk, record_index) in [(0, 0), (0, 5), (1, 17), (4, 1)] {
         let path = write(
             dir.path(),
@@ -552,8 +559,11 @@ fn garbage_record_costs_only_that_record() {
         let input = only_input(&report);
         check_accounting(input);
         assert_eq!(input.status, InputStatus::Damaged);
-        assert_eq!(input.chunks_read, input.chunks, "no chunk is lost");
-        assert_eq!(input.chunks_crc_mismatch, 0, "the damage is sealed");
+        assert_eq!(
+            input.counts.chunks_read, input.counts.chunks,
+            "no chunk is lost"
+        );
+        assert_eq!(input.counts.chunks_crc_mismatch, 0, "the damage is sealed");
         let bad = problems_of(input, "bad_record");
         assert!(!bad.is_empty(), "{input:#?}");
         assert!(bad.iter().all(|p| p.chunk == Some(chunk)));
@@ -563,11 +573,11 @@ fn garbage_record_costs_only_that_record() {
             "{bad:#?}"
         );
         assert_eq!(
-            input.records_read + input.records_unreadable,
+            input.counts.records_read + input.counts.records_unreadable,
             intact_records,
             "({chunk}, {record_index}): {input:#?}"
         );
-        assert!(input.records_unreadable >= 1);
+        assert!(input.counts.records_unreadable >= 1);
         // Findings never grow; with a noise record hit they are intact.
         for (key, count) in keyed(&report) {
             assert!(keyed(intact()).get(&key).is_some_and(|&c| count <= c));
@@ -622,7 +632,7 @@ fn truncation_at_many_offsets_keeps_what_is_before_the_cut() {
         // through is read as if it were whole.
         let whole = ends.iter().filter(|&&e| e <= cut + 4).count() as u64;
         if cut >= HEADER {
-            assert_eq!(input.records_read, whole, "cut at {cut}: {input:#?}");
+            assert_eq!(input.counts.records_read, whole, "cut at {cut}: {input:#?}");
         }
         // ...and the cut is named.
         if cut < bytes.len() {
@@ -665,7 +675,7 @@ fn truncation_at_a_chunk_boundary_is_named() {
         let report = run(&[path]);
         let input = only_input(&report);
         check_accounting(input);
-        assert_eq!(input.chunks, k as u64);
+        assert_eq!(input.counts.chunks, k as u64);
         let truncated = problems_of(input, "truncated_file");
         assert_eq!(truncated.len(), 1, "cut after {k} chunks: {input:#?}");
         assert_eq!(truncated[0].offset, Some(cut as u64));
@@ -729,7 +739,7 @@ fn declared_sizes_far_beyond_the_file() {
         cases.push(("file header", bytes));
     }
     let intact_keys = keyed(intact());
-    let intact_records = only_input(intact()).records_read;
+    let intact_records = only_input(intact()).counts.records_read;
     for (i, (field, bytes)) in cases.iter().enumerate() {
         let path = write(dir.path(), &format!("case-{i}.evtx"), bytes);
         let started = Instant::now();
@@ -740,9 +750,12 @@ fn declared_sizes_far_beyond_the_file() {
         );
         let input = only_input(&report);
         check_accounting(input);
-        assert!(input.records_read <= intact_records, "case {i} ({field})");
         assert!(
-            input.records_read + 200 >= intact_records,
+            input.counts.records_read <= intact_records,
+            "case {i} ({field})"
+        );
+        assert!(
+            input.counts.records_read + 200 >= intact_records,
             "case {i} ({field}): only chunk 0 may suffer: {input:#?}"
         );
         for (key, count) in keyed(&report) {
@@ -769,8 +782,11 @@ fn huge_record_size_costs_only_that_record() {
     assert_eq!(bad.len(), 1, "{input:#?}");
     assert_eq!(bad[0].chunk, Some(0));
     assert_eq!(bad[0].offset, Some((chunk0 + offsets[3]) as u64));
-    assert_eq!(input.records_unreadable, 1);
-    assert_eq!(input.records_read + 1, only_input(intact()).records_read);
+    assert_eq!(input.counts.records_unreadable, 1);
+    assert_eq!(
+        input.counts.records_read + 1,
+        only_input(intact()).counts.records_read
+    );
 }
 
 /// A chunk whose record area is thousands of broken records gives a bounded list of problems
@@ -810,9 +826,9 @@ fn thousands_of_bad_records_give_a_bounded_problem_list() {
     let input = only_input(&report);
     check_accounting(input);
     assert!(
-        input.records_unreadable > 1000,
+        input.counts.records_unreadable > 1000,
         "{}",
-        input.records_unreadable
+        input.counts.records_unreadable
     );
     let in_chunk0 = input.problems.iter().filter(|p| p.chunk == Some(0)).count();
     assert!(in_chunk0 <= 21, "{in_chunk0} problems listed for chunk 0");
@@ -820,7 +836,7 @@ fn thousands_of_bad_records_give_a_bounded_problem_list() {
     assert_eq!(more.len(), 1, "{input:#?}");
     assert!(more[0].message.contains("more"), "{}", more[0].message);
     // The other chunks are whole.
-    assert_eq!(input.chunks_read, input.chunks);
+    assert_eq!(input.counts.chunks_read, input.counts.chunks);
     let expected: u64 = matches_per_chunk().iter().skip(1).sum();
     assert_eq!(report.summary.events_matched, expected);
 }
@@ -881,16 +897,16 @@ fn cyclic_template_references_fail_the_records_not_the_run() {
             assert!(started.elapsed() < Duration::from_secs(60));
             let input = only_input(&report);
             check_accounting(input);
-            assert_eq!(input.chunks_crc_mismatch, 0);
+            assert_eq!(input.counts.chunks_crc_mismatch, 0);
             // The records of the broken templates fail and are named; the rest are read.
             if !options.prefilter {
-                assert!(input.records_unreadable >= 1, "{input:#?}");
+                assert!(input.counts.records_unreadable >= 1, "{input:#?}");
                 assert!(
                     problems_of(input, "bad_record").iter().all(
                         |p| p.chunk == Some(0) && (p.record_id.is_some() || p.offset.is_some())
                     )
                 );
-                assert!(input.records_read > 0);
+                assert!(input.counts.records_read > 0);
             }
             let expected: u64 = matches_per_chunk().iter().skip(1).sum();
             assert!(report.summary.events_matched >= expected);
@@ -924,8 +940,8 @@ fn ten_gib_sparse_file_is_quick() {
     let input = only_input(&report);
     check_accounting(input);
     let slots = (size - HEADER as u64).div_ceil(CHUNK as u64);
-    assert_eq!(input.chunks, slots);
-    assert_eq!(input.chunks_empty, slots - 5);
+    assert_eq!(input.counts.chunks, slots);
+    assert_eq!(input.counts.chunks_empty, slots - 5);
     assert_eq!(input.status, InputStatus::Ok, "{:#?}", input.problems);
     assert_eq!(keyed(&report), keyed(intact()));
     eprintln!("10 GiB sparse file analyzed in {elapsed:?}");

@@ -79,8 +79,11 @@ fn intact(index: usize) -> &'static BTreeMap<Key, (u64, u64)> {
 
 fn check_accounting(input: &InputReport) -> Result<(), TestCaseError> {
     prop_assert_eq!(
-        input.chunks,
-        input.chunks_read + input.chunks_skipped + input.chunks_empty + input.chunks_unreadable
+        input.counts.chunks,
+        input.counts.chunks_read
+            + input.counts.chunks_skipped
+            + input.counts.chunks_empty
+            + input.counts.chunks_unreadable
     );
     prop_assert!(input.problems.len() as u64 <= input.problem_count);
     prop_assert!(input.problems.len() <= MAX_PROBLEMS_PER_INPUT);
@@ -163,7 +166,7 @@ proptest! {
         let input = &report.inputs[0];
         check_accounting(input)?;
         within_intact_or_flagged(&report, index)?;
-        if input.chunks_crc_mismatch == 0 && input.chunks_unreadable == 0 {
+        if input.counts.chunks_crc_mismatch == 0 && input.counts.chunks_unreadable == 0 {
             within_intact(&report, index)?;
         }
     }

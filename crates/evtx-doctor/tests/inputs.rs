@@ -236,7 +236,10 @@ fn event_viewer_xml_with_only_a_rendered_message() {
         "2024-03-04T08:00:00Z",
     );
     let input = &report.inputs[0];
-    assert_eq!((input.records_read, input.status), (3, InputStatus::Ok));
+    assert_eq!(
+        (input.counts.records_read, input.status),
+        (3, InputStatus::Ok)
+    );
     assert_eq!(finding(&report).computers, ["SYNC01.contoso.com"]);
 }
 
@@ -259,7 +262,7 @@ fn wevtutil_xml_without_wrapper() {
         2,
         "2024-03-04T09:00:00Z",
     );
-    assert_eq!(report.inputs[0].records_read, 2);
+    assert_eq!(report.inputs[0].counts.records_read, 2);
 }
 
 #[test]
@@ -285,7 +288,7 @@ fn event_viewer_csv() {
         "2024-03-04T08:00:00Z",
     );
     let input = &report.inputs[0];
-    assert_eq!(input.records_read, 3);
+    assert_eq!(input.counts.records_read, 3);
     // One problem, for the whole file: the times are local time read as UTC. It is a note:
     // nothing was lost, so the input is not damaged.
     assert_eq!(problem_kinds(input), ["csv_local_time"]);
@@ -319,7 +322,7 @@ fn csv_with_carriage_return_line_ends() {
             .collect()
     };
     assert_eq!(essence(&report), essence(&crlf));
-    assert_eq!(report.inputs[0].records_read, 3);
+    assert_eq!(report.inputs[0].counts.records_read, 3);
 }
 
 #[test]
@@ -349,7 +352,10 @@ fn xml_cut_in_the_middle_keeps_what_was_read() {
     let report = run(&[fixture("hostile-cut.xml")]);
     let input = &report.inputs[0];
     assert_eq!(problem_kinds(input), ["xml_truncated"]);
-    assert_eq!((input.records_read, input.records_unreadable), (1, 1));
+    assert_eq!(
+        (input.counts.records_read, input.counts.records_unreadable),
+        (1, 1)
+    );
     assert!(input.problems[0].message.contains("line 6"), "{input:#?}");
     assert_eq!(finding(&report).count, 1);
 }
@@ -364,7 +370,7 @@ fn csv_with_broken_quoting_keeps_the_good_rows() {
     );
     assert!(input.problems[0].message.contains("line 2"), "{input:#?}");
     assert!(input.problems[2].message.contains("line 7"), "{input:#?}");
-    assert_eq!(input.records_unreadable, 2);
+    assert_eq!(input.counts.records_unreadable, 2);
     assert_eq!(finding(&report).count, 1);
 }
 

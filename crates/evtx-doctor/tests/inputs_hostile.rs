@@ -48,7 +48,7 @@ proptest! {
     fn xml_reader_survives_anything(tail in noisy()) {
         let report = run("x.xml", XML_HEAD, &tail);
         let input = &report.inputs[0];
-        prop_assert!(input.records_read + input.records_unreadable <= 1 + tail.len() as u64);
+        prop_assert!(input.counts.records_read + input.counts.records_unreadable <= 1 + tail.len() as u64);
     }
 
     #[test]
@@ -74,4 +74,74 @@ proptest! {
             prop_assert!(!run(name, &bytes, &[]).inputs.is_empty());
         }
     }
+}
+
+/// Problems of an export stream to the sink as they are found, up to the cap, then one summary;
+/// the report lists the first ones in file order and counts what the sink was told.
+#[test]
+fn an_export_of_broken_events_streams_its_problems_up_to_the_cap() {
+    use evtx_doctor::formats::MAX_EXPORT_PROBLEMS;
+    use evtx_doctor::report::ProblemKind;
+    use evtx_doctor::{Engine, Flow, InputProblem, Matched, ReportBuilder, Sink};
+
+    struct Problems {
+        builder: ReportBuilder,
+        kinds: Vec<ProblemKind>,
+        last_message: String,
+    }
+    impl Sink for Problems {
+        fn matched(&mut self, matched: Matched) -> Flow {
+            self.builder.matched(matched)
+        }
+        fn problem(&mut self, problem: InputProblem) -> Flow {
+            self.kinds.push(problem.problem.kind);
+            self.last_message = problem.problem.message.clone();
+            self.builder.problem(problem)
+        }
+        fn input_done(&mut self, done: evtx_doctor::InputDone) -> Flow {
+            self.builder.input_done(done)
+        }
+    }
+
+    let broken = 1500;
+    let mut xml = String::from("<Events>");
+    for _ in 0..broken {
+        xml.push_str("<Event><System><EventID>611</Event>");
+    }
+    xml.push_str("</Events>");
+    let engine = Engine::new(Knowledge::builtin().unwrap(), Options::default());
+    let mut sink = Problems {
+        builder: ReportBuilder::new(&engine),
+        kinds: Vec::new(),
+        last_message: String::new(),
+    };
+    engine.run([Source::bytes("broken.xml", xml.into_bytes())], &mut sink);
+
+    let cap = usize::try_from(MAX_EXPORT_PROBLEMS).unwrap();
+    assert_eq!(sink.kinds.len(), cap + 1, "the cap, then one summary");
+    assert!(
+        sink.kinds[..cap]
+            .iter()
+            .all(|k| *k == ProblemKind::XmlMalformedEvent)
+    );
+    assert_eq!(sink.kinds[cap], ProblemKind::TooManyProblems);
+    assert!(
+        sink.last_message.starts_with("500 more problems"),
+        "{}",
+        sink.last_message
+    );
+
+    let report = sink.builder.finish();
+    let input = &report.inputs[0];
+    assert_eq!(input.counts.records_unreadable, broken);
+    assert_eq!(input.problem_count, MAX_EXPORT_PROBLEMS + 1);
+    assert_eq!(
+        input.problems.len(),
+        evtx_doctor::report::MAX_PROBLEMS_PER_INPUT
+    );
+    let offsets: Vec<u64> = input.problems.iter().filter_map(|p| p.offset).collect();
+    assert!(
+        offsets.windows(2).all(|w| w[0] < w[1]),
+        "listed in file order"
+    );
 }

@@ -11,7 +11,7 @@ use common::corpus;
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
 use evtx_doctor::{Options, analyze};
-use evtx_forge::corpus::{CorpusOptions, write_corpus};
+use evtx_forge::corpus::{CorpusOptions, SignalMix, write_corpus};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +31,8 @@ fn run(paths: &[PathBuf], threads: usize, prefilter: bool) -> Report {
     // What the prefilter skipped is read without it: only those counters may differ.
     report.options.prefilter = true;
     for input in &mut report.inputs {
-        input.records_read += std::mem::take(&mut input.records_skipped);
-        input.chunks_read += std::mem::take(&mut input.chunks_skipped);
+        input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
+        input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
     }
     report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
     report
@@ -63,11 +63,19 @@ fn same_diagnosis(paths: &[PathBuf], threads: &[usize]) -> Report {
         for (a, b) in with.inputs.iter().zip(&reference.inputs) {
             assert_eq!(a.path, b.path);
             assert_eq!(a.kind, b.kind, "{}", a.path);
-            assert_eq!(a.chunks, b.chunks, "{}", a.path);
-            assert_eq!(a.chunks_read, b.chunks_read, "{}", a.path);
-            assert_eq!(a.chunks_empty, b.chunks_empty, "{}", a.path);
-            assert_eq!(a.chunks_unreadable, b.chunks_unreadable, "{}", a.path);
-            assert_eq!(a.chunks_crc_mismatch, b.chunks_crc_mismatch, "{}", a.path);
+            assert_eq!(a.counts.chunks, b.counts.chunks, "{}", a.path);
+            assert_eq!(a.counts.chunks_read, b.counts.chunks_read, "{}", a.path);
+            assert_eq!(a.counts.chunks_empty, b.counts.chunks_empty, "{}", a.path);
+            assert_eq!(
+                a.counts.chunks_unreadable, b.counts.chunks_unreadable,
+                "{}",
+                a.path
+            );
+            assert_eq!(
+                a.counts.chunks_crc_mismatch, b.counts.chunks_crc_mismatch,
+                "{}",
+                a.path
+            );
         }
     }
     reference
@@ -84,7 +92,7 @@ fn differing_inputs(paths: &[PathBuf]) -> Vec<String> {
         // In a chunk whose CRC does not match, the evtx crate reports record errors for
         // records it renders; the prefilter renders none of a chunk's records that cannot
         // match, so it may see fewer of those errors (the findings are the same).
-        .filter(|(a, b)| a != b && a.chunks_crc_mismatch == 0)
+        .filter(|(a, b)| a != b && a.counts.chunks_crc_mismatch == 0)
         .map(|(a, b)| format!("{}\n  with:    {a:?}\n  without: {b:?}", a.path))
         .collect()
 }
@@ -138,7 +146,7 @@ fn signal_in_every_chunk() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "signal.evtx", &forge(4 << 20, 1, 11));
     let report = invariant(std::slice::from_ref(&file));
-    let chunks = report.inputs[0].chunks;
+    let chunks = report.inputs[0].counts.chunks;
     assert!(chunks >= 60, "{chunks}");
     let failures = count_611(&report);
     assert_eq!(failures, chunks, "one 611 per chunk, each diagnosed");
@@ -152,9 +160,44 @@ fn signal_in_every_chunk() {
         &options,
     );
     let input = &on.inputs[0];
-    assert_eq!(input.chunks_skipped, 0);
-    assert_eq!(input.records_read, 2 * chunks);
-    assert!(input.records_skipped > 30 * chunks, "{input:?}");
+    assert_eq!(input.counts.chunks_skipped, 0);
+    assert_eq!(input.counts.records_read, 2 * chunks);
+    assert!(input.counts.records_skipped > 30 * chunks, "{input:?}");
+}
+
+/// The dense benchmark workload in small: ~5 signal records spread among the noise of every
+/// chunk (611 bursts, heartbeat pairs, credential bursts), the rules' answers remembered per
+/// thread; every candidate is a finding's event, the 653s are ruled out by their event id.
+#[test]
+fn dense_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = CorpusOptions::new(3 << 20, 1, 5).with_mix(SignalMix::Dense);
+    let (out, summary) = write_corpus(Cursor::new(Vec::new()), &options).unwrap();
+    let file = write(dir.path(), "dense.evtx", &out.into_inner());
+    let report = invariant(std::slice::from_ref(&file));
+    assert_eq!(count_611(&report), summary.signal_611);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    for rule in [
+        "phs.611.rpc-8439",
+        "phs.611.rpc-8453",
+        "phs.611.rpc-8593",
+        "phs.cloud-credentials",
+        "entra.connector.old-password",
+    ] {
+        assert!(rules.contains(&rule), "{rule} in {rules:?}");
+    }
+    let on = analyze(
+        std::slice::from_ref(&file),
+        &Knowledge::builtin().unwrap(),
+        &Options::default(),
+    );
+    // Every signal record but the 653s is a finding's event, and built; no noise record is.
+    assert_eq!(on.summary.events_matched, on.inputs[0].counts.records_read);
+    assert!(
+        on.summary.events_matched * 5 >= summary.signal_records * 3,
+        "{:?}",
+        on.summary
+    );
 }
 
 /// The 1 GiB noise workload in small: forge chunks (signal in every 8th) alternating with

@@ -4,8 +4,8 @@
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::render::{CSV_COLUMNS, Format, RenderOptions, render};
 use evtx_doctor::report::{
-    DomainController, Finding, InputKind, InputReport, InputStatus, ObjectCount, Problem, Report,
-    Sample, Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
+    Counts, DomainController, Finding, InputKind, InputReport, InputStatus, ObjectCount, Problem,
+    Report, Sample, Series, SeriesKind, Severity, Timeline, Verdict, VerdictState,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -261,7 +261,8 @@ fn full_report() -> Report {
                 record_id: Some(1),
                 time,
                 event_id: 611,
-                first_line: "``` ``fenced`` ```".into(),
+                first_line: "Password synchronization failed for domain: x. Details:".into(),
+                matched_line: Some("``` ``fenced`` ```".into()),
             }],
         });
     }
@@ -275,15 +276,10 @@ fn full_report() -> Report {
             kind,
             status,
             bytes: 1,
-            chunks: 0,
-            chunks_read: 0,
-            chunks_skipped: 0,
-            chunks_empty: 0,
-            chunks_unreadable: 0,
-            chunks_crc_mismatch: 0,
-            records_read: 1,
-            records_skipped: 0,
-            records_unreadable: 0,
+            counts: Counts {
+                records_read: 1,
+                ..Counts::default()
+            },
             first_event: time,
             last_event: time,
             problems: vec![Problem {
@@ -741,7 +737,7 @@ fn markdown_finding_sections() {
         markdown.contains(": ```` ``` ``fenced`` ``` ````\n"),
         "{markdown}"
     );
-    assert!(markdown.contains("KB2867278"));
+    assert!(markdown.contains("[KB2867278](https://support.microsoft.com/help/2867278)"));
 
     // Markup in a domain from the logs stays text.
     let mut hostile = full_report();
@@ -846,7 +842,7 @@ fn html_is_well_formed_self_contained_and_escaped() {
 fn text_puts_the_verdict_first() {
     let mut report = failing_report();
     // Whatever the scanner keeps, a report may carry terminal controls from the logs.
-    report.findings[0].samples[0].first_line = "a\x1b]0;pwned\x07\x1b[2Jb\u{202E}c".into();
+    report.findings[0].samples[0].matched_line = Some("a\x1b]0;pwned\x07\x1b[2Jb\u{202E}c".into());
     let text = render(&report, Format::Text, RenderOptions::default());
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("VERDICT"));
@@ -873,6 +869,19 @@ fn text_puts_the_verdict_first() {
         },
     );
     assert!(coloured.contains("\x1b[1;31mFAILING"), "{coloured}");
+    // Colour changes nothing else: the layout (wrapping included) is the same.
+    let uncoloured = render(&report, Format::Text, RenderOptions::default());
+    let mut stripped = String::new();
+    let mut rest = coloured.as_str();
+    while let Some(start) = rest.find("\x1b[") {
+        stripped.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('m')
+            .map_or(rest.len(), |m| start + m + 1);
+        rest = &rest[end..];
+    }
+    stripped.push_str(rest);
+    assert_eq!(stripped, uncoloured);
     assert!(
         !coloured.contains("\x1b]0;") && !coloured.contains("\x1b[2J"),
         "{coloured}"
@@ -963,6 +972,7 @@ fn hostile_report() -> Report {
         for sample in &mut finding.samples {
             sample.input = evil(&sample.input);
             sample.first_line = evil("Password synchronization failed");
+            sample.matched_line = Some(evil("RPC Error 8453"));
         }
     }
     for verdict in &mut report.verdicts {
@@ -1136,6 +1146,29 @@ fn write_examples() {
 #[test]
 fn text_fits_the_width_it_is_given() {
     let report = with_timeline(failing_report());
+    // Long titles, long .NET type names, a damaged chunk, an unreadable input.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut real = analyze(&[
+        fixtures.join("kb2867278-rpc-other.evtx"),
+        fixtures.join("entra-app-auth.evtx"),
+        fixtures.join("damaged-middle-chunk.evtx"),
+        fixtures.join("README.md"),
+    ]);
+    real.summary.duplicates_dropped = 3;
+    for width in [80usize, 100, 200] {
+        let options = RenderOptions {
+            width: Some(width),
+            ..RenderOptions::default()
+        };
+        for line in render(&real, Format::Text, options).lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let one_long_url = words.len() <= 2 && words.last().is_some_and(|w| w.contains("://"));
+            assert!(
+                line.chars().count() <= width || one_long_url,
+                "{width}: {line}"
+            );
+        }
+    }
     for width in [80usize, 100, 200] {
         let options = RenderOptions {
             width: Some(width),
@@ -1143,10 +1176,14 @@ fn text_fits_the_width_it_is_given() {
         };
         let text = render(&report, Format::Text, options);
         for line in text.lines() {
-            let label = line.trim_start().split(' ').next().unwrap_or("");
-            if ["why", "fix", "cause", "servers", "failures", "sample"].contains(&label) {
-                assert!(line.chars().count() <= width, "{width}: {line}");
-            }
+            // Every line fits, but one that is a URL too long for any line (kept whole so
+            // that the terminal sees one link).
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let one_long_url = words.len() <= 2 && words.last().is_some_and(|w| w.contains("://"));
+            assert!(
+                line.chars().count() <= width || one_long_url,
+                "{width}: {line}"
+            );
         }
         let longest = text
             .lines()
@@ -1223,4 +1260,189 @@ fn a_verdict_shows_the_reasons_that_matter_and_how_many_more() {
     let verdict_html = html.split("id=\"findings\"").next().unwrap_or("");
     assert!(verdict_html.contains(&format!("… and {} more", total - 3)));
     assert!(!verdict_html.contains("Extra reason 0 seen 1 times"));
+}
+
+/// Text, Markdown and HTML show a sample's matched line, and its first line when the event's
+/// text did not show what the rule matched.
+#[test]
+fn samples_show_the_matched_line_else_the_first_line() {
+    let mut report = full_report();
+    let first = "Password synchronization failed for domain: x. Details:";
+    let matched = "DrsException: RPC Error 8453 : Replication access was denied.";
+    report.findings.truncate(1);
+    report.findings[0].samples = vec![
+        Sample {
+            input: "a.evtx".into(),
+            chunk: Some(0),
+            record_id: Some(1),
+            time: None,
+            event_id: 611,
+            first_line: first.into(),
+            matched_line: Some(matched.into()),
+        },
+        Sample {
+            input: "b.evtx".into(),
+            chunk: Some(0),
+            record_id: Some(2),
+            time: None,
+            event_id: 613,
+            first_line: "Password synchronization is paused.".into(),
+            matched_line: None,
+        },
+    ];
+    for format in [Format::Text, Format::Markdown, Format::Html] {
+        let out = render(&report, format, RenderOptions::default());
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(out.contains(matched), "{format}: {out}");
+        assert!(!out.contains(first), "{format}: {out}");
+        assert!(
+            out.contains("Password synchronization is paused."),
+            "{format}: {out}"
+        );
+    }
+}
+
+/// A report written before schema 3 (no `matched_line`) still reads.
+#[test]
+fn a_schema_2_report_reads_back() {
+    let report = failing_report();
+    let mut json: Value = serde_json::to_value(&report).expect("json");
+    json["schema"] = 2.into();
+    for finding in json["findings"].as_array_mut().expect("findings") {
+        for sample in finding["samples"].as_array_mut().expect("samples") {
+            sample
+                .as_object_mut()
+                .expect("object")
+                .remove("matched_line");
+        }
+    }
+    let back: Report = serde_json::from_value(json).expect("a schema 2 report reads");
+    assert!(
+        back.findings
+            .iter()
+            .flat_map(|f| &f.samples)
+            .all(|s| s.matched_line.is_none() && s.line() == s.first_line)
+    );
+}
+
+/// The page without its collapsed `<details>` sections, and those sections.
+fn outside_and_inside_details(html: &str) -> (String, String) {
+    let (mut outside, mut inside) = (String::new(), String::new());
+    let mut rest = html;
+    while let Some(start) = rest.find("<details") {
+        outside.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("</details>")
+            .map(|end| start + end + "</details>".len())
+            .expect("every <details> is closed");
+        inside.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    outside.push_str(rest);
+    (outside, inside)
+}
+
+/// The HTML page is for customers: what the tool did inside (prefilter, chunks, rule ids,
+/// local paths) is under collapsed Technical details, the count read covers every event,
+/// and KB numbers and documents are links (http and https only).
+#[test]
+fn html_summary_speaks_to_customers() {
+    for (name, mut report) in all_reports() {
+        if let Some(finding) = report.findings.first_mut() {
+            finding.references.extend([
+                "javascript:alert(1)".to_owned(),
+                "Troubleshoot RPC errors affecting Azure AD Connect".to_owned(),
+                "Internal runbook <PHS-12>".to_owned(),
+            ]);
+        }
+        let html = render(&report, Format::Html, RenderOptions::default());
+        assert!(
+            html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"/>"),
+            "{name}: the CSP stays"
+        );
+        let (outside, inside) = outside_and_inside_details(&html);
+        let lower = outside.to_lowercase();
+        for word in ["prefilter", "chunk", "skipped"] {
+            assert!(!lower.contains(word), "{name}: {word:?} outside details");
+        }
+        let summary = &report.summary;
+        assert!(
+            outside.contains(&format!(
+                "Checked {} event(s) in {} log file(s)",
+                summary.records_read + summary.records_skipped,
+                summary.inputs
+            )),
+            "{name}"
+        );
+        for finding in &report.findings {
+            assert!(
+                !outside.contains(&format!("<code>{}</code>", finding.rule)),
+                "{name}: rule id {} outside details",
+                finding.rule
+            );
+            assert!(
+                inside.contains(&format!("<code>{}</code>", finding.rule)),
+                "{name}: rule id {} in details",
+                finding.rule
+            );
+            for sample in &finding.samples {
+                assert!(!outside.contains(&sample.input), "{name}: {}", sample.input);
+            }
+        }
+        for input in &report.inputs {
+            let shown = input.path.replace('<', "&lt;").replace('>', "&gt;");
+            assert!(!outside.contains(&shown), "{name}: {shown} outside details");
+            assert!(inside.contains(&shown), "{name}: {shown} in details");
+        }
+        if summary.records_skipped > 0 {
+            assert!(inside.contains("prefilter"), "{name}");
+        }
+        if report.findings.is_empty() {
+            continue;
+        }
+        assert!(
+            outside
+                .contains("<a href=\"https://support.microsoft.com/help/2867278\">KB2867278</a>"),
+            "{name}: the KB is a link"
+        );
+        assert!(
+            outside.contains("<a href=\"https://learn.microsoft.com/search/?terms=Troubleshoot+RPC+errors+affecting+Azure+AD+Connect\">Troubleshoot RPC errors affecting Azure AD Connect</a>"),
+            "{name}: a document title is a link"
+        );
+        assert!(!lower.contains("href=\"javascript"), "{name}");
+        assert!(
+            outside.contains("javascript:alert(1)"),
+            "{name}: shown as text"
+        );
+        assert!(
+            outside.contains("Internal runbook &lt;PHS-12&gt;")
+                && !outside.contains("PHS-12&gt;</a>"),
+            "{name}: other text stays text"
+        );
+        for href in outside.split("href=\"").skip(1) {
+            assert!(
+                href.starts_with("https://")
+                    || href.starts_with("http://")
+                    || href.starts_with('#'),
+                "{name}: {href}"
+            );
+        }
+    }
+}
+
+/// The HTML page says which filters narrowed what was counted, with names escaped.
+#[test]
+fn html_names_the_filters() {
+    let mut report = failing_report();
+    report.options.since = Some(ts("2024-03-04T08:00:00Z"));
+    report.options.computers = vec!["SYNC01".into(), "<b>x</b>".into()];
+    let html = render(&report, Format::Html, RenderOptions::default());
+    assert!(
+        html.contains(
+            "<p>Only the events the filters kept were counted: since 2024-03-04 08:00:00 UTC, computer <code>SYNC01</code> or <code>&lt;b&gt;x&lt;/b&gt;</code>.</p>"
+        ),
+        "{html}"
+    );
+    let plain = render(&failing_report(), Format::Html, RenderOptions::default());
+    assert!(!plain.contains("filters kept"));
 }

@@ -67,7 +67,7 @@ fn event_viewer_copy_details_pasted_after_prose() {
     let report = run("paste-eventviewer-611.txt");
     let input = &report.inputs[0];
     assert_eq!(
-        (input.kind, input.status, input.records_read),
+        (input.kind, input.status, input.counts.records_read),
         (InputKind::TextExport, InputStatus::Ok, 2)
     );
     // The second event carries its Event Xml: its UTC time and record id win over `Date:`.

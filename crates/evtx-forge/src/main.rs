@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
-use evtx_forge::corpus::{CorpusOptions, parse_size, write_corpus};
+use clap::{Parser, Subcommand, ValueEnum};
+use evtx_forge::corpus::{CorpusOptions, SignalMix, parse_size, write_corpus};
 use evtx_forge::fixtures::{FixtureStatus, regenerate};
 use evtx_forge::{Spec, write_evtx};
 
@@ -40,6 +40,10 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// What a signal chunk holds: a 653/611/654 triple at its start, or (dense) about
+        /// five signal records among its noise: 611 bursts, heartbeat pairs, credential bursts.
+        #[arg(long, value_enum, default_value_t = Mix::Triple)]
+        mix: Mix,
         /// Output file.
         #[arg(short, long)]
         output: PathBuf,
@@ -55,6 +59,13 @@ enum Command {
     },
 }
 
+/// `--mix` of `corpus`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Mix {
+    Triple,
+    Dense,
+}
+
 fn main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Build { spec, output } => {
@@ -68,18 +79,24 @@ fn main() -> Result<ExitCode> {
             size,
             signal_every,
             seed,
+            mix,
             output,
         } => {
-            let options = CorpusOptions::new(parse_size(&size)?, signal_every, seed);
+            let mix = match mix {
+                Mix::Triple => SignalMix::Triple,
+                Mix::Dense => SignalMix::Dense,
+            };
+            let options = CorpusOptions::new(parse_size(&size)?, signal_every, seed).with_mix(mix);
             let file =
                 File::create(&output).with_context(|| format!("creating {}", output.display()))?;
             let (_, summary) = write_corpus(BufWriter::new(file), &options)?;
             println!(
-                "{}: {} chunks, {} records, {} 611 events in {} chunks",
+                "{}: {} chunks, {} records, {} 611 events, {} signal records in {} chunks",
                 output.display(),
                 summary.chunks,
                 summary.records,
                 summary.signal_611,
+                summary.signal_records,
                 summary.signal_chunks
             );
         }

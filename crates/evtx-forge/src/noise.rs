@@ -141,7 +141,8 @@ impl NoiseGenerator {
         s[16 - digits.min(16)..].to_owned()
     }
 
-    fn guid(&mut self) -> String {
+    /// A random GUID, lower case without braces.
+    pub(crate) fn guid(&mut self) -> String {
         let a = self.rng.next_u64();
         let b = self.rng.next_u64();
         format!(

@@ -162,6 +162,34 @@ fn independent_parsers_read_both_layouts_and_named_data() {
     }
 }
 
+/// The dense benchmark mix (scripts/bench-side-by-side.sh) in small: every record read, the
+/// signal texts among them.
+#[test]
+fn independent_parsers_read_the_dense_mix() {
+    use evtx_forge::corpus::{CorpusOptions, SignalMix, write_corpus};
+    let options = CorpusOptions::new(4096 + 3 * 65536, 1, 7).with_mix(SignalMix::Dense);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dense.evtx");
+    let file = std::fs::File::create(&path).unwrap();
+    let (_, summary) = write_corpus(std::io::BufWriter::new(file), &options).unwrap();
+    for (tool, count) in tools() {
+        let Some((ok, out, err)) = run(tool, &[path.to_str().unwrap()]) else {
+            println!("skipped: {tool} not installed");
+            continue;
+        };
+        assert!(ok && err.trim().is_empty(), "{tool}: {err}");
+        assert_eq!(count(&out) as u64, summary.records, "{tool}");
+        for text in [
+            "Password hash synchronization failed for domain: ChildDomain.Contoso.Com",
+            "RPC Error 8453 : Replication access was denied.",
+            "AADSTS50054: Old password is used for authentication.",
+            "Access to Windows Azure Active Directory has been denied.",
+        ] {
+            assert!(out.contains(text), "{tool}: {text}");
+        }
+    }
+}
+
 #[test]
 fn libevtx_skips_a_chunk_with_a_bad_signature() {
     // libevtx drops the damaged chunk and reads every other one (python-evtx does not check

@@ -146,3 +146,29 @@ pub fn finding<'a>(report: &'a serde_json::Value, domain: &str) -> Option<&'a se
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
+
+/// A rule pack `id` whose one rule overrides the built-in `phs.611.rpc-8453` with `title`,
+/// `severity`, `cause` and `resolution`.
+pub fn pack_8453(id: &str, title: &str, severity: &str, cause: &str, resolution: &str) -> String {
+    format!(
+        r#"
+[pack]
+id = "{id}"
+title = "Overrides of {id}"
+
+[[rule]]
+id = "phs.611.rpc-8453"
+title = "{title}"
+severity = "{severity}"
+priority = 10
+cause = "{cause}"
+resolution = "{resolution}"
+references = ["KB2867278"]
+[[rule.when]]
+providers = ["Directory Synchronization"]
+event_ids = [611]
+keywords = ["RPC Error"]
+error_codes = [8453]
+"#
+    )
+}

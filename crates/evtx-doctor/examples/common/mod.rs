@@ -1,9 +1,13 @@
-//! Shared by the examples: the line printed per finding.
+//! Shared by the examples: the line printed per finding, and errors printed for people.
 //!
 //! Not an example itself: a folder without `main.rs` is not one.
+// Each example uses part of it.
+#![allow(dead_code)]
 
 use evtx_doctor::Report;
+use std::error::Error;
 use std::io::Write;
+use std::process::ExitCode;
 
 /// `RULE<TAB>DOMAIN<TAB>ERROR_CODE<TAB>COUNT` per finding, in report order (`-` for an empty
 /// field); tabs and line breaks in a value become spaces.
@@ -43,4 +47,26 @@ pub fn print(lines: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// Runs an example's body; an error is printed as one line on standard error (not as Rust's
+/// debug form) and the exit status is 1.
+pub fn run(body: impl FnOnce() -> Result<(), Box<dyn Error>>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let program = std::env::args().next().unwrap_or_default();
+            let program = std::path::Path::new(&program)
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            eprintln!("{program}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The bytes of the file at `path`; the error names the file.
+pub fn read(path: &std::ffi::OsStr) -> Result<Vec<u8>, Box<dyn Error>> {
+    std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()).into())
 }

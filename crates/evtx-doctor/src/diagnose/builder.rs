@@ -5,8 +5,8 @@ use crate::engine::Flow;
 use crate::engine::{Engine, InputDone, InputId, InputProblem, Matched, Sink};
 use crate::event::Event;
 use crate::report::{
-    AnalysisOptions, Completion, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, Problem, Report,
-    SCHEMA_VERSION, Summary, Tool,
+    AnalysisOptions, Completion, InputReport, InputStatus, MAX_PROBLEMS_PER_INPUT, ProblemLog,
+    Report, SCHEMA_VERSION, Summary, Tool,
 };
 use crate::rules::Match;
 use crate::sources::Source;
@@ -32,33 +32,10 @@ pub struct ReportBuilder {
     engine: Engine,
     inputs: Vec<InputDone>,
     matched: Vec<Matched>,
-    problems: HashMap<InputId, Problems>,
+    /// Per input, the first [`MAX_PROBLEMS_PER_INPUT`] problems by position.
+    problems: HashMap<InputId, ProblemLog>,
     excluded: u64,
     completion: Completion,
-}
-
-/// The problems of one input: the first [`MAX_PROBLEMS_PER_INPUT`] by position are kept.
-#[derive(Debug, Default)]
-struct Problems {
-    /// (position, arrival, problem).
-    kept: Vec<(u64, u64, Problem)>,
-    count: u64,
-}
-
-impl Problems {
-    fn add(&mut self, position: u64, problem: Problem) {
-        self.kept.push((position, self.count, problem));
-        self.count += 1;
-        if self.kept.len() >= 2 * MAX_PROBLEMS_PER_INPUT {
-            self.trim();
-        }
-    }
-
-    fn trim(&mut self) {
-        self.kept
-            .sort_by_key(|&(position, arrival, _)| (position, arrival));
-        self.kept.truncate(MAX_PROBLEMS_PER_INPUT);
-    }
 }
 
 // Here, not in `engine`: the engine knows nothing of reports, the report builder is one of its
@@ -151,12 +128,11 @@ impl ReportBuilder {
     }
 }
 
-fn with_problems(done: InputDone, problems: &mut HashMap<InputId, Problems>) -> InputReport {
+fn with_problems(done: InputDone, problems: &mut HashMap<InputId, ProblemLog>) -> InputReport {
     let mut report = done.report;
-    if let Some(mut list) = problems.remove(&done.input) {
-        list.trim();
-        report.problem_count = list.count;
-        report.problems = list.kept.into_iter().map(|(_, _, p)| p).collect();
+    if let Some(log) = problems.remove(&done.input) {
+        report.problem_count = log.count();
+        report.problems = log.finish().0;
     }
     if report.status == InputStatus::Ok && report.problems.iter().any(|p| !p.is_note()) {
         report.status = InputStatus::Damaged;
@@ -173,8 +149,8 @@ impl Sink for ReportBuilder {
     fn problem(&mut self, problem: InputProblem) -> Flow {
         self.problems
             .entry(problem.input)
-            .or_default()
-            .add(problem.position, problem.problem);
+            .or_insert_with(|| ProblemLog::new(MAX_PROBLEMS_PER_INPUT))
+            .push_at(problem.position, problem.problem);
         Flow::Continue
     }
 
@@ -198,10 +174,10 @@ fn summarize(reports: &[InputReport], events_matched: u64, duplicates_dropped: u
     };
     for report in reports {
         summary.unreadable_inputs += u64::from(report.status == InputStatus::Unreadable);
-        summary.records_read += report.records_read;
-        summary.records_skipped += report.records_skipped;
-        summary.chunks_unreadable += report.chunks_unreadable;
-        summary.records_unreadable += report.records_unreadable;
+        summary.records_read += report.counts.records_read;
+        summary.records_skipped += report.counts.records_skipped;
+        summary.chunks_unreadable += report.counts.chunks_unreadable;
+        summary.records_unreadable += report.counts.records_unreadable;
         summary.problems += report.problem_count;
         summary.first_event = earliest(summary.first_event, report.first_event);
         summary.last_event = summary.last_event.max(report.last_event);

@@ -3,59 +3,99 @@
 
 use crate::event::Event;
 use crate::rules::Match;
-use jiff::Timestamp;
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Drops events seen twice, keeping the first. Two events are the same record when computer,
 /// channel, record id and time agree *and* so do provider, event id and what they say: fixture
 /// logs and logs of different servers reuse record ids and times freely.
+///
+/// Events are grouped by a hash of where they were logged (computer, channel, record id, time,
+/// provider, event id); what they say is compared only within a group, so the usual case — no
+/// duplicates — reads no event text at all.
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
+    let mut kept_at: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut keep = vec![true; matched.len()];
+    for (index, (event, _)) in matched.iter().enumerate() {
+        let Some(place) = place_hash(event) else {
+            continue;
+        };
+        let group = kept_at.entry(place).or_default();
+        let seen = group
+            .iter()
+            .filter_map(|&other| matched.get(other))
+            .any(|(other, _)| same_record(other, event));
+        if seen {
+            if let Some(flag) = keep.get_mut(index) {
+                *flag = false;
+            }
+        } else {
+            group.push(index);
+        }
+    }
     let before = matched.len();
-    let mut seen = HashSet::new();
-    matched.retain(|(event, _)| match identity(event) {
-        Some(identity) => seen.insert(identity),
-        None => true,
-    });
+    let mut flags = keep.into_iter();
+    matched.retain(|_| flags.next().unwrap_or(true));
     (before - matched.len()) as u64
 }
 
-/// (computer, channel, record id, time, provider, event id, content), lowercased where case
-/// means nothing; `None` when the event lacks a record id or time (it cannot be told apart).
-type Identity = (String, String, u64, Timestamp, String, u16, String);
+/// A hash of where `event` was logged: computer, channel, record id, time in whole seconds,
+/// provider and event id, case ignored in names; `None` when the event lacks a record id or a
+/// time (it cannot be told apart).
+///
+/// Seconds, because exports cut the time a log holds to 100 ns: PowerShell and Event Viewer
+/// write whole seconds, `wevtutil` milliseconds (all cut, never rounded).
+fn place_hash(event: &Event) -> Option<u64> {
+    let mut hasher = DefaultHasher::new();
+    for name in [&event.computer, &event.channel, &event.provider] {
+        for c in name.chars().flat_map(char::to_lowercase) {
+            c.hash(&mut hasher);
+        }
+        0xFFu8.hash(&mut hasher);
+    }
+    event.record_id?.hash(&mut hasher);
+    event.time?.as_second().hash(&mut hasher);
+    event.event_id.hash(&mut hasher);
+    Some(hasher.finish())
+}
 
-fn identity(event: &Event) -> Option<Identity> {
-    Some((
-        event.computer.to_lowercase(),
-        event.channel.to_lowercase(),
-        event.record_id?,
-        event.time?,
-        event.provider.to_lowercase(),
-        event.event_id,
-        content(event),
-    ))
+/// Whether `a` and `b` are one record: the same place (see [`place_hash`]) and content.
+fn same_record(a: &Event, b: &Event) -> bool {
+    let same_name = |x: &str, y: &str| {
+        x.chars()
+            .flat_map(char::to_lowercase)
+            .eq(y.chars().flat_map(char::to_lowercase))
+    };
+    a.record_id == b.record_id
+        && a.time.map(|t| t.as_second()) == b.time.map(|t| t.as_second())
+        && a.event_id == b.event_id
+        && same_name(&a.computer, &b.computer)
+        && same_name(&a.channel, &b.channel)
+        && same_name(&a.provider, &b.provider)
+        && content_words(a).eq(content_words(b))
 }
 
 /// What the event says, in a form every shape of it shares: its data values when it has
 /// them (a log, an XML export), else its message (a paste holds only that; a classic event's
-/// message is its one data value), whitespace runs made one space.
-fn content(event: &Event) -> String {
-    let mut words: Vec<&str> = Vec::new();
+/// message is its one data value), as words (white space runs are one separator).
+fn content_words(event: &Event) -> Box<dyn Iterator<Item = &str> + '_> {
     if event.data.is_empty() {
-        if let Some(message) = &event.message {
-            words.extend(message.split_whitespace());
-        }
+        Box::new(event.message.iter().flat_map(|m| m.split_whitespace()))
     } else {
-        for item in &event.data {
-            words.extend(item.value.split_whitespace());
-        }
+        Box::new(
+            event
+                .data
+                .iter()
+                .flat_map(|item| item.value.split_whitespace()),
+        )
     }
-    words.join(" ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::DataItem;
+    use jiff::Timestamp;
 
     fn event(provider: &str, id: u16, data: &[&str], message: Option<&str>) -> Event {
         Event {
@@ -139,5 +179,32 @@ mod tests {
                 ("ADSync", 611)
             ]
         );
+    }
+
+    #[test]
+    fn an_export_cut_to_the_second_is_the_event_of_the_log() {
+        let mut logged = event("ADSync", 6900, &["AADSTS50054"], None);
+        let mut exported = logged.clone();
+        let second = Timestamp::from_second(1_709_539_200).unwrap();
+        logged.time = second
+            .checked_add(jiff::SignedDuration::from_nanos(123_456_700))
+            .ok();
+        exported.time = Some(second);
+        let mut next_second = exported.clone();
+        next_second.time = second.checked_add(jiff::SignedDuration::from_secs(1)).ok();
+        let mut matched: Vec<(Event, Match)> = [logged, exported, next_second]
+            .into_iter()
+            .map(|event| {
+                (
+                    event,
+                    Match {
+                        rule: 0,
+                        fields: Default::default(),
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(drop_duplicates(&mut matched), 1);
+        assert_eq!(matched.len(), 2);
     }
 }

@@ -22,8 +22,9 @@ struct Group<'r> {
     controllers: BTreeSet<DomainController>,
     damaged: u64,
     objects: BTreeMap<String, u64>,
-    first_sample: Option<Sample>,
-    last_sample: Option<Sample>,
+    /// The earliest and the latest matching event, made samples when the finding is built.
+    first_sample: Option<&'r (Event, Match)>,
+    last_sample: Option<&'r (Event, Match)>,
 }
 
 /// Groups `matched` (in reading order) into findings, most severe and earliest first.
@@ -34,7 +35,8 @@ pub(crate) fn build_findings(
     input_paths: &[String],
 ) -> Vec<Finding> {
     let mut groups: BTreeMap<(usize, Vec<Option<String>>), Group<'_>> = BTreeMap::new();
-    for (event, found) in matched {
+    for entry in matched {
+        let (event, found) = entry;
         let Some(rule) = rules
             .rules()
             .get(found.rule)
@@ -66,7 +68,7 @@ pub(crate) fn build_findings(
             first_sample: None,
             last_sample: None,
         });
-        group.add(event, fields, input_paths);
+        group.add(entry);
     }
     // Domains (lower case) where some object synced: per-object failures there are isolated.
     let synced: BTreeSet<String> = matched
@@ -82,7 +84,7 @@ pub(crate) fn build_findings(
         .collect();
     let mut findings: Vec<Finding> = groups
         .into_values()
-        .map(|group| group.into_finding(&synced))
+        .map(|group| group.into_finding(&synced, input_paths))
         .collect();
     findings.sort_by(|a, b| {
         (a.severity, a.first_seen, &a.rule, &a.domain, a.error_code).cmp(&(
@@ -96,8 +98,9 @@ pub(crate) fn build_findings(
     findings
 }
 
-impl Group<'_> {
-    fn add(&mut self, event: &Event, fields: &Fields, input_paths: &[String]) {
+impl<'r> Group<'r> {
+    fn add(&mut self, entry: &'r (Event, Match)) {
+        let (event, Match { fields, .. }) = entry;
         self.count += 1;
         self.event_ids.insert(event.event_id);
         self.providers.insert(event.provider.clone());
@@ -123,7 +126,20 @@ impl Group<'_> {
         if event.origin.damaged_chunk {
             self.damaged += 1;
         }
-        let sample = || Sample {
+        // Earliest and latest by time; ties keep reading order.
+        if self.first_sample.is_none() || event.time < self.first {
+            self.first = event.time.or(self.first);
+            self.first_sample = Some(entry);
+        }
+        if self.last_sample.is_none() || event.time >= self.last {
+            self.last = event.time.or(self.last);
+            self.last_sample = Some(entry);
+        }
+    }
+
+    /// A sample of `event`, showing the line that holds what the rule matched.
+    fn sample(&self, (event, found): &(Event, Match), input_paths: &[String]) -> Sample {
+        Sample {
             input: input_paths
                 .get(event.origin.input)
                 .cloned()
@@ -133,28 +149,26 @@ impl Group<'_> {
             time: event.time,
             event_id: event.event_id,
             first_line: event.first_line(),
-        };
-        // Earliest and latest by time; ties keep reading order.
-        if self.first_sample.is_none() || event.time < self.first {
-            self.first = event.time.or(self.first);
-            self.first_sample = Some(sample());
-        }
-        if self.last_sample.is_none() || event.time >= self.last {
-            self.last = event.time.or(self.last);
-            self.last_sample = Some(sample());
+            matched_line: self.rule.evidence(event, &found.fields),
         }
     }
 
-    fn into_finding(self, synced: &BTreeSet<String>) -> Finding {
-        let fields = &self.fields;
-        let code = fields.error_code.and_then(codes::lookup);
-        let fill_in = |text: &str| fields.fill(text);
-        let mut samples: Vec<Sample> = self.first_sample.into_iter().collect();
-        if let Some(last) = self.last_sample
+    fn into_finding(self, synced: &BTreeSet<String>, input_paths: &[String]) -> Finding {
+        let mut samples: Vec<Sample> = self
+            .first_sample
+            .map(|entry| self.sample(entry, input_paths))
+            .into_iter()
+            .collect();
+        if let Some(last) = self
+            .last_sample
+            .map(|entry| self.sample(entry, input_paths))
             && samples.first() != Some(&last)
         {
             samples.push(last);
         }
+        let fields = &self.fields;
+        let code = fields.error_code.and_then(codes::lookup);
+        let fill_in = |text: &str| fields.fill(text);
         let distinct_objects = self.objects.len() as u64;
         let mut objects: Vec<ObjectCount> = self
             .objects

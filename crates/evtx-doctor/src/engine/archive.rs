@@ -109,8 +109,6 @@ pub(super) fn zip_span<'r>(
     depth: u32,
     ctx: &Context<'_>,
 ) {
-    input.container = true;
-    input.kind = InputKind::Archive;
     let directory = match zip::read_directory(span, run.inner.options.limits.entries) {
         Ok(directory) => directory,
         Err(err) => {
@@ -138,6 +136,41 @@ pub(super) fn zip_span<'r>(
         );
     }
     let quiet = input.quiet;
+    let ((), any) = expand(run, input, depth, ctx, |expansion| {
+        directory
+            .entries
+            .par_iter()
+            .enumerate()
+            .for_each(|(index, entry)| {
+                if run.stopped() || entry.is_dir() || skipped_name(&entry.name) {
+                    return;
+                }
+                match zip::open(span, entry) {
+                    Err(err) => expansion.failed(index, &entry.name, err),
+                    Ok(Opened::Stored(bytes)) => {
+                        let pending = expansion.pending(index, &entry.name, Data::Span(bytes));
+                        expansion.process(pending, &expansion.child_ctx(true));
+                    }
+                    Ok(Opened::Compressed(member)) => {
+                        let _ = expansion.metered(index, &entry.name, member, false);
+                    }
+                }
+            });
+    });
+    no_logs(input, quiet, any);
+}
+
+/// Reads `input` as an archive with `read`, each entry an input of its own; returns what
+/// `read` gave and whether an entry was a log (or said something).
+fn expand<'r, T>(
+    run: &Run<'r>,
+    input: &mut Input<'_, 'r>,
+    depth: u32,
+    ctx: &Context<'_>,
+    read: impl FnOnce(&Expansion<'_, 'r>) -> T,
+) -> (T, bool) {
+    input.container = true;
+    input.kind = InputKind::Archive;
     let expansion = Expansion {
         run,
         ctx,
@@ -145,27 +178,8 @@ pub(super) fn zip_span<'r>(
         depth,
         any: AtomicBool::new(false),
     };
-    directory
-        .entries
-        .par_iter()
-        .enumerate()
-        .for_each(|(index, entry)| {
-            if run.stopped() || entry.is_dir() || skipped_name(&entry.name) {
-                return;
-            }
-            match zip::open(span, entry) {
-                Err(err) => expansion.failed(index, &entry.name, err),
-                Ok(Opened::Stored(bytes)) => {
-                    let pending = expansion.pending(index, &entry.name, Data::Span(bytes));
-                    expansion.process(pending, &expansion.child_ctx(true));
-                }
-                Ok(Opened::Compressed(member)) => {
-                    let _ = expansion.metered(index, &entry.name, member, false);
-                }
-            }
-        });
-    let any = expansion.any.load(Ordering::Relaxed);
-    no_logs(input, quiet, any);
+    let read = read(&expansion);
+    (read, expansion.any.into_inner())
 }
 
 /// Reads a gzip stream, a tar archive or a zip archive front to back.
@@ -191,22 +205,12 @@ fn expand_stream<'r>(
     ctx: &Context<'_>,
     recovering: bool,
 ) {
-    input.container = true;
-    input.kind = InputKind::Archive;
     let quiet = input.quiet;
-    let expansion = Expansion {
-        run,
-        ctx,
-        parent: input,
-        depth,
-        any: AtomicBool::new(false),
-    };
-    let failure = match content {
-        Content::Gzip => gzip(&expansion, reader),
-        Content::Tar => tar(&expansion, reader),
-        _ => zip_stream(&expansion, reader),
-    };
-    let any = expansion.any.load(Ordering::Relaxed);
+    let (failure, any) = expand(run, input, depth, ctx, |expansion| match content {
+        Content::Gzip => gzip(expansion, reader),
+        Content::Tar => tar(expansion, reader),
+        _ => zip_stream(expansion, reader),
+    });
     if recovering && !any {
         return;
     }
@@ -328,34 +332,27 @@ pub(super) fn sevenz_span<'r>(
     depth: u32,
     ctx: &Context<'_>,
 ) {
-    input.container = true;
-    input.kind = InputKind::Archive;
     let quiet = input.quiet;
-    let expansion = Expansion {
-        run,
-        ctx,
-        parent: input,
-        depth,
-        any: AtomicBool::new(false),
-    };
-    let limits = &run.inner.options.limits;
-    let result = sevenz::read(span, limits.entries, &mut |index, name, entry| {
-        if run.stopped() {
-            return Ok(false);
-        }
-        if skipped_name(name) {
-            return Ok(true);
-        }
-        match entry {
-            sevenz::Entry::Failed(err) => expansion.failed(index, name, err),
-            sevenz::Entry::Bytes(bytes) => {
-                // Read to its end through the meter: the crate would drain the rest unmetered.
-                expansion.metered(index, name, Unmeasured(bytes), true)?;
+    let entries = run.inner.options.limits.entries;
+    let (result, any) = expand(run, input, depth, ctx, |expansion| {
+        sevenz::read(span, entries, &mut |index, name, entry| {
+            if run.stopped() {
+                return Ok(false);
             }
-        }
-        Ok(true)
+            if skipped_name(name) {
+                return Ok(true);
+            }
+            match entry {
+                sevenz::Entry::Failed(err) => expansion.failed(index, name, err),
+                sevenz::Entry::Bytes(bytes) => {
+                    // Read to its end through the meter: the crate would drain the rest
+                    // unmetered.
+                    expansion.metered(index, name, Unmeasured(bytes), true)?;
+                }
+            }
+            Ok(true)
+        })
     });
-    let any = expansion.any.load(Ordering::Relaxed);
     match result {
         Ok(problems) => {
             for err in problems {

@@ -44,7 +44,7 @@ pub(super) fn span<'r>(
         Err(not_evtx) => return input.fail(ProblemKind::NotEvtx, not_evtx.0),
     };
     input.kind = InputKind::Evtx;
-    input.with_tally(|tally| tally.chunks = layout.slots);
+    input.with_tally(|tally| tally.counts.chunks = layout.slots);
     for problem in layout.header_problems.iter().cloned() {
         input.problem(0, problem);
     }
@@ -163,7 +163,7 @@ pub(super) fn stream<'r>(
     }
     let (slots, end) = next;
     input.with_tally(|tally| {
-        tally.chunks = slots;
+        tally.counts.chunks = slots;
         tally.bytes_streamed = end;
     });
     if let Some(err) = failure {
@@ -279,7 +279,7 @@ fn find_start(input: &mut Input<'_, '_>, reader: &mut dyn Read) -> io::Result<Op
                     ));
                 }
                 input.problem(0, problem(ProblemKind::BadFileHeader, Some(0), message));
-                input.with_tally(|tally| tally.chunks_unreadable += skipped);
+                input.with_tally(|tally| tally.counts.chunks_unreadable += skipped);
             }
             return Ok(Some(Start {
                 offset: found,

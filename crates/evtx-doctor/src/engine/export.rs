@@ -29,23 +29,31 @@ pub(super) fn read<'r>(
     let input_ref: &Input<'_, '_> = input;
     let watched = Watched { inner: reader, run };
     let zone = run.inner.options.timezone.as_ref();
-    let stats = for_each_export_event(watched, kind, origin, zone, &mut |event| {
-        position += 1;
-        if let Some(time) = event.time {
-            input_ref.with_tally(|tally| tally.saw(time));
-        }
-        if let Some(found) = rules.evaluate(&event) {
-            input_ref.matched(position, event, found);
-        }
-    });
+    // Problems are listed in the order the reader found them (file order).
+    let mut problems = 0u64;
+    let stats = for_each_export_event(
+        watched,
+        kind,
+        origin,
+        zone,
+        &mut |event| {
+            position += 1;
+            if let Some(time) = event.time {
+                input_ref.with_tally(|tally| tally.saw(time));
+            }
+            if let Some(found) = rules.evaluate(&event) {
+                input_ref.matched(position, event, found);
+            }
+        },
+        &mut |problem| {
+            input_ref.shared_problem(problems, problem);
+            problems += 1;
+        },
+    );
     input.with_tally(|tally| {
-        tally.records_read += stats.records_read;
-        tally.records_unreadable += stats.records_unreadable;
+        tally.counts.records_read += stats.records_read;
+        tally.counts.records_unreadable += stats.records_unreadable;
     });
-    // In the order the reader found them (file order).
-    for (index, problem) in stats.problems.into_iter().enumerate() {
-        input.problem(index as u64, problem);
-    }
 }
 
 /// Stops reading once the run is stopped or cancelled (a large export is read in many

@@ -9,9 +9,9 @@ use super::{Cancel, Inner, Sink};
 use crate::event::Event;
 use crate::formats::sniff::{Content, SNIFF_BYTES, sniff_bytes};
 use crate::report::ProblemKind;
-use crate::report::{InputKind, InputReport, InputStatus, Problem};
+use crate::report::{Counts, InputKind, InputReport, InputStatus, Problem};
 use crate::rules::Match;
-use crate::scan::{ChunkOutcome, ChunkState, ScanContext};
+use crate::scan::{ChunkOutcome, ScanContext};
 use crate::sources::{Blob, Leaf, Source, Span, What, describe_io, expand, has_extension};
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -480,15 +480,7 @@ pub(crate) struct Input<'a, 'r> {
 /// Counters of one input.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Tally {
-    pub chunks: u64,
-    pub chunks_read: u64,
-    pub chunks_skipped: u64,
-    pub chunks_empty: u64,
-    pub chunks_unreadable: u64,
-    pub chunks_crc_mismatch: u64,
-    pub records_read: u64,
-    pub records_skipped: u64,
-    pub records_unreadable: u64,
+    pub counts: Counts,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     pub problems: u64,
@@ -606,23 +598,13 @@ impl<'a, 'r> Input<'a, 'r> {
     /// What scanning one chunk gave (from the task that scanned it).
     pub(crate) fn chunk(&self, chunk_offset: u64, is_chunk: bool, outcome: ChunkOutcome) {
         self.with_tally(|tally| {
-            if is_chunk {
-                match outcome.state {
-                    ChunkState::Read => tally.chunks_read += 1,
-                    ChunkState::Skipped => tally.chunks_skipped += 1,
-                    ChunkState::Empty => tally.chunks_empty += 1,
-                    ChunkState::Unreadable => tally.chunks_unreadable += 1,
-                }
-            }
-            tally.chunks_crc_mismatch += u64::from(outcome.crc_mismatch);
-            tally.records_read += outcome.records_read;
-            tally.records_skipped += outcome.records_skipped;
-            tally.records_unreadable += outcome.records_unreadable;
+            tally.counts += outcome.counts(is_chunk);
             for time in [outcome.first, outcome.last].into_iter().flatten() {
                 tally.saw(time);
             }
         });
-        for problem in outcome.problems {
+        let (problems, _) = outcome.problems.finish();
+        for problem in problems {
             let position = problem.offset.unwrap_or(chunk_offset);
             self.shared_problem(position, problem);
         }
@@ -639,9 +621,9 @@ impl<'a, 'r> Input<'a, 'r> {
             return self.holds_inputs;
         }
         let id = self.start();
-        let nothing_read = tally.chunks_read + tally.chunks_skipped == 0;
+        let nothing_read = tally.counts.chunks_read + tally.counts.chunks_skipped == 0;
         let status = if tally.unreadable
-            || (self.kind == InputKind::Evtx && nothing_read && tally.chunks_unreadable > 0)
+            || (self.kind == InputKind::Evtx && nothing_read && tally.counts.chunks_unreadable > 0)
         {
             InputStatus::Unreadable
         } else if tally.damage > 0 {
@@ -654,15 +636,7 @@ impl<'a, 'r> Input<'a, 'r> {
             kind: self.kind,
             status,
             bytes: self.bytes.max(tally.bytes_streamed),
-            chunks: tally.chunks,
-            chunks_read: tally.chunks_read,
-            chunks_skipped: tally.chunks_skipped,
-            chunks_empty: tally.chunks_empty,
-            chunks_unreadable: tally.chunks_unreadable,
-            chunks_crc_mismatch: tally.chunks_crc_mismatch,
-            records_read: tally.records_read,
-            records_skipped: tally.records_skipped,
-            records_unreadable: tally.records_unreadable,
+            counts: tally.counts,
             first_event: tally.first,
             last_event: tally.last,
             problems: Vec::new(),

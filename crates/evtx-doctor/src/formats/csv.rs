@@ -1,20 +1,38 @@
-//! CSV and tab-separated text exports of Event Viewer ("Save as CSV", "Text (Tab delimited)").
+//! CSV and tab-separated exports of events, whichever tool wrote them:
 //!
-//! The header names five columns (level, date and time, source, event id, task category); each
-//! row has a sixth, unnamed one: the rendered description, often quoted over several lines.
-//! Rows are read by a small quote-aware parser that counts lines: a quoted field that is never
-//! closed ends where the next line that looks like a row starts, and that row is a problem
-//! with its line number; reading goes on.
+//! - Event Viewer "Save All Events As... CSV / Text (Tab delimited)": five named columns
+//!   (level, date and time, source, event id, task category; localized) and an unnamed sixth,
+//!   the rendered description, often quoted over several lines;
+//! - PowerShell `Export-Csv` / `ConvertTo-Csv` of `Get-WinEvent` (27 columns, `Message` first)
+//!   and of `Get-EventLog` (16 columns, `InstanceId` with the severity bits), after the `#TYPE`
+//!   line Windows PowerShell 5.1 writes first, with `,`, `;` (`-UseCulture`) or tab;
+//! - any `Select-Object` subset of their columns that keeps an id and the message.
+//!
+//! The header is read into one column map ([`header`]); each row becomes the same [`Event`]
+//! the other readers give, with what the columns hold (computer, record id, channel,
+//! qualifiers, level, task, provider, id, time, message).
 
+mod header;
+mod local;
+mod row;
+
+use self::header::{Column, Header};
+use self::row::{Row, next_row};
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
-use super::sniff::csv_header;
 use super::text::Window;
 use crate::event::Event;
 use crate::report::ProblemKind;
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use std::io::Read;
+
+pub(crate) use self::local::{level_number, parse_local_time};
+
+/// Whether the text a file starts with is a CSV export of events (its header, after blank
+/// lines and PowerShell's `#TYPE` line, names the columns of one).
+pub(crate) fn is_export(head: &str) -> bool {
+    header::find(head).is_some()
+}
 
 /// Reads every row of a CSV / tab-separated export from `window`.
 pub(crate) fn read<R: Read>(
@@ -27,62 +45,73 @@ pub(crate) fn read<R: Read>(
     let mut local_time_reported = zone.is_some();
     let utc = TimeZone::UTC;
     let zone = zone.unwrap_or(&utc);
-    // The header line.
-    let header_end = loop {
-        if let Some(nl) = memchr::memchr(b'\n', window.bytes()) {
-            break nl + 1;
-        }
-        if window.at_eof() || window.bytes().len() > MAX_EXPORT_RECORD_BYTES || !window.fill() {
-            break window.bytes().len();
-        }
-    };
-    let header = String::from_utf8_lossy(window.bytes().get(..header_end).unwrap_or_default())
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_owned();
-    let Some(sep) = csv_header(&header) else {
+    let start = window.offset();
+    let Some((mut header, type_line)) = read_header(window) else {
         counts.push(problem(
             ProblemKind::CsvNoHeader,
-            Some(window.offset()),
-            "the first line is not an Event Viewer export header (Level, Date and Time, \
-             Source, Event ID, Task Category)"
+            Some(start),
+            "the first line is not the header of an event export (Event Viewer: Level, Date \
+             and Time, Source, Event ID, Task Category; PowerShell: Message, Id, ... or a \
+             subset naming an id and the message)"
                 .into(),
         ));
         return;
     };
-    let sep = u8::try_from(sep).unwrap_or(b',');
-    window.advance(header_end);
+    let mut channel = type_line.as_deref().and_then(header::eventlog_channel);
+    let mut no_source_noted = false;
+    note_no_source(&header, &mut no_source_noted, counts);
+    // The type line just read belongs to the header that follows it.
+    let mut after_type_line = false;
     let mut rows = 0u64;
     loop {
         let (offset, line) = (window.offset(), window.line());
-        match next_row(window, sep) {
+        match next_row(window, &header) {
             Row::End => break,
             Row::Blank => {}
             Row::Fields(fields) => {
+                // Exports joined into one file: a type line or a header starts the next one.
+                if let [only] = fields.as_slice()
+                    && header::is_type_line(only)
+                {
+                    channel = header::eventlog_channel(only);
+                    after_type_line = true;
+                    continue;
+                }
+                if let Some(next) = Header::from_row(&fields, header.sep) {
+                    header = next;
+                    if !after_type_line {
+                        channel = None;
+                    }
+                    after_type_line = false;
+                    note_no_source(&header, &mut no_source_noted, counts);
+                    continue;
+                }
+                after_type_line = false;
                 rows += 1;
-                match to_event(&fields, sep, zone) {
-                    Ok((event, time_text)) => {
-                        if event.time.is_some() && !local_time_reported {
-                            local_time_reported = true;
-                            counts.push(problem(
-                                ProblemKind::CsvLocalTime,
-                                None,
-                                "the times in this export are the local time of the machine \
-                                 that exported it (the file does not say its time zone); they \
-                                 are read as UTC, so they may be off by that machine's UTC \
-                                 offset"
-                                    .into(),
-                            ));
-                        }
-                        if event.time.is_none() {
-                            counts.push(problem(
+                match to_event(&fields, &header, zone, channel.as_deref()) {
+                    Ok((event, time)) => {
+                        match time {
+                            RowTime::Local if !local_time_reported => {
+                                local_time_reported = true;
+                                counts.push(problem(
+                                    ProblemKind::CsvLocalTime,
+                                    None,
+                                    "the times in this export are the local time of the \
+                                     machine that exported it (the file does not say its time \
+                                     zone); they are read as UTC, so they may be off by that \
+                                     machine's UTC offset"
+                                        .into(),
+                                ));
+                            }
+                            RowTime::Unreadable(text) => counts.push(problem(
                                 ProblemKind::CsvBadTime,
                                 Some(offset),
                                 format!(
                                     "the row at line {line} has a date and time that cannot \
-                                     be read ({time_text:?}); the event is kept without a time"
+                                     be read ({text:?}); the event is kept without a time"
                                 ),
-                            ));
+                            )),
+                            _ => {}
                         }
                         emit(event);
                     }
@@ -112,370 +141,172 @@ pub(crate) fn read<R: Read>(
     }
 }
 
-/// One row of the file.
-#[derive(Debug)]
-enum Row {
-    /// The fields of a row.
-    Fields(Vec<String>),
-    /// An empty line.
-    Blank,
-    /// A row that cannot be read (it has been skipped).
-    Broken(String),
-    /// The end of the file.
-    End,
+/// Notes once that the events cannot match rules naming a provider, when `header` has no
+/// provider column.
+fn note_no_source(header: &Header, noted: &mut bool, counts: &mut Counts) {
+    if *noted || header.index(Column::Provider).is_some() {
+        return;
+    }
+    *noted = true;
+    counts.push(problem(
+        ProblemKind::CsvNoSource,
+        None,
+        "this export has no provider column (ProviderName or Source), so rules that name a \
+         provider cannot match its events; export them with \
+         Select-Object TimeCreated,ProviderName,Id,LevelDisplayName,Message"
+            .into(),
+    ));
 }
 
-/// Reads the row the window starts with, and drops it from the window.
-fn next_row<R: Read>(window: &mut Window<R>, sep: u8) -> Row {
-    let mut fields: Vec<String> = Vec::new();
-    let mut field: Vec<u8> = Vec::new();
-    let mut in_quotes = false;
-    let mut field_start = true;
-    let mut pos = 0usize;
+/// Reads the header the window starts with (blank lines and a `#TYPE` line before it
+/// skipped, as [`is_export`] does); returns it and the type line.
+fn read_header<R: Read>(window: &mut Window<R>) -> Option<(Header, Option<String>)> {
+    let mut type_line = None;
     loop {
-        // Checked as the row grows, whatever made the window grow (a quoted field over many
-        // lines fills it while looking at the next line): memory never follows the file.
-        if pos > MAX_EXPORT_RECORD_BYTES {
-            window.advance(pos);
-            skip_line(window);
-            return Row::Broken(format!(
-                "it is longer than {} MiB (a quote that is never closed?)",
-                MAX_EXPORT_RECORD_BYTES >> 20
-            ));
+        let line = take_line(window)?;
+        if line.trim().is_empty() {
+            continue;
         }
-        let bytes = window.bytes();
-        let Some(&b) = bytes.get(pos) else {
-            if window.fill() {
-                continue;
-            }
-            // End of the file.
-            window.advance(pos);
-            if in_quotes {
-                return Row::Broken("the file ends inside a quoted field".into());
-            }
-            if fields.is_empty() && field.iter().all(u8::is_ascii_whitespace) {
-                return Row::End;
-            }
-            fields.push(text(&field));
-            return Row::Fields(fields);
-        };
-        if in_quotes {
-            match b {
-                b'"' => match bytes.get(pos + 1) {
-                    Some(b'"') => {
-                        field.push(b'"');
-                        pos += 2;
-                    }
-                    None if !window.at_eof() => {
-                        window.fill();
-                    }
-                    _ => {
-                        in_quotes = false;
-                        pos += 1;
-                    }
-                },
-                b'\n' => {
-                    // A line break inside a quoted field: the field goes on, unless the next
-                    // line is plainly a new row (the quote was never closed).
-                    let Some(next_line) = full_line(window, pos + 1) else {
-                        continue;
-                    };
-                    if looks_like_row(next_line, sep) {
-                        window.advance(pos + 1);
-                        return Row::Broken(
-                            "a quoted field is not closed before the next row".into(),
-                        );
-                    }
-                    field.push(b'\n');
-                    pos += 1;
+        if type_line.is_none() && header::is_type_line(&line) {
+            type_line = Some(line);
+            continue;
+        }
+        return Header::parse(&line).map(|header| (header, type_line));
+    }
+}
+
+/// The line the window starts with (its end and a BOM removed; at most
+/// [`MAX_EXPORT_RECORD_BYTES`] of it), dropped from the window; `None` at the end of the file.
+fn take_line<R: Read>(window: &mut Window<R>) -> Option<String> {
+    let end = loop {
+        if let Some(nl) = memchr::memchr(b'\n', window.bytes()) {
+            break nl + 1;
+        }
+        if window.bytes().len() > MAX_EXPORT_RECORD_BYTES || !window.fill() {
+            break window.bytes().len();
+        }
+    };
+    if end == 0 {
+        return None;
+    }
+    let bytes = window.bytes();
+    let line = row::text(
+        bytes
+            .get(..end.min(MAX_EXPORT_RECORD_BYTES))
+            .unwrap_or_default(),
+    );
+    window.advance(end);
+    Some(
+        line.trim_start_matches('\u{feff}')
+            .trim_end_matches(['\r', '\n'])
+            .to_owned(),
+    )
+}
+
+/// How the time of a row was read.
+#[derive(Debug, PartialEq, Eq)]
+enum RowTime {
+    /// The export has no time column.
+    Absent,
+    /// A time with its offset (`2024-03-04T08:00:00Z`): exact.
+    Exact,
+    /// A local time, read in the zone given (UTC without one).
+    Local,
+    /// A time that cannot be read, as written.
+    Unreadable(String),
+}
+
+/// Turns a row into an event, reading each column as the header maps it; also says how its
+/// time was read.
+fn to_event(
+    fields: &[String],
+    header: &Header,
+    zone: &TimeZone,
+    channel: Option<&str>,
+) -> Result<(Event, RowTime), String> {
+    let id_at = header.id_index().unwrap_or_default();
+    if fields.len() <= id_at {
+        return Err(format!(
+            "it has {} columns, the header names {}",
+            fields.len(),
+            header.columns.len()
+        ));
+    }
+    let mut event = Event::default();
+    let mut time = RowTime::Absent;
+    let (mut id, mut instance, mut qualifiers) = (None, None, None);
+    let last = header.columns.len().saturating_sub(1);
+    for (i, &column) in header.columns.iter().enumerate() {
+        if column == Column::Message {
+            let message = match fields.get(i..) {
+                // More fields than columns after a last message column: it held unquoted
+                // separators (Event Viewer writes its description so).
+                Some(rest) if i == last && rest.len() > 1 => {
+                    rest.join(char::from(header.sep).to_string().as_str())
                 }
-                _ => {
-                    field.push(b);
-                    pos += 1;
-                }
+                _ => fields.get(i).cloned().unwrap_or_default(),
+            };
+            let message = message.trim_end();
+            if event.message.is_none() && !message.is_empty() {
+                event.message = Some(message.to_owned());
             }
             continue;
         }
-        match b {
-            b'"' if field_start => {
-                in_quotes = true;
-                field_start = false;
-                pos += 1;
+        let value = fields.get(i).map(|f| f.trim()).unwrap_or_default();
+        match column {
+            Column::Level if event.level.is_none() => {
+                event.level = value.parse().ok().or_else(|| level_number(value));
             }
-            b'\n' => {
-                if field.last() == Some(&b'\r') {
-                    field.pop();
-                }
-                window.advance(pos + 1);
-                if fields.is_empty() && field.iter().all(u8::is_ascii_whitespace) {
-                    return Row::Blank;
-                }
-                fields.push(text(&field));
-                return Row::Fields(fields);
+            Column::Time if time == RowTime::Absent => time = read_time(value, zone, &mut event),
+            Column::Provider if event.provider.is_empty() => event.provider = value.to_owned(),
+            Column::EventId => id = id.or(Some(value)),
+            Column::InstanceId => instance = instance.or(Some(value)),
+            Column::Qualifiers => qualifiers = qualifiers.or(value.parse::<u16>().ok()),
+            Column::Task if event.task.is_none() => {
+                event.task = value.trim_matches(['(', ')']).parse().ok();
             }
-            _ if b == sep => {
-                fields.push(text(&field));
-                field.clear();
-                field_start = true;
-                pos += 1;
-            }
-            _ => {
-                field.push(b);
-                field_start = false;
-                pos += 1;
-            }
+            Column::RecordId if event.record_id.is_none() => event.record_id = value.parse().ok(),
+            Column::Channel if event.channel.is_empty() => event.channel = value.to_owned(),
+            Column::Computer if event.computer.is_empty() => event.computer = value.to_owned(),
+            _ => {}
         }
     }
-}
-
-/// The line of the window that starts at `at`, read whole (or up to 4 KiB of it); `None` when
-/// more had to be read first (call again).
-fn full_line<R: Read>(window: &mut Window<R>, at: usize) -> Option<&[u8]> {
-    const LOOK: usize = 4096;
-    let rest_len = window.bytes().len().saturating_sub(at);
-    let has_end = window
-        .bytes()
-        .get(at..)
-        .and_then(|rest| memchr::memchr(b'\n', rest))
-        .is_some();
-    if !has_end && rest_len < LOOK && !window.at_eof() {
-        window.fill();
-        return None;
-    }
-    let rest = window.bytes().get(at..).unwrap_or_default();
-    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(LOOK);
-    rest.get(..end)
-}
-
-/// Drops the window up to the next line.
-fn skip_line<R: Read>(window: &mut Window<R>) {
-    loop {
-        if let Some(nl) = memchr::memchr(b'\n', window.bytes()) {
-            window.advance(nl + 1);
-            return;
+    // `InstanceId` (Get-EventLog) carries the severity and qualifier bits above the id.
+    let number = |text: &str| text.parse::<u64>().ok();
+    let (event_id, bits) = match (instance.and_then(number), id) {
+        (Some(instance), _) => (instance & 0xFFFF, instance >> 16),
+        (None, Some(text)) => match number(text) {
+            Some(id) => (id & 0xFFFF, 0),
+            None => return Err(format!("the event id {text:?} is not a number")),
+        },
+        (None, None) => {
+            let text = instance.unwrap_or_default();
+            return Err(format!("the event id {text:?} is not a number"));
         }
-        let len = window.bytes().len();
-        window.advance(len);
-        if !window.fill() {
-            return;
-        }
-    }
-}
-
-/// Whether `line` starts like an export row: a date and time second, a number fourth.
-fn looks_like_row(line: &[u8], sep: u8) -> bool {
-    let line = String::from_utf8_lossy(line);
-    let fields: Vec<&str> = line
-        .split(char::from(sep))
-        .take(4)
-        .map(|f| f.trim().trim_matches('"'))
-        .collect();
-    match fields.as_slice() {
-        [_, date, _, id] => {
-            parse_local_time(date, &TimeZone::UTC).is_some()
-                && !id.is_empty()
-                && id.bytes().all(|b| b.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Turns a row into an event; also returns the date text, for a problem when it is unreadable.
-fn to_event(fields: &[String], sep: u8, zone: &TimeZone) -> Result<(Event, String), String> {
-    let field = |i: usize| fields.get(i).map(|f| f.trim()).unwrap_or_default();
-    if fields.len() < 4 {
-        return Err(format!(
-            "it has {} columns, not the 5 or 6 of an export",
-            fields.len()
-        ));
-    }
-    let id_text = field(3);
-    let id: u32 = id_text
-        .parse()
-        .map_err(|_| format!("the event id {id_text:?} is not a number"))?;
-    let description = match fields.get(5..) {
-        Some([]) | None => String::new(),
-        Some([one]) => one.clone(),
-        // More columns than named: the description held unquoted separators.
-        Some(more) => more.join(char::from(sep).to_string().as_str()),
     };
-    let description = description.trim_end().to_owned();
-    let event = Event {
-        provider: field(2).to_owned(),
-        event_id: (id & 0xFFFF) as u16,
-        level: level_number(field(0)),
-        task: field(4).trim_matches(['(', ')']).parse().ok(),
-        time: parse_local_time(field(1), zone),
-        message: (!description.is_empty()).then_some(description),
-        ..Event::default()
-    };
-    Ok((event, field(1).to_owned()))
+    event.event_id = u16::try_from(event_id).unwrap_or_default();
+    event.qualifiers = qualifiers.or(u16::try_from(bits).ok().filter(|&bits| bits != 0));
+    if event.channel.is_empty()
+        && let Some(channel) = channel
+    {
+        event.channel = channel.to_owned();
+    }
+    Ok((event, time))
 }
 
-/// The level number for a level name (English and common translations); `None` if unknown.
-pub(crate) fn level_number(name: &str) -> Option<u8> {
-    const LEVELS: &[(u8, &[&str])] = &[
-        (
-            1,
-            &[
-                "critical",
-                "kritisch",
-                "critique",
-                "crítico",
-                "critico",
-                "krytyczny",
-            ],
-        ),
-        (
-            2,
-            &[
-                "error",
-                "fehler",
-                "erreur",
-                "errore",
-                "erro",
-                "fout",
-                "błąd",
-                "ошибка",
-            ],
-        ),
-        (
-            3,
-            &[
-                "warning",
-                "warnung",
-                "avertissement",
-                "advertencia",
-                "avviso",
-                "aviso",
-                "waarschuwing",
-                "ostrzeżenie",
-                "предупреждение",
-            ],
-        ),
-        (
-            4,
-            &[
-                "information",
-                "informationen",
-                "informations",
-                "información",
-                "informazioni",
-                "informações",
-                "informatie",
-                "informacje",
-                "сведения",
-            ],
-        ),
-        (
-            5,
-            &[
-                "verbose",
-                "ausführlich",
-                "détaillé",
-                "detallado",
-                "dettagliato",
-                "detalhado",
-                "uitgebreid",
-                "pełne",
-                "подробно",
-            ],
-        ),
-    ];
-    let name = name.trim().to_lowercase();
-    LEVELS
-        .iter()
-        .find(|(_, names)| names.contains(&name.as_str()))
-        .map(|(level, _)| *level)
-}
-
-/// Reads an Event Viewer date and time in the common local formats, as UTC:
-/// `3/4/2024 8:00:00 AM` (US, month first), `04.03.2024 08:00:00` and `04/03/2024 08:00:00`
-/// (day first), `2024-03-04 08:00:00` / `2024-03-04T08:00:00` / `2024/03/04 8:00:00` (year
-/// first). Slashes without AM/PM are read day first unless the day cannot be first.
-pub(crate) fn parse_local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
-    let text = text.trim();
-    let split = text.find([' ', 'T'])?;
-    let (date, time) = (text.get(..split)?, text.get(split + 1..)?.trim());
-    // The time, and AM/PM.
-    let lower = time.to_ascii_lowercase();
-    let (clock, meridiem) = if let Some(rest) = strip_suffixes(&lower, &["am", "a.m.", "a. m."]) {
-        (rest, Some(false))
-    } else if let Some(rest) = strip_suffixes(&lower, &["pm", "p.m.", "p. m."]) {
-        (rest, Some(true))
+/// Reads a time column into `event`: a time with its offset as it is, anything else as a local
+/// time in `zone`.
+fn read_time(text: &str, zone: &TimeZone, event: &mut Event) -> RowTime {
+    if let Ok(exact) = text.parse::<Timestamp>() {
+        event.time = Some(exact);
+        return RowTime::Exact;
+    }
+    event.time = parse_local_time(text, zone);
+    if event.time.is_some() {
+        RowTime::Local
     } else {
-        (lower.as_str(), None)
-    };
-    let mut clock_parts = clock.trim().split(':');
-    let mut hour: i8 = clock_parts.next()?.trim().parse().ok()?;
-    let minute: i8 = clock_parts.next()?.trim().parse().ok()?;
-    let (second, nanos) = match clock_parts.next() {
-        Some(s) => {
-            let (whole, fraction) = s.split_once(['.', ',']).unwrap_or((s, ""));
-            let nanos = if fraction.is_empty() {
-                0
-            } else {
-                let digits: String = fraction.chars().take(9).collect();
-                let value: i32 = digits.parse().ok()?;
-                value * 10i32.pow(9 - digits.len() as u32)
-            };
-            (whole.trim().parse::<i8>().ok()?, nanos)
-        }
-        None => (0, 0),
-    };
-    if clock_parts.next().is_some() {
-        return None;
+        RowTime::Unreadable(text.to_owned())
     }
-    match meridiem {
-        Some(pm) if (1..=12).contains(&hour) => hour = hour % 12 + if pm { 12 } else { 0 },
-        Some(_) => return None,
-        None => {}
-    }
-    // The date.
-    let sep = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
-    let parts: Vec<&str> = date.trim_end_matches('.').split(sep).collect();
-    let [a, b, c] = parts.as_slice() else {
-        return None;
-    };
-    let num = |s: &str| s.trim().parse::<i16>().ok();
-    let (year, month, day) = if a.trim().len() == 4 {
-        (num(a)?, num(b)?, num(c)?)
-    } else if c.trim().len() == 4 {
-        let (first, second) = (num(a)?, num(b)?);
-        // Slashes: month first when the second number cannot be a month, or with AM/PM (US)
-        // unless the first cannot be a month; otherwise day first.
-        let month_first = sep == '/' && (second > 12 || (meridiem.is_some() && first <= 12));
-        if month_first {
-            (num(c)?, first, second)
-        } else {
-            (num(c)?, second, first)
-        }
-    } else {
-        return None;
-    };
-    let civil = DateTime::new(
-        year,
-        i8::try_from(month).ok()?,
-        i8::try_from(day).ok()?,
-        hour,
-        minute,
-        second,
-        nanos,
-    )
-    .ok()?;
-    // An hour that does not exist or repeats (a DST change) takes the earlier reading.
-    zone.to_ambiguous_zoned(civil)
-        .compatible()
-        .ok()
-        .map(|z| z.timestamp())
-}
-
-fn strip_suffixes<'a>(text: &'a str, suffixes: &[&str]) -> Option<&'a str> {
-    suffixes.iter().find_map(|s| text.strip_suffix(s))
 }
 
 #[cfg(test)]
@@ -483,48 +314,7 @@ mod tests {
     use super::*;
     use crate::formats::{ExportRead, read_export};
     use crate::report::InputKind;
-
-    fn time(text: &str) -> Option<String> {
-        parse_local_time(text, &TimeZone::UTC).map(|t| t.to_string())
-    }
-
-    #[test]
-    fn parses_common_local_formats() {
-        assert_eq!(time("3/4/2024 8:00:00 AM").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(
-            time("3/4/2024 12:30:05 PM").unwrap(),
-            "2024-03-04T12:30:05Z"
-        );
-        assert_eq!(
-            time("3/4/2024 12:30:05 AM").unwrap(),
-            "2024-03-04T00:30:05Z"
-        );
-        assert_eq!(time("3/14/2024 8:00 PM").unwrap(), "2024-03-14T20:00:00Z");
-        assert_eq!(time("04.03.2024 08:00:00").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(time("4.3.2024 8:00:00").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(time("04/03/2024 08:00:00").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(time("03/14/2024 08:00:00").unwrap(), "2024-03-14T08:00:00Z");
-        assert_eq!(time("2024-03-04 08:00:00").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(
-            time("2024-03-04T08:00:00.5").unwrap(),
-            "2024-03-04T08:00:00.5Z"
-        );
-        assert_eq!(time("2024/03/04 8:00:00").unwrap(), "2024-03-04T08:00:00Z");
-        assert_eq!(time("13/13/2024 08:00:00"), None);
-        assert_eq!(time("3/4/2024 13:00:00 PM"), None);
-        assert_eq!(time("yesterday"), None);
-        assert_eq!(time("3/4/24 8:00"), None);
-    }
-
-    #[test]
-    fn levels() {
-        assert_eq!(level_number("Error"), Some(2));
-        assert_eq!(level_number(" Warnung "), Some(3));
-        assert_eq!(level_number("Information"), Some(4));
-        assert_eq!(level_number("Critical"), Some(1));
-        assert_eq!(level_number("Verbose"), Some(5));
-        assert_eq!(level_number("Fejl"), None);
-    }
+    use header::tests::WINEVENT;
 
     fn read(text: &str) -> ExportRead {
         read_export(text.as_bytes(), InputKind::CsvExport, 0)
@@ -572,5 +362,158 @@ mod tests {
         assert!(messages[0].contains("line 2"), "{messages:?}");
         assert!(messages[1].contains("line 5"), "{messages:?}");
         assert!(messages[2].contains("line 6"), "{messages:?}");
+    }
+
+    #[test]
+    fn get_winevent_export_keeps_every_field_events_have() {
+        let csv = format!(
+            "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n{WINEVENT}\r\n\
+            \"AADSTS70002: Error validating credentials.\r\nAADSTS50054: Old password is used \
+            for authentication.\",\"6900\",\"0\",\"49152\",\"2\",\"3\",\"0\",\
+            \"-9223372036854775808\",\"148\",\"ADSync\",,\"Application\",\"4120\",\"5236\",\
+            \"SYNC01.contoso.com\",,\"11/4/2024 8:00:00 AM\",,,\"Application\",\
+            \"System.UInt32[]\",\"System.Diagnostics.Eventing.Reader.EventBookmark\",\"Error\",\
+            \"Info\",\"None\",\"System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]\",\
+            \"System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]\"\r\n"
+        );
+        let read = read(&csv);
+        assert_eq!(read.events.len(), 1, "{:?}", read.problems);
+        let event = &read.events[0];
+        assert_eq!(
+            (event.provider.as_str(), event.event_id, event.qualifiers),
+            ("ADSync", 6900, Some(49152))
+        );
+        assert_eq!(
+            (event.level, event.task, event.record_id),
+            (Some(2), Some(3), Some(148))
+        );
+        assert_eq!(
+            (event.channel.as_str(), event.computer.as_str()),
+            ("Application", "SYNC01.contoso.com")
+        );
+        assert_eq!(
+            event.time.map(|t| t.to_string()).as_deref(),
+            Some("2024-11-04T08:00:00Z")
+        );
+        assert_eq!(
+            event.message.as_deref(),
+            Some(
+                "AADSTS70002: Error validating credentials.\r\nAADSTS50054: Old password is \
+                 used for authentication."
+            )
+        );
+        let kinds: Vec<&str> = read.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["csv_local_time"]);
+    }
+
+    #[test]
+    fn get_eventlog_export_splits_the_instance_id() {
+        let csv = "#TYPE System.Diagnostics.EventLogEntry#Application/ADSync/3221232372\n\
+            \"EventID\";\"MachineName\";\"Data\";\"Index\";\"Category\";\"CategoryNumber\";\
+            \"EntryType\";\"Message\";\"Source\";\"ReplacementStrings\";\"InstanceId\";\
+            \"TimeGenerated\";\"TimeWritten\";\"UserName\";\"Site\";\"Container\"\n\
+            \"6900\";\"SYNC01\";\"System.Byte[]\";\"4021\";\"(3)\";\"3\";\"Error\";\"failed\";\
+            \"ADSync\";\"System.String[]\";\"3221232372\";\"25.01.2024 08:07:00\";\
+            \"25.01.2024 08:07:00\";;;\n";
+        let read = read(csv);
+        assert_eq!(read.events.len(), 1, "{:?}", read.problems);
+        let event = &read.events[0];
+        assert_eq!((event.event_id, event.qualifiers), (6900, Some(0xC000)));
+        assert_eq!(
+            (event.record_id, event.level, event.task),
+            (Some(4021), Some(2), Some(3))
+        );
+        assert_eq!(event.channel, "Application", "from the #TYPE line");
+        assert_eq!(
+            event.time.map(|t| t.to_string()).as_deref(),
+            Some("2024-01-25T08:07:00Z")
+        );
+    }
+
+    #[test]
+    fn fields_that_are_not_utf8_are_windows_1252() {
+        let mut csv = b"\"TimeCreated\",\"ProviderName\",\"Id\",\"Message\"\r\n".to_vec();
+        csv.extend_from_slice(
+            b"\"2024-03-04T08:00:00Z\",\"X\",\"1\",\"Microsoft\xAE Windows\xAE, L'acc\xE8s\"\r\n",
+        );
+        csv.extend_from_slice("\"2024-03-04T08:00:01Z\",\"X\",\"2\",\"déjà UTF-8\"\r\n".as_bytes());
+        let read = read_export(&csv, InputKind::CsvExport, 0);
+        let messages: Vec<&str> = read
+            .events
+            .iter()
+            .filter_map(|e| e.message.as_deref())
+            .collect();
+        assert_eq!(messages, ["Microsoft® Windows®, L'accès", "déjà UTF-8"]);
+        // Times with their offset are exact: no note about local times.
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+    }
+
+    #[test]
+    fn a_subset_without_a_provider_is_read_and_says_so() {
+        let read = read(
+            "\"TimeCreated\",\"Id\",\"LevelDisplayName\",\"Message\"\n\
+            \"24-08-2025 20:41:04\",\"611\",\"Error\",\"Password synchronization failed\"\n\
+            \"24-08-2025 20:41:05\",\"\",\"Error\",\"no id\"\n",
+        );
+        assert_eq!(read.events.len(), 1);
+        assert_eq!(read.events[0].event_id, 611);
+        assert_eq!(read.records_unreadable, 1);
+        let kinds: Vec<&str> = read.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["csv_no_source", "csv_local_time", "csv_bad_row"]);
+        assert!(
+            read.problems[2].message.contains("line 3"),
+            "{:?}",
+            read.problems
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_a_subset_ends_at_the_next_row() {
+        let read = read(
+            "\"TimeCreated\",\"Id\",\"Message\"\n\
+            \"3/4/2024 8:00:00 AM\",\"611\",\"never closed\n\
+            \"3/4/2024 8:30:00 AM\",\"611\",\"fine\"\n",
+        );
+        let messages: Vec<&str> = read
+            .events
+            .iter()
+            .filter_map(|e| e.message.as_deref())
+            .collect();
+        assert_eq!(messages, ["fine"]);
+        assert_eq!(read.records_unreadable, 1);
+    }
+
+    #[test]
+    fn exports_joined_into_one_file_start_again_at_their_header() {
+        let eventlog = "\"EventID\",\"MachineName\",\"Index\",\"EntryType\",\"Message\",\
+            \"Source\",\"InstanceId\",\"TimeGenerated\"";
+        let csv = format!(
+            "#TYPE System.Diagnostics.EventLogEntry#Application/ADSync/3221232372\r\n\
+            {eventlog}\r\n\
+            \"6900\",\"SYNC01\",\"148\",\"Error\",\"failed\",\"ADSync\",\"3221232372\",\
+            \"11/4/2024 8:00:00 AM\"\r\n\
+            #TYPE System.Diagnostics.EventLogEntry#System/Service Control Manager/1073748864\r\n\
+            {eventlog}\r\n\
+            \"7040\",\"SYNC01\",\"9\",\"Information\",\"changed\",\"Service Control Manager\",\
+            \"1073748864\",\"11/4/2024 8:01:00 AM\"\r\n\
+            \"TimeCreated\",\"Id\",\"Message\"\r\n\
+            \"11/4/2024 8:02:00 AM\",\"611\",\"third\"\r\n"
+        );
+        let read = read(&csv);
+        let events: Vec<(u16, &str, Option<u64>)> = read
+            .events
+            .iter()
+            .map(|e| (e.event_id, e.channel.as_str(), e.record_id))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (6900, "Application", Some(148)),
+                (7040, "System", Some(9)),
+                (611, "", None)
+            ]
+        );
+        let kinds: Vec<&str> = read.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["csv_local_time", "csv_no_source"]);
     }
 }

@@ -12,6 +12,8 @@ pub(crate) mod sniff;
 mod text;
 mod xml;
 
+#[cfg(test)]
+pub(crate) use export::{ExportRead, read_export};
 pub use export::{
-    ExportRead, ExportStats, MAX_EXPORT_RECORD_BYTES, for_each_export_event, read_export,
+    ExportStats, MAX_EXPORT_PROBLEMS, MAX_EXPORT_RECORD_BYTES, for_each_export_event,
 };

@@ -20,7 +20,7 @@ pub(crate) enum Content {
     SevenZip,
     /// An Event Viewer / wevtutil XML export.
     Xml,
-    /// An Event Viewer CSV or tab-separated text export.
+    /// A CSV or tab-separated export of events (Event Viewer, PowerShell `Export-Csv`).
     Csv,
     /// Events as labelled text (Event Viewer copy, `wevtutil /f:text`, `Format-List`).
     Text,
@@ -66,17 +66,13 @@ pub(crate) fn sniff_bytes(head: &[u8]) -> Content {
             Content::Unknown
         };
     }
-    // Any line end: old Mac tools end lines with a lone CR.
-    let first_line = trimmed.split(['\n', '\r']).next().unwrap_or_default();
-    if csv_header(first_line).is_some() {
+    // The header of a CSV export of events: Event Viewer's, or PowerShell's after its
+    // `#TYPE` line; any line end (old Mac tools end lines with a lone CR).
+    if super::csv::is_export(trimmed) {
         return Content::Csv;
     }
-    // A paste may follow a few lines of a ticket's prose.
-    if trimmed
-        .split(['\n', '\r'])
-        .take(super::listing::SNIFF_LINES)
-        .any(|line| super::listing::sniff(line).is_some())
-    {
+    // A paste may follow a ticket's prose.
+    if super::listing::is_text_export(&text) {
         return Content::Text;
     }
     Content::Unknown
@@ -88,57 +84,6 @@ fn has_event_tag(text: &str) -> bool {
         text.get(i + tag.len()..)
             .and_then(|rest| rest.chars().next())
             .is_some_and(|c| c == 's' || c == '>' || c == '/' || c.is_whitespace())
-    })
-}
-
-/// Words for the "Level" column header (English and a few common translations).
-const LEVEL_HEADERS: &[&str] = &[
-    "level",
-    "ebene",
-    "niveau",
-    "nivel",
-    "livello",
-    "poziom",
-    "уровень",
-    "레벨",
-    "レベル",
-    "级别",
-];
-/// Words that start the "Date and Time" column header.
-const DATE_HEADERS: &[&str] = &[
-    "date and time",
-    "datum und uhrzeit",
-    "date et heure",
-    "fecha y hora",
-    "data e ora",
-    "data e hora",
-    "datum en tijd",
-    "data i godzina",
-    "дата и время",
-    "날짜 및 시간",
-    "日付と時刻",
-    "日期和时间",
-];
-
-/// The separator of an Event Viewer export header line, when `line` is one.
-///
-/// The header names five columns: level, date and time, source, event id, task category.
-pub(crate) fn csv_header(line: &str) -> Option<char> {
-    [',', '\t', ';'].into_iter().find(|&sep| {
-        let fields: Vec<String> = line
-            .split(sep)
-            .map(|f| f.trim().trim_matches('"').trim().to_lowercase())
-            .collect();
-        let level = fields
-            .first()
-            .is_some_and(|f| LEVEL_HEADERS.contains(&f.as_str()));
-        let date = fields
-            .get(1)
-            .is_some_and(|f| DATE_HEADERS.iter().any(|d| f.starts_with(d)));
-        let id = fields
-            .get(3)
-            .is_some_and(|f| f.contains("id") || f.contains("ид") || f.contains("ｉｄ"));
-        fields.len() >= 4 && level && date && id
     })
 }
 
@@ -169,6 +114,21 @@ mod tests {
             Content::Csv
         );
         assert_eq!(sniff_bytes(b"name,age\nbob,3\n"), Content::Unknown);
+        // PowerShell: after the #TYPE line of Windows PowerShell 5.1, any line end.
+        assert_eq!(
+            sniff_bytes(
+                b"#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\"Message\",\"Id\",\"ProviderName\"\r"
+            ),
+            Content::Csv
+        );
+        assert_eq!(
+            sniff_bytes(b"\"TimeCreated\";\"Id\";\"LevelDisplayName\";\"Message\"\n"),
+            Content::Csv
+        );
+        assert_eq!(
+            sniff_bytes(b"#TYPE System.IO.FileInfo\n\"Name\",\"Length\"\n"),
+            Content::Unknown
+        );
         let utf16: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
             .chain("<Events><Event>".encode_utf16().flat_map(u16::to_le_bytes))

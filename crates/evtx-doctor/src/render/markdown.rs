@@ -56,17 +56,13 @@ fn verdicts(out: &mut String, report: &Report) {
         }
         table.write(out);
     }
+    // Every event counts as checked: those the prefilter passed over were proved to match
+    // no rule (the Inputs section tells how many were parsed).
     let mut read = format!(
-        "Read {} record(s) from {} input(s)",
-        summary.records_read, summary.inputs
+        "Checked {} event(s) in {} input(s)",
+        summary.records_read.saturating_add(summary.records_skipped),
+        summary.inputs
     );
-    if summary.records_skipped > 0 {
-        let _ = write!(
-            read,
-            ", {} more skipped by the prefilter",
-            summary.records_skipped
-        );
-    }
     if let (Some(first), Some(last)) = (summary.first_event, summary.last_event) {
         let _ = write!(
             read,
@@ -211,7 +207,7 @@ fn finding_section(out: &mut String, number: usize, finding: &Finding) {
                 out,
                 "- {}: {}",
                 place.join(", "),
-                code(one_line(&sample.first_line), false)
+                code(one_line(sample.line()), false)
             );
         }
         out.push('\n');
@@ -266,11 +262,14 @@ fn input_row(input: &InputReport) -> Vec<String> {
         code(&input.path, true),
         enum_name(&input.kind),
         enum_name(&input.status),
-        input.records_read.to_string(),
-        input.records_skipped.to_string(),
+        input.counts.records_read.to_string(),
+        input.counts.records_skipped.to_string(),
         format!(
             "{} / {} / {} / {}",
-            input.chunks_read, input.chunks_skipped, input.chunks_empty, input.chunks_unreadable
+            input.counts.chunks_read,
+            input.counts.chunks_skipped,
+            input.counts.chunks_empty,
+            input.counts.chunks_unreadable
         ),
         input.problem_count.to_string(),
         events,
@@ -428,15 +427,12 @@ fn code(raw: &str, in_table: bool) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
-/// A reference: a link when it is a URL, else plain text.
+/// A reference: an autolink for a URL, a link for a KB id or a Microsoft document title
+/// (`links::reference_url`), else text.
 fn reference(raw: &str) -> String {
-    let is_url = (raw.starts_with("https://") || raw.starts_with("http://"))
-        && !raw
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'));
-    if is_url {
-        format!("<{raw}>")
-    } else {
-        text(raw)
+    match super::links::reference_url(raw) {
+        Some(url) if url == raw.trim() => format!("<{url}>"),
+        Some(url) => format!("[{}]({url})", text(raw.trim())),
+        None => text(raw),
     }
 }

@@ -18,10 +18,11 @@ mod csv;
 mod html;
 mod json;
 mod jsonl;
+mod links;
 mod markdown;
 mod text;
 
-use crate::report::{Finding, Report, SeriesKind, Verdict, VerdictState};
+use crate::report::{AnalysisOptions, Finding, Report, SeriesKind, Verdict, VerdictState};
 use jiff::Timestamp;
 use std::fmt;
 
@@ -138,22 +139,7 @@ pub fn render(report: &Report, format: Format, options: RenderOptions) -> String
 pub fn nothing_to_judge(report: &Report) -> String {
     let summary = &report.summary;
     if summary.events_excluded > 0 && summary.events_matched == 0 {
-        let options = &report.options;
-        let mut filters = Vec::new();
-        if let Some(since) = options.since {
-            filters.push(format!("since {}", human_time(Some(since))));
-        }
-        if let Some(until) = options.until {
-            filters.push(format!("until {}", human_time(Some(until))));
-        }
-        if !options.computers.is_empty() {
-            let names: Vec<_> = options
-                .computers
-                .iter()
-                .map(|c| escape_controls(c))
-                .collect();
-            filters.push(format!("computer {}", names.join(" or ")));
-        }
+        let filters = filters(&report.options, |name| escape_controls(name).into_owned());
         let filters = if filters.is_empty() {
             String::new()
         } else {
@@ -164,6 +150,9 @@ pub fn nothing_to_judge(report: &Report) -> String {
              nothing is left to judge by",
             summary.events_excluded
         );
+    }
+    if summary.inputs == 0 {
+        return "no event log was found in the paths given".into();
     }
     if summary.events_matched > 0 {
         return format!(
@@ -178,6 +167,23 @@ pub fn nothing_to_judge(report: &Report) -> String {
         summary.records_read + summary.records_skipped,
         summary.inputs
     )
+}
+
+/// The filters that narrowed what counted, for people: `since 2024-03-04 08:00:00 UTC`,
+/// `until …`, `computer A or B` (each name as `name` shows it in the format).
+fn filters(options: &AnalysisOptions, name: impl Fn(&str) -> String) -> Vec<String> {
+    let mut filters = Vec::new();
+    if let Some(since) = options.since {
+        filters.push(format!("since {}", human_time(Some(since))));
+    }
+    if let Some(until) = options.until {
+        filters.push(format!("until {}", human_time(Some(until))));
+    }
+    if !options.computers.is_empty() {
+        let names: Vec<String> = options.computers.iter().map(|c| name(c)).collect();
+        filters.push(format!("computer {}", names.join(" or ")));
+    }
+    filters
 }
 
 /// A time for people: UTC, to the second.

@@ -54,7 +54,7 @@ pub(super) fn render(report: &Report, color: bool, width: usize) -> String {
     verdicts(&mut out, report, &style);
     findings(&mut out, report, &style);
     inputs(&mut out, report, &style);
-    out
+    out.replace(GLUE, " ")
 }
 
 fn verdicts(out: &mut String, report: &Report, style: &Style) {
@@ -62,12 +62,18 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
     let _ = writeln!(out, "{}", style.bold("VERDICT"));
     if report.verdicts.is_empty() {
         let span = span_text(summary.first_event, summary.last_event);
-        let _ = writeln!(
-            out,
-            "  {}  no problem found: no password hash sync failure in {} records from {} input(s){span}.",
-            style.green("OK"),
+        let text = format!(
+            "no problem found: no password hash sync failure in {} records from {} input(s){span}.",
             summary.records_read + summary.records_skipped,
             summary.inputs,
+        );
+        hang(
+            out,
+            style,
+            &format!("  {}  ", style.green("OK")),
+            6,
+            &text,
+            6,
         );
     }
     let width = report
@@ -83,16 +89,43 @@ fn verdicts(out: &mut String, report: &Report, style: &Style) {
         || summary.chunks_unreadable > 0
         || summary.records_unreadable > 0
     {
-        let _ = writeln!(
+        let text = unreadable_note(summary);
+        hang(
             out,
-            "  {} {} input(s) could not be read; {} chunk(s) and {} record(s) were skipped as unreadable (see INPUTS).",
-            style.yellow("!"),
-            summary.unreadable_inputs,
-            summary.chunks_unreadable,
-            summary.records_unreadable,
+            style,
+            &format!("  {} ", style.yellow("!")),
+            4,
+            &text,
+            4,
         );
     }
     out.push('\n');
+}
+
+/// What could not be read, naming only what there was: `1 input(s) could not be read; 3
+/// record(s) were skipped as unreadable (see INPUTS).` (an export has no chunks to name).
+fn unreadable_note(summary: &crate::report::Summary) -> String {
+    let mut parts = Vec::new();
+    if summary.unreadable_inputs > 0 {
+        parts.push(format!(
+            "{} input(s) could not be read",
+            summary.unreadable_inputs
+        ));
+    }
+    let mut skipped = Vec::new();
+    if summary.chunks_unreadable > 0 {
+        skipped.push(format!("{} chunk(s)", summary.chunks_unreadable));
+    }
+    if summary.records_unreadable > 0 {
+        skipped.push(format!("{} record(s)", summary.records_unreadable));
+    }
+    if !skipped.is_empty() {
+        parts.push(format!(
+            "{} were skipped as unreadable",
+            skipped.join(" and ")
+        ));
+    }
+    format!("{} (see INPUTS).", parts.join("; "))
 }
 
 fn verdict_block(
@@ -114,18 +147,18 @@ fn verdict_block(
         VerdictState::Failing => (
             style.red(&word),
             format!(
-                "since {} (last failure {})",
+                "since {} {}",
                 time(verdict.failing_since),
-                time(verdict.last_failure)
+                glued(&format!("(last failure {})", time(verdict.last_failure)))
             ),
         ),
         VerdictState::Recovered => (
             style.yellow(&word),
             format!(
-                "at {} (failing {} → {})",
+                "at {} {} {}",
                 time(verdict.recovered_at),
-                time(verdict.failing_since),
-                time(verdict.last_failure)
+                glued(&format!("(failing {}", time(verdict.failing_since))),
+                glued(&format!("→ {})", time(verdict.last_failure)))
             ),
         ),
         VerdictState::Healthy => (
@@ -144,7 +177,16 @@ fn verdict_block(
         ),
         VerdictState::NotEnoughData => (style.yellow(&word), super::nothing_to_judge(report)),
     };
-    let _ = writeln!(out, "  {}  {state}  {when}", style.bold(&subject));
+    // The time goes under itself when the line would be too long, or on lines of its own
+    // when the subject leaves it too little room.
+    let lead = format!("  {}  {state}  ", style.bold(&subject));
+    let lead_width = 2 + subject.chars().count() + 2 + word.chars().count() + 2;
+    let indent = if style.width.saturating_sub(lead_width) >= 30 {
+        lead_width
+    } else {
+        14
+    };
+    hang(out, style, &lead, lead_width, &when, indent);
     if matches!(
         verdict.state,
         VerdictState::Failing | VerdictState::Recovered
@@ -246,23 +288,76 @@ fn prose(out: &mut String, style: &Style, indent: &str, label: &str, text: &str)
     }
 }
 
+/// Writes `lead` (already styled; `lead_width` columns on screen), then `text` wrapped to the
+/// style's width, its further lines indented by `indent` columns.
+fn hang(out: &mut String, style: &Style, lead: &str, lead_width: usize, text: &str, indent: usize) {
+    hang_painted(out, style, lead, lead_width, text, indent, str::to_owned);
+}
+
+/// [`hang`], each line of `text` styled by `paint`.
+fn hang_painted(
+    out: &mut String,
+    style: &Style,
+    lead: &str,
+    lead_width: usize,
+    text: &str,
+    indent: usize,
+    paint: impl Fn(&str) -> String,
+) {
+    let room = |used: usize| style.width.saturating_sub(used).max(20);
+    let lines = wrap_hanging(text, room(lead_width), room(indent));
+    for (index, line) in lines.iter().enumerate() {
+        if index == 0 {
+            let _ = writeln!(out, "{lead}{}", paint(line));
+        } else {
+            let _ = writeln!(out, "{}{}", " ".repeat(indent), paint(line));
+        }
+    }
+}
+
 /// Splits `text` into lines of at most `width` characters at spaces (longer words stay
 /// whole). Line breaks, tabs and other controls in `text` are shown escaped (`\n`), so that
 /// text from an input cannot start a line of its own.
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_hanging(text, width, width)
+}
+
+/// [`wrap`] with room for `first` characters on the first line and `rest` on the others.
+fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut lines = Vec::new();
+    let mut width = first;
     let mut line = String::new();
     let mut word = String::new();
-    for raw in text.split(' ').filter(|word| !word.is_empty()) {
+    // Glued words (times, "(last failure …)") stay whole unless too long for any line.
+    let narrowest = first.min(rest);
+    let words = text.split(' ').flat_map(|raw| {
+        if raw.chars().count() > narrowest {
+            raw.split(GLUE).collect::<Vec<_>>()
+        } else {
+            vec![raw]
+        }
+    });
+    for raw in words.filter(|word| !word.is_empty()) {
         word.clear();
         raw.chars().for_each(|c| push_escaped(&mut word, c));
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
+        // A dotted name or a path longer than a line (a .NET type, a file) may break after
+        // its dots and separators; a URL stays whole, so that the terminal sees one link.
+        let pieces = if word.chars().count() > narrowest && !word.contains("://") {
+            word.split_inclusive(['.', '/', '\\']).collect()
+        } else {
+            vec![word.as_str()]
+        };
+        for (index, piece) in pieces.into_iter().enumerate() {
+            let glued = index > 0;
+            let gap = usize::from(!glued && !line.is_empty());
+            if !line.is_empty() && line.chars().count() + gap + piece.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+                width = rest;
+            } else if gap == 1 {
+                line.push(' ');
+            }
+            line.push_str(piece);
         }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -295,22 +390,27 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
             Severity::Warning => style.yellow("warning"),
             Severity::Info => style.dim("info"),
         };
-        let _ = writeln!(
+        let number = format!("  {}. ", index + 1);
+        let lead_width = number.chars().count() + finding.severity.as_str().len() + 3;
+        hang_painted(
             out,
-            "  {}. [{severity}] {}",
-            index + 1,
-            style.bold(&one(&finding.title))
+            style,
+            &format!("{number}[{severity}] "),
+            lead_width,
+            &finding.title,
+            lead_width,
+            |line| style.bold(line),
         );
         let ids: Vec<String> = finding.event_ids.iter().map(u16::to_string).collect();
-        let _ = writeln!(
-            out,
-            "     {} event(s) {} from {} · {} → {}",
+        let events = format!(
+            "{} event(s) {} from {} · {} → {}",
             finding.count,
             ids.join(", "),
-            one(&finding.providers.join(", ")),
+            finding.providers.join(", "),
             time(finding.first_seen),
             time(finding.last_seen),
         );
+        hang(out, style, "     ", 5, &events, 7);
         field(out, style.width, "rule", Some(finding.rule.clone()));
         field(out, style.width, "domain", finding.domain.clone());
         field(
@@ -371,7 +471,7 @@ fn findings(out: &mut String, report: &Report, style: &Style) {
                 "{} [{place}] {}: {}",
                 sample.input,
                 time(sample.time),
-                sample.first_line
+                sample.line()
             );
             field(out, style.width, "sample", Some(line));
         }
@@ -397,9 +497,8 @@ fn inputs(out: &mut String, report: &Report, style: &Style) {
         input_line(out, input, style);
     }
     let summary = &report.summary;
-    let _ = writeln!(
-        out,
-        "  {} input(s), {} records read, {} skipped by the prefilter, {} matched{}",
+    let text = format!(
+        "{} input(s), {} records read, {} skipped by the prefilter, {} matched{}",
         summary.inputs,
         summary.records_read,
         summary.records_skipped,
@@ -410,39 +509,57 @@ fn inputs(out: &mut String, report: &Report, style: &Style) {
             String::new()
         }
     );
+    hang(out, style, "  ", 2, &text, 4);
 }
 
 fn input_line(out: &mut String, input: &InputReport, style: &Style) {
+    let word = status_word(input.status);
     let status = match input.status {
-        InputStatus::Ok => style.green("ok"),
-        InputStatus::Damaged => style.yellow("damaged"),
-        InputStatus::Unreadable => style.red("unreadable"),
+        InputStatus::Ok => style.green(word),
+        InputStatus::Damaged => style.yellow(word),
+        InputStatus::Unreadable => style.red(word),
     };
-    let _ = writeln!(out, "  {} [{status}]", one(&input.path));
-    if input.status != InputStatus::Unreadable || input.records_read > 0 {
+    // A path longer than the line breaks after its separators; the status follows it.
+    let room = style.width.saturating_sub(4).max(20);
+    let mut lines = wrap_hanging(&input.path, room, room);
+    let last = lines.pop().unwrap_or_default();
+    for line in lines {
+        let _ = writeln!(out, "  {line}");
+    }
+    let status_width = status_word(input.status).len() + 3;
+    if last.chars().count() + status_width + 2 <= style.width {
+        let _ = writeln!(out, "  {last} [{status}]");
+    } else {
+        let _ = writeln!(out, "  {last}\n    [{status}]");
+    }
+    if input.status != InputStatus::Unreadable || input.counts.records_read > 0 {
         // Chunks are an .evtx notion: an export or a text file has none to count.
-        let chunks = if input.kind == InputKind::Evtx || input.chunks > 0 {
-            format!(
+        let chunks = if input.kind == InputKind::Evtx || input.counts.chunks > 0 {
+            glued(&format!(
                 " · {} chunks: {} read, {} skipped, {} empty, {} unreadable",
-                input.chunks,
-                input.chunks_read,
-                input.chunks_skipped,
-                input.chunks_empty,
-                input.chunks_unreadable,
+                input.counts.chunks,
+                input.counts.chunks_read,
+                input.counts.chunks_skipped,
+                input.counts.chunks_empty,
+                input.counts.chunks_unreadable,
+            ))
+            .replace(&format!(",{GLUE}"), ", ")
+        } else {
+            String::new()
+        };
+        let skipped = if input.counts.records_skipped > 0 || input.kind == InputKind::Evtx {
+            format!(
+                ", {} skipped by the prefilter",
+                input.counts.records_skipped
             )
         } else {
             String::new()
         };
-        let skipped = if input.records_skipped > 0 || input.kind == InputKind::Evtx {
-            format!(", {} skipped by the prefilter", input.records_skipped)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "      {} records read{skipped}{chunks}",
-            input.records_read,
+        let text = format!(
+            "{} records read{skipped}{chunks}",
+            input.counts.records_read
         );
+        hang(out, style, "      ", 6, &text, 8);
     }
     if let (Some(first), Some(last)) = (input.first_event, input.last_event) {
         let _ = writeln!(
@@ -454,16 +571,20 @@ fn input_line(out: &mut String, input: &InputReport, style: &Style) {
     }
     for problem in &input.problems {
         let place = super::place_suffix(problem);
-        let _ = writeln!(
-            out,
-            "      - {}{place}: {}",
-            one(problem.kind.as_str()),
-            one(&problem.message)
-        );
+        let text = format!("{}{place}: {}", problem.kind.as_str(), problem.message);
+        hang(out, style, "      - ", 8, &text, 8);
     }
     let hidden = input.unlisted_problems();
     if hidden > 0 {
         let _ = writeln!(out, "      - ... and {hidden} more problem(s)");
+    }
+}
+
+fn status_word(status: InputStatus) -> &'static str {
+    match status {
+        InputStatus::Ok => "ok",
+        InputStatus::Damaged => "damaged",
+        InputStatus::Unreadable => "unreadable",
     }
 }
 
@@ -474,7 +595,17 @@ fn span_text(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
     }
 }
 
-/// A time for people: UTC, to the second.
+/// A time for people: UTC, to the second; its spaces are [`GLUE`], so that wrapping never
+/// splits it.
 fn time(time: Option<Timestamp>) -> String {
-    human_time(time)
+    human_time(time).replace(' ', GLUE_STR)
 }
+
+/// `text` with its spaces made [`GLUE`]: wrapped as one word.
+fn glued(text: &str) -> String {
+    text.replace(' ', GLUE_STR)
+}
+
+/// A space that [`wrap`] does not break at: rendered as a plain space at the end.
+const GLUE: char = '\u{a0}';
+const GLUE_STR: &str = "\u{a0}";

@@ -195,11 +195,8 @@ impl Fields {
         }
     }
 
-    /// Sets a field from every named group of `regex`'s first (or last) match in `text`.
-    pub(crate) fn capture(&mut self, regex: &Regex, text: &str, occurrence: Occurrence) {
-        let Some(caps) = pick(regex, text, occurrence) else {
-            return;
-        };
+    /// Sets a field from every named group of `caps`, a match of `regex`.
+    pub(crate) fn apply_captures(&mut self, regex: &Regex, caps: &Captures<'_>) {
         for name in regex.capture_names().flatten() {
             if let Some(value) = caps.name(name) {
                 self.set(name, value.as_str());
@@ -282,7 +279,13 @@ fn domain_of_dn(dn: &str) -> Option<String> {
 fn pick<'t>(regex: &Regex, text: &'t str, occurrence: Occurrence) -> Option<Captures<'t>> {
     match occurrence {
         Occurrence::First => regex.captures(text),
-        Occurrence::Last => regex.captures_iter(text).last(),
+        // The last match of a scan from the start, found without its groups (resolving
+        // groups is most of a match's cost, e.g. for the innermost exception of a chain),
+        // then its groups alone: the search from its start finds it again.
+        Occurrence::Last => {
+            let last = regex.find_iter(text).last()?;
+            regex.captures_at(text, last.start())
+        }
     }
 }
 
@@ -302,6 +305,34 @@ mod tests {
         }
         let names: Vec<_> = placeholders("a {x_1} {4} {4,9} { y } {}").collect();
         assert_eq!(names, [(2, "x_1")]);
+    }
+
+    #[test]
+    fn the_last_match_has_the_groups_of_the_last_of_all_matches() {
+        let patterns = [
+            r"(?P<exception>(?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*Exception)\s*:",
+            r"(?P<x>a*)(?P<y>b?)",
+            r"\b(?P<w>\w+)\b",
+            r"(?P<d>\d)(?P<e>\d)?",
+        ];
+        let texts = [
+            "",
+            "A.BException: x ---> C.D.EException : y ---> F.GException:",
+            "aab ab b aaa ba",
+            "1 22 333 4444 x",
+            "no match here",
+        ];
+        for pattern in patterns {
+            let regex = Regex::new(pattern).unwrap();
+            for text in texts {
+                let reference = regex.captures_iter(text).last();
+                let picked = pick(&regex, text, Occurrence::Last);
+                let groups = |caps: Option<Captures<'_>>| -> Option<Vec<Option<(usize, usize)>>> {
+                    caps.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                };
+                assert_eq!(groups(picked), groups(reference), "{pattern} in {text:?}");
+            }
+        }
     }
 
     #[test]

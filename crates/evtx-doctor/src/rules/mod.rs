@@ -6,7 +6,10 @@
 //! prefilter, so the prefilter only skips what no rule can match.
 
 mod error;
+mod eval;
+mod evidence;
 mod fields;
+mod memo;
 mod pack;
 mod pattern;
 mod severity;
@@ -20,9 +23,11 @@ pub use text::normalize;
 
 use crate::event::Event;
 use error::line_of;
+use memchr::memmem::Finder;
 use pack::{ClauseDef, Occurrence, PackFile};
-use pattern::Pattern;
+use pattern::{Pattern, Patterns};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A compiled rule: what it diagnoses and when it matches.
 #[derive(Debug, Clone)]
@@ -59,6 +64,8 @@ struct Clause {
     event_ids: Vec<u16>,
     /// Lower-case words the normalised text must contain.
     keywords: Vec<String>,
+    /// The same, as indexes into [`RuleSet::keywords`] (set by [`RuleSetBuilder::build`]).
+    keyword_ids: Vec<usize>,
     patterns: Vec<Pattern>,
     exclude: Vec<Pattern>,
     error_codes: Vec<u32>,
@@ -110,6 +117,21 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     extractors: Vec<Extractor>,
     packs: Vec<PackInfo>,
+    /// The distinct keywords of all clauses, each searched at most once per event.
+    keywords: Vec<Finder<'static>>,
+    /// How many distinct patterns the rules and extractors use ([`Pattern::id`]s).
+    patterns: usize,
+    /// Tells this set from others (clones share it): what a [`RuleScratch`] remembers of
+    /// one set's answers is not used with another.
+    id: u64,
+}
+
+/// Buffers one thread reuses from event to event, and the answers it remembers: the
+/// normalised text of the event, and what the rules said of the last events.
+#[derive(Debug, Default)]
+pub struct RuleScratch {
+    text: text::EventText,
+    memo: memo::Memo,
 }
 
 impl RuleSet {
@@ -141,34 +163,25 @@ impl RuleSet {
 
     /// Finds the rule that diagnoses `event`, if any.
     pub fn evaluate(&self, event: &Event) -> Option<Match> {
-        let text = normalize(&event.text());
-        let lower = text.to_ascii_lowercase();
-        let provider = event.provider.to_ascii_lowercase();
-        let mut fields: Option<Fields> = None;
-        for (index, rule) in self.rules.iter().enumerate() {
-            for clause in &rule.clauses {
-                if !clause.admits(&provider, event.event_id, &text, &lower) {
-                    continue;
-                }
-                let fields =
-                    fields.get_or_insert_with(|| self.extract(&provider, event.event_id, &text));
-                let mut candidate = fields.clone();
-                for regex in clause.patterns.iter().filter_map(Pattern::regex) {
-                    candidate.capture(regex, &text, Occurrence::First);
-                }
-                if clause.error_codes.is_empty()
-                    || candidate
-                        .error_code
-                        .is_some_and(|code| clause.error_codes.contains(&code))
-                {
-                    return Some(Match {
-                        rule: index,
-                        fields: candidate,
-                    });
-                }
-            }
+        let mut text = text::EventText::default();
+        text.fill(event);
+        eval::Evaluation::new(self, event, &text).run()
+    }
+
+    /// [`RuleSet::evaluate`], reusing `scratch`'s buffers, and its memory of recent events:
+    /// an event with the provider, id, data values and message of one evaluated lately gets
+    /// the same answer without the rules being run again (the answer depends on nothing
+    /// else).
+    pub fn evaluate_with(&self, event: &Event, scratch: &mut RuleScratch) -> Option<Match> {
+        let RuleScratch { text, memo } = scratch;
+        let key = memo::Key::new(self.id, event);
+        if let Some(found) = memo.get(&key) {
+            return found;
         }
-        None
+        text.fill(event);
+        let found = eval::Evaluation::new(self, event, text).run();
+        memo.put(key, &found);
+        found
     }
 
     /// The literals the prefilter may require, or `None` when some rule has none (then nothing
@@ -198,27 +211,6 @@ impl RuleSet {
             plan.event_ids.push(clause.event_ids.clone());
         }
         Some(plan)
-    }
-
-    fn extract(&self, provider: &str, event_id: u16, text: &str) -> Fields {
-        let mut fields = Fields::default();
-        for extractor in &self.extractors {
-            if scope_admits(
-                &extractor.providers,
-                &extractor.event_ids,
-                provider,
-                event_id,
-            ) {
-                for (name, pattern, occurrence) in &extractor.fields {
-                    if let Some(regex) = pattern.regex() {
-                        fields.capture_named(name, regex, text, *occurrence);
-                    }
-                }
-            }
-        }
-        // Entra ID sign-in codes are decoded wherever they appear, whatever the pack.
-        fields.note_aadsts(text);
-        fields
     }
 }
 
@@ -261,6 +253,9 @@ impl Rule {
 }
 
 impl Clause {
+    /// Whether the clause holds for an event (`provider` lower-cased, `lower` the lower-cased
+    /// `text`), every keyword and pattern checked afresh: for one event at a time off the hot
+    /// path (a finding's sample); the scanner's matching goes through [`eval`].
     fn admits(&self, provider: &str, event_id: u16, text: &str, lower: &str) -> bool {
         scope_admits(&self.providers, &self.event_ids, provider, event_id)
             && self
@@ -273,7 +268,8 @@ impl Clause {
 }
 
 fn scope_admits(providers: &[String], event_ids: &[u16], provider: &str, event_id: u16) -> bool {
-    (providers.is_empty() || providers.iter().any(|p| p == provider))
+    // `providers` are lower case: equal ignoring ASCII case is equal once lowercased.
+    (providers.is_empty() || providers.iter().any(|p| p.eq_ignore_ascii_case(provider)))
         && (event_ids.is_empty() || event_ids.contains(&event_id))
 }
 
@@ -283,6 +279,7 @@ pub struct RuleSetBuilder {
     rules: Vec<(Rule, i32)>,
     extractors: Vec<Extractor>,
     packs: Vec<PackInfo>,
+    patterns: Patterns,
 }
 
 impl RuleSetBuilder {
@@ -322,7 +319,7 @@ impl RuleSetBuilder {
         for extractor in file.extractor {
             let mut fields = Vec::new();
             for field in extractor.fields {
-                let regex = ctx.regex(&field.pattern, &field.name)?;
+                let regex = ctx.regex(&mut self.patterns, &field.pattern, &field.name)?;
                 fields.push((field.name, regex, field.occurrence));
             }
             self.extractors.push(Extractor {
@@ -372,7 +369,7 @@ impl RuleSetBuilder {
             let clauses = def
                 .when
                 .iter()
-                .map(|clause| ctx.clause(clause, &def.id, line))
+                .map(|clause| ctx.clause(&mut self.patterns, clause, &def.id, line))
                 .collect::<Result<Vec<_>, _>>()?;
             let captured = self.field_names(&clauses);
             for text in [&def.title, &def.cause, &def.resolution] {
@@ -423,12 +420,37 @@ impl RuleSetBuilder {
 
     /// The compiled set: highest priority first, then in the order rules were added.
     pub fn build(self) -> RuleSet {
+        /// Each set built gets its own id (see [`RuleSet::id`]).
+        static SETS_BUILT: AtomicU64 = AtomicU64::new(1);
         let mut rules = self.rules;
         rules.sort_by_key(|(rule, order)| (std::cmp::Reverse(rule.priority), *order));
+        let mut rules: Vec<Rule> = rules.into_iter().map(|(rule, _)| rule).collect();
+        let mut keywords: Vec<String> = Vec::new();
+        for clause in rules.iter_mut().flat_map(|rule| &mut rule.clauses) {
+            clause.keyword_ids = clause
+                .keywords
+                .iter()
+                .map(
+                    |word| match keywords.iter().position(|known| known == word) {
+                        Some(id) => id,
+                        None => {
+                            keywords.push(word.clone());
+                            keywords.len() - 1
+                        }
+                    },
+                )
+                .collect();
+        }
         RuleSet {
-            rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+            rules,
             extractors: self.extractors,
             packs: self.packs,
+            keywords: keywords
+                .iter()
+                .map(|word| Finder::new(word).into_owned())
+                .collect(),
+            patterns: self.patterns.len(),
+            id: SETS_BUILT.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
@@ -450,12 +472,20 @@ impl Ctx<'_> {
         }
     }
 
-    /// Checks (and unless the pack is built in, compiles) a pattern.
-    fn regex(&self, pattern: &toml::Spanned<String>, rule: &str) -> Result<Pattern, RuleError> {
-        Pattern::new(pattern.get_ref(), self.builtin).map_err(|err| {
-            let line = line_of(self.text, pattern.span().start);
-            self.invalid(line, rule, format!("invalid regex: {err}"))
-        })
+    /// Checks (and unless the pack is built in, compiles) a pattern; the same source gives
+    /// the same [`Pattern`].
+    fn regex(
+        &self,
+        patterns: &mut Patterns,
+        pattern: &toml::Spanned<String>,
+        rule: &str,
+    ) -> Result<Pattern, RuleError> {
+        patterns
+            .get(pattern.get_ref(), self.builtin)
+            .map_err(|err| {
+                let line = line_of(self.text, pattern.span().start);
+                self.invalid(line, rule, format!("invalid regex: {err}"))
+            })
     }
 
     /// Fails on a `{name}` in `text` that nothing fills: it would reach the report as is.
@@ -497,7 +527,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn clause(&self, def: &ClauseDef, rule: &str, line: usize) -> Result<Clause, RuleError> {
+    fn clause(
+        &self,
+        patterns: &mut Patterns,
+        def: &ClauseDef,
+        rule: &str,
+        line: usize,
+    ) -> Result<Clause, RuleError> {
         let mut keywords = Vec::new();
         for keyword in &def.keywords {
             let word = keyword.get_ref().trim();
@@ -532,16 +568,17 @@ impl Ctx<'_> {
                     .into(),
             ));
         }
-        let compile = |patterns: &[toml::Spanned<String>]| {
-            patterns
+        let mut compile = |sources: &[toml::Spanned<String>]| {
+            sources
                 .iter()
-                .map(|pattern| self.regex(pattern, rule))
+                .map(|pattern| self.regex(patterns, pattern, rule))
                 .collect::<Result<Vec<_>, _>>()
         };
         Ok(Clause {
             providers: lower_all(&def.providers),
             event_ids: def.event_ids.clone(),
             keywords,
+            keyword_ids: Vec::new(),
             patterns: compile(&def.patterns)?,
             exclude: compile(&def.exclude)?,
             error_codes: def.error_codes.clone(),
@@ -554,4 +591,22 @@ fn lower_all(names: &[String]) -> Vec<String> {
         .iter()
         .map(|name| name.trim().to_ascii_lowercase())
         .collect()
+}
+
+/// An event of `provider` and `id` with unnamed data values `data` and `message`, for tests.
+#[cfg(test)]
+pub(crate) fn test_event(provider: &str, id: u16, data: &[&str], message: Option<&str>) -> Event {
+    Event {
+        provider: provider.into(),
+        event_id: id,
+        data: data
+            .iter()
+            .map(|value| crate::event::DataItem {
+                name: None,
+                value: (*value).into(),
+            })
+            .collect(),
+        message: message.map(Into::into),
+        ..Event::default()
+    }
 }

@@ -7,9 +7,9 @@ use super::record;
 use super::select::{Choice, Selection, Verdict};
 use super::walk::{RECORD_HEADER_SIZE, u32_at};
 use crate::event::{Event, Origin};
-use crate::report::Problem;
 use crate::report::ProblemKind;
-use crate::rules::{Match, RuleSet};
+use crate::report::{Counts, Problem, ProblemLog};
+use crate::rules::{Match, RuleScratch, RuleSet};
 use crate::sources::Span;
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, ParserSettings};
@@ -42,6 +42,7 @@ pub(crate) struct Scratch {
     hits: Hits,
     selection: Selection,
     decoder: Decoder,
+    rules: RuleScratch,
 }
 
 impl Scratch {
@@ -51,6 +52,7 @@ impl Scratch {
             hits: prefilter.map(Prefilter::new_hits).unwrap_or_default(),
             selection: Selection::default(),
             decoder: Decoder::default(),
+            rules: RuleScratch::default(),
         }
     }
 }
@@ -79,7 +81,7 @@ pub(crate) struct Matched {
 }
 
 /// The result of scanning one chunk slot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ChunkOutcome {
     pub state: ChunkState,
     pub crc_mismatch: bool,
@@ -90,9 +92,23 @@ pub(crate) struct ChunkOutcome {
     pub last: Option<Timestamp>,
     pub matches: Vec<Matched>,
     /// At most [`MAX_PROBLEMS_PER_CHUNK`] problems, then one `more_bad_records`.
-    pub problems: Vec<Problem>,
-    /// Problems past [`MAX_PROBLEMS_PER_CHUNK`], summed up by [`ChunkOutcome::close`].
-    pub problems_not_listed: u64,
+    pub problems: ProblemLog,
+}
+
+impl Default for ChunkOutcome {
+    fn default() -> Self {
+        ChunkOutcome {
+            state: ChunkState::default(),
+            crc_mismatch: false,
+            records_read: 0,
+            records_skipped: 0,
+            records_unreadable: 0,
+            first: None,
+            last: None,
+            matches: Vec::new(),
+            problems: ProblemLog::new(MAX_PROBLEMS_PER_CHUNK),
+        }
+    }
 }
 
 impl ChunkOutcome {
@@ -104,12 +120,8 @@ impl ChunkOutcome {
         record_id: Option<u64>,
         message: String,
     ) {
-        if self.problems.len() >= MAX_PROBLEMS_PER_CHUNK {
-            // Thousands of broken records in one chunk say no more than the first few: the
-            // rest are counted (`records_unreadable`) and summed up in one problem.
-            self.problems_not_listed += 1;
-            return;
-        }
+        // Thousands of broken records in one chunk say no more than the first few: the rest
+        // are counted (`records_unreadable`) and summed up in one problem.
         self.problems.push(Problem {
             kind,
             chunk: Some(chunk),
@@ -119,20 +131,33 @@ impl ChunkOutcome {
         });
     }
 
+    /// What it adds to its input's counts (`is_chunk`: a chunk slot, whose state counts).
+    pub(crate) fn counts(&self, is_chunk: bool) -> Counts {
+        let state = |wanted: ChunkState| u64::from(is_chunk && self.state == wanted);
+        Counts {
+            chunks: 0,
+            chunks_read: state(ChunkState::Read),
+            chunks_skipped: state(ChunkState::Skipped),
+            chunks_empty: state(ChunkState::Empty),
+            chunks_unreadable: state(ChunkState::Unreadable),
+            chunks_crc_mismatch: u64::from(self.crc_mismatch),
+            records_read: self.records_read,
+            records_skipped: self.records_skipped,
+            records_unreadable: self.records_unreadable,
+        }
+    }
+
     /// Sums up the problems that were not listed, in one more problem.
     fn close(mut self, chunk: u64, offset: u64) -> Self {
-        if self.problems_not_listed > 0 {
-            let more = self.problems_not_listed;
-            self.problems.push(Problem {
-                kind: ProblemKind::MoreBadRecords,
-                chunk: Some(chunk),
-                offset: Some(offset),
-                record_id: None,
-                message: format!(
-                    "{more} more problems in this chunk are not listed (the records that could not be read are all counted)"
-                ),
-            });
-        }
+        self.problems.sum_up(|more| Problem {
+            kind: ProblemKind::MoreBadRecords,
+            chunk: Some(chunk),
+            offset: Some(offset),
+            record_id: None,
+            message: format!(
+                "{more} more problems in this chunk are not listed (the records that could not be read are all counted)"
+            ),
+        });
         self
     }
 
@@ -196,6 +221,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
         hits,
         selection,
         decoder,
+        rules,
     } = scratch;
     let (buf, source, mut read) = match bytes {
         SlotBytes::At(source) => {
@@ -310,7 +336,7 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
             offset,
             valid: n,
         };
-        parse_chunk(ctx, data, input, place, filter, &mut out)
+        parse_chunk(ctx, data, input, place, filter, rules, &mut out)
     }));
     match parsed {
         Ok(data) => *buf = data,
@@ -498,6 +524,7 @@ fn parse_chunk(
     input: usize,
     place: Place,
     mut filter: Option<Filter<'_>>,
+    rules: &mut RuleScratch,
     out: &mut ChunkOutcome,
 ) -> Vec<u8> {
     let Place {
@@ -536,7 +563,7 @@ fn parse_chunk(
             for (event, time, start) in decoded.into_iter().flatten() {
                 out.records_read += 1;
                 out.saw(time);
-                if let Some(found) = ctx.rules.evaluate(&event) {
+                if let Some(found) = ctx.rules.evaluate_with(&event, rules) {
                     out.matches.push(Matched {
                         event,
                         found,
@@ -601,7 +628,7 @@ fn parse_chunk(
                         let record_id = record.event_record_id;
                         match record::to_event(record, origin) {
                             Ok(event) => {
-                                if let Some(found) = ctx.rules.evaluate(&event) {
+                                if let Some(found) = ctx.rules.evaluate_with(&event, rules) {
                                     out.matches.push(Matched {
                                         event,
                                         found,

@@ -10,9 +10,7 @@ mod record;
 mod select;
 mod walk;
 
-pub(crate) use chunk::{
-    ChunkOutcome, ChunkState, ScanContext, Scratch, Slot, SlotBytes, scan_chunk,
-};
+pub(crate) use chunk::{ChunkOutcome, ScanContext, Scratch, Slot, SlotBytes, scan_chunk};
 #[doc(hidden)]
 pub use decode::{Decline, DecodedTwice, decode_both_ways, decode_chunk};
 pub(crate) use layout::{

@@ -39,3 +39,28 @@ pub fn corpus() -> Option<PathBuf> {
         None
     }
 }
+
+/// A raw deflate stream of `mib` MiB of zeros, made of one compressed MiB repeated (each piece
+/// ends on a full flush, so pieces join): a 10 GiB bomb costs 10 MiB to build.
+pub fn deflated_zeros(mib: usize) -> Vec<u8> {
+    let mut compress = flate2::Compress::new(flate2::Compression::best(), false);
+    let zeros = vec![0u8; 1 << 20];
+    let mut piece = Vec::with_capacity(8 << 10);
+    compress
+        .compress_vec(&zeros, &mut piece, flate2::FlushCompress::Full)
+        .unwrap();
+    let mut out = Vec::with_capacity(piece.len() * mib + 16);
+    for _ in 0..mib {
+        out.extend_from_slice(&piece);
+    }
+    // The final (empty, fixed-Huffman) block: BFINAL=1, BTYPE=01, end-of-block code.
+    out.extend_from_slice(&[0x03, 0x00]);
+    out
+}
+
+/// `bytes` gzipped.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
