@@ -5,7 +5,7 @@
 //! event (rendered to XML and read back); a record the decoder declines is the crate's alone.
 #![no_main]
 
-use evtx_doctor::scan::{DecodedTwice, decode_both_ways};
+use evtx_doctor::internals::{DecodedTwice, decode_both_ways};
 use libfuzzer_sys::fuzz_target;
 
 const CHUNK_SIZE: usize = 65536;

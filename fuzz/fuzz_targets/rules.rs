@@ -3,7 +3,7 @@
 
 use evtx_doctor::event::{DataItem, Event};
 use evtx_doctor::rules::RuleSetBuilder;
-use evtx_doctor::scan::Prefilter;
+use evtx_doctor::internals::Prefilter;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 

@@ -7,11 +7,11 @@
 //! sources ─► formats ─► scan ─► rules ─► diagnose ─► report ─► render
 //! ```
 //!
-//! - [`sources`]: where bytes come from — paths (files, folders, globs), bytes in memory,
-//!   readers, streams;
-//! - [`formats`]: what they are, by content — .evtx, zip / 7z / gzip / tar archives, Event
-//!   Viewer XML / CSV / text exports;
-//! - [`scan`]: .evtx chunks read in parallel, what no rule can match skipped unread, the rest
+//! - sources: where bytes come from — paths (files, folders, globs), bytes in memory,
+//!   readers, streams ([`Source`]);
+//! - formats: what they are, by content — .evtx, zip / 7z / gzip / tar archives, Event
+//!   Viewer XML / CSV / text exports, PowerShell `Export-Csv` and `Format-List`;
+//! - scan: .evtx chunks read in parallel, what no rule can match skipped unread, the rest
 //!   turned into [`event::Event`]s;
 //! - [`rules`]: events matched against the [`knowledge`] base (TOML rule packs, [`codes`]);
 //! - diagnose: matches grouped into findings and per-domain verdicts ([`ReportBuilder`]);
@@ -38,13 +38,13 @@ pub mod codes;
 mod diagnose;
 mod engine;
 pub mod event;
-pub mod formats;
+mod formats;
 pub mod knowledge;
 pub mod render;
 pub mod report;
 pub mod rules;
-pub mod scan;
-pub mod sources;
+mod scan;
+mod sources;
 
 pub use diagnose::ReportBuilder;
 pub use engine::{
@@ -54,7 +54,22 @@ pub use engine::{
 pub use jiff;
 pub use knowledge::{Knowledge, KnowledgeBuilder};
 pub use report::Report;
-pub use sources::Source;
+pub use sources::{ReadSeek, Source};
+
+/// Lower-level pieces for the project's own tests, benchmarks and fuzzers (feature
+/// `internals`): not part of the stable API, they change in any release.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::event::{MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
+    pub use crate::formats::{
+        ExportStats, MAX_EXPORT_PROBLEMS, MAX_EXPORT_RECORD_BYTES, for_each_export_event,
+    };
+    pub use crate::scan::{
+        CHUNK_SIZE, Decline, DecodedTwice, FILE_HEADER_SIZE, Hits, Prefilter, decode_both_ways,
+        decode_chunk,
+    };
+}
 
 // The crate README's example compiles.
 #[cfg(doctest)]

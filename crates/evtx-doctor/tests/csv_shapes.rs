@@ -8,7 +8,7 @@ mod common;
 
 use common::fixture;
 use evtx_doctor::event::Event;
-use evtx_doctor::formats::for_each_export_event;
+use evtx_doctor::internals::for_each_export_event;
 use evtx_doctor::jiff::tz::{TimeZone, offset};
 use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{Knowledge, Options, Source, analyze};

@@ -3,7 +3,7 @@
 //! the decoder declined. On every fixture, on evtx-forge corpora, and on the shared corpus
 //! (skipped with a note when absent).
 
-use evtx_doctor::scan::{Decline, DecodedTwice, decode_both_ways};
+use evtx_doctor::internals::{Decline, DecodedTwice, decode_both_ways};
 use evtx_forge::corpus::{CorpusOptions, write_corpus};
 use std::collections::BTreeMap;
 use std::io::Cursor;

@@ -80,7 +80,7 @@ proptest! {
 /// the report lists the first ones in file order and counts what the sink was told.
 #[test]
 fn an_export_of_broken_events_streams_its_problems_up_to_the_cap() {
-    use evtx_doctor::formats::MAX_EXPORT_PROBLEMS;
+    use evtx_doctor::internals::MAX_EXPORT_PROBLEMS;
     use evtx_doctor::report::ProblemKind;
     use evtx_doctor::{Engine, Flow, InputProblem, Matched, ReportBuilder, Sink};
 

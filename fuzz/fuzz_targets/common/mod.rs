@@ -1,7 +1,7 @@
 //! What every export fuzz target checks: events and named problems, never a panic, every event
 //! counted, problems handed on at most up to the cap (plus one summary).
 
-use evtx_doctor::formats::{MAX_EXPORT_PROBLEMS, for_each_export_event};
+use evtx_doctor::internals::{MAX_EXPORT_PROBLEMS, for_each_export_event};
 use evtx_doctor::report::InputKind;
 
 pub fn read_export(kind: InputKind, data: &[u8]) {

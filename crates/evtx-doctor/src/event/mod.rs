@@ -5,7 +5,12 @@ mod xml;
 
 pub(crate) use build::EventBuilder;
 
+// Public only with the `internals` feature (re-exported in `crate::internals`).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
 pub use xml::{MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
+#[cfg(not(feature = "internals"))]
+pub(crate) use xml::{MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,6 @@ mod xml;
 
 #[cfg(test)]
 pub(crate) use export::{ExportRead, read_export};
-pub use export::{
-    ExportStats, MAX_EXPORT_PROBLEMS, MAX_EXPORT_RECORD_BYTES, for_each_export_event,
-};
+pub use export::for_each_export_event;
+#[cfg(any(test, feature = "internals"))]
+pub use export::{ExportStats, MAX_EXPORT_PROBLEMS, MAX_EXPORT_RECORD_BYTES};

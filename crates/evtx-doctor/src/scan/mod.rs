@@ -11,10 +11,12 @@ mod select;
 mod walk;
 
 pub(crate) use chunk::{ChunkOutcome, ScanContext, Scratch, Slot, SlotBytes, scan_chunk};
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub use decode::{Decline, DecodedTwice, decode_both_ways, decode_chunk};
 pub(crate) use layout::{
     CHUNK_MAGIC, FILE_MAGIC, SIGNATURE_SEARCH, header_facts, layout, truncation,
 };
 pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE};
-pub use prefilter::{Hits, Prefilter};
+pub use prefilter::Prefilter;
+#[cfg(any(test, feature = "internals"))]
+pub use prefilter::Hits;

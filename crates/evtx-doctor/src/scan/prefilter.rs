@@ -378,6 +378,7 @@ impl Prefilter {
     /// the chunk as a whole could satisfy some rule clause: for some clause, every group of
     /// literals has an alternative somewhere in it. Offsets of [`Prefilter::admits_parts`]
     /// are into `chunk`.
+    #[cfg(any(test, feature = "internals"))]
     pub fn index_chunk(&self, chunk: &[u8], hits: &mut Hits) -> bool {
         if !self.index_anchors(chunk, hits) {
             return false;
@@ -391,6 +392,7 @@ impl Prefilter {
     /// Starts indexing `chunk` (forgetting what `hits` held): finds where its anchors are.
     /// `false` when there is none: then no clause can hold anywhere in the chunk, and
     /// nothing else needs looking at.
+    #[cfg(any(test, feature = "internals"))]
     pub fn index_anchors(&self, chunk: &[u8], hits: &mut Hits) -> bool {
         self.index_anchors_up_to(chunk, chunk.len(), hits)
     }
@@ -542,6 +544,7 @@ impl Prefilter {
     /// a record and its template), taken together, could satisfy some rule clause. A literal
     /// counts for a part when its occurrence starts inside it; the parts must have been
     /// searched ([`Prefilter::index_followers`]) for the answer to be sound.
+    #[cfg(any(test, feature = "internals"))]
     pub fn admits_parts(&self, hits: &mut Hits, parts: &[Range<usize>]) -> bool {
         self.admits_parts_for(hits, parts, None)
     }

@@ -26,7 +26,7 @@ pub(crate) use value::filetime_timestamp;
 use super::binxml::{
     Element, Names, Op, Part, Template, definition_body, known_value_type, local_name,
 };
-use super::walk::{RecordHeader, Walk, u32_at};
+use super::walk::{RecordHeader, u32_at};
 use crate::event::{Event, EventBuilder, Origin};
 use std::cell::Cell;
 use std::ops::Range;
@@ -761,7 +761,7 @@ impl Instantiate<'_> {
 // --- both ways, for the equivalence tests and the fuzz target ---------------------------
 
 /// One record of a chunk, decoded from its bytes and through the `evtx` crate.
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 #[derive(Debug, Clone)]
 pub struct DecodedTwice {
     /// The record id its header gives.
@@ -776,8 +776,9 @@ pub struct DecodedTwice {
 /// finds, decoded both ways (a record the crate does not yield, or fails on, is an error on
 /// its side); empty when the crate cannot parse the chunk. For the equivalence tests and the
 /// fuzz target: not part of the supported API.
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub fn decode_both_ways(chunk: &[u8]) -> Vec<DecodedTwice> {
+    use super::walk::Walk;
     use evtx::err::EvtxError;
     use evtx::{EvtxChunkData, ParserSettings};
     use std::collections::HashMap;
@@ -828,8 +829,9 @@ pub fn decode_both_ways(chunk: &[u8]) -> Vec<DecodedTwice> {
 /// Every record of `chunk` (64 KiB, from its signature on) that a walk by the record headers
 /// finds, decoded from its bytes alone (no `evtx` crate). For the benchmarks: not part of the
 /// supported API.
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub fn decode_chunk(chunk: &[u8]) -> Vec<Result<Event, Decline>> {
+    use super::walk::Walk;
     let mut decoder = Decoder::default();
     Walk::new(chunk, chunk.len())
         .map(|header| decoder.try_decode(chunk, &RecordBytes::from(header), Origin::default()))
