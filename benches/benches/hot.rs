@@ -10,9 +10,9 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
 use evtx_doctor::event::Event;
 use evtx_doctor::internals::parse_event_xml;
+use evtx_doctor::internals::{Prefilter, decode_chunk};
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::rules::RuleScratch;
-use evtx_doctor::internals::{Prefilter, decode_chunk};
 use evtx_doctor::{Options, analyze};
 use evtx_doctor_bench::{CHUNK_SIZE, chunks_of, corpus_dir, forge_file, real_chunks};
 use std::hint::black_box;

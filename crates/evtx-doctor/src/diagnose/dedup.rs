@@ -10,18 +10,17 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// channel, record id and time agree *and* so do provider, event id and what they say: fixture
 /// logs and logs of different servers reuse record ids and times freely.
 ///
-/// Events are grouped by a hash of where they were logged (computer, channel, record id, time,
-/// provider, event id); what they say is compared only within a group, so the usual case — no
-/// duplicates — reads no event text at all.
+/// Events are keyed by a hash of all that; events are compared in full only when their keys
+/// agree (a duplicate, or a collision), so the time is linear in the events' size.
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     let mut kept_at: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut keep = vec![true; matched.len()];
     for (index, (event, _)) in matched.iter().enumerate() {
-        let Some(place) = place_hash(event) else {
+        let Some(key) = identity_hash(event) else {
             continue;
         };
-        let group = kept_at.entry(place).or_default();
-        let seen = group
+        let same_key = kept_at.entry(key).or_default();
+        let seen = same_key
             .iter()
             .filter_map(|&other| matched.get(other))
             .any(|(other, _)| same_record(other, event));
@@ -30,7 +29,7 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
                 *flag = false;
             }
         } else {
-            group.push(index);
+            same_key.push(index);
         }
     }
     let before = matched.len();
@@ -39,13 +38,13 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     (before - matched.len()) as u64
 }
 
-/// A hash of where `event` was logged: computer, channel, record id, time in whole seconds,
-/// provider and event id, case ignored in names; `None` when the event lacks a record id or a
-/// time (it cannot be told apart).
+/// A hash of what makes `event` one record: computer, channel, record id, time in whole
+/// seconds, provider, event id (case ignored in names) and content; `None` when the event
+/// lacks a record id or a time (it cannot be told apart).
 ///
 /// Seconds, because exports cut the time a log holds to 100 ns: PowerShell and Event Viewer
 /// write whole seconds, `wevtutil` milliseconds (all cut, never rounded).
-fn place_hash(event: &Event) -> Option<u64> {
+fn identity_hash(event: &Event) -> Option<u64> {
     let mut hasher = DefaultHasher::new();
     for name in [&event.computer, &event.channel, &event.provider] {
         for c in name.chars().flat_map(char::to_lowercase) {
@@ -56,10 +55,13 @@ fn place_hash(event: &Event) -> Option<u64> {
     event.record_id?.hash(&mut hasher);
     event.time?.as_second().hash(&mut hasher);
     event.event_id.hash(&mut hasher);
+    for word in content_words(event) {
+        word.hash(&mut hasher);
+    }
     Some(hasher.finish())
 }
 
-/// Whether `a` and `b` are one record: the same place (see [`place_hash`]) and content.
+/// Whether `a` and `b` are one record (what [`identity_hash`] hashes agrees).
 fn same_record(a: &Event, b: &Event) -> bool {
     let same_name = |x: &str, y: &str| {
         x.chars()
@@ -206,5 +208,28 @@ mod tests {
             .collect();
         assert_eq!(drop_duplicates(&mut matched), 1);
         assert_eq!(matched.len(), 2);
+    }
+
+    /// Events at one place that say different things are all kept (and found apart by their
+    /// key, not by comparing each with all the others: 5,000 such rows took 38 s).
+    #[test]
+    fn one_place_many_contents_are_all_kept() {
+        let mut matched: Vec<(Event, Match)> = (0..5000)
+            .map(|i| {
+                let text = format!("failed for domain{i}.com");
+                let event = event("Directory Synchronization", 611, &[&text], None);
+                (
+                    event,
+                    Match {
+                        rule: 0,
+                        fields: Default::default(),
+                    },
+                )
+            })
+            .collect();
+        let copy = matched[4999].clone();
+        matched.push(copy);
+        assert_eq!(drop_duplicates(&mut matched), 1);
+        assert_eq!(matched.len(), 5000);
     }
 }

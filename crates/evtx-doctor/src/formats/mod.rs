@@ -12,8 +12,8 @@ pub(crate) mod sniff;
 mod text;
 mod xml;
 
+pub use export::for_each_export_event;
 #[cfg(test)]
 pub(crate) use export::{ExportRead, read_export};
-pub use export::for_each_export_event;
 #[cfg(any(test, feature = "internals"))]
 pub use export::{ExportStats, MAX_EXPORT_PROBLEMS, MAX_EXPORT_RECORD_BYTES};

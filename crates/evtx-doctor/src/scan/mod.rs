@@ -17,6 +17,6 @@ pub(crate) use layout::{
     CHUNK_MAGIC, FILE_MAGIC, SIGNATURE_SEARCH, header_facts, layout, truncation,
 };
 pub use layout::{CHUNK_SIZE, FILE_HEADER_SIZE};
-pub use prefilter::Prefilter;
 #[cfg(any(test, feature = "internals"))]
 pub use prefilter::Hits;
+pub use prefilter::Prefilter;
