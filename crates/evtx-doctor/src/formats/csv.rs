@@ -13,20 +13,18 @@
 //! qualifiers, level, task, provider, id, time, message).
 
 mod header;
-mod local;
 mod row;
 
 use self::header::{Column, Header};
 use self::row::{Row, next_row};
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
+use super::locale::{level_number, parse_local_time};
 use super::text::Window;
 use crate::event::Event;
 use crate::report::ProblemKind;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::io::Read;
-
-pub(crate) use self::local::{level_number, parse_local_time};
 
 /// Whether the text a file starts with is a CSV export of events (its header, after blank
 /// lines and PowerShell's `#TYPE` line, names the columns of one).
@@ -473,6 +471,22 @@ mod tests {
             "\"TimeCreated\",\"Id\",\"Message\"\n\
             \"3/4/2024 8:00:00 AM\",\"611\",\"never closed\n\
             \"3/4/2024 8:30:00 AM\",\"611\",\"fine\"\n",
+        );
+        let messages: Vec<&str> = read
+            .events
+            .iter()
+            .filter_map(|e| e.message.as_deref())
+            .collect();
+        assert_eq!(messages, ["fine"]);
+        assert_eq!(read.records_unreadable, 1);
+    }
+
+    #[test]
+    fn an_unclosed_quote_ends_at_a_row_with_an_exact_time() {
+        let read = read(
+            "\"TimeCreated\",\"Id\",\"Message\"\n\
+            \"2024-03-04T08:00:00Z\",\"611\",\"never closed\n\
+            \"2024-03-04T08:30:00.1234567Z\",\"611\",\"fine\"\n",
         );
         let messages: Vec<&str> = read
             .events

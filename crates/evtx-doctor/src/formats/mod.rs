@@ -8,6 +8,7 @@ pub(crate) mod archive;
 mod csv;
 mod export;
 mod listing;
+mod locale;
 pub(crate) mod sniff;
 mod text;
 mod xml;

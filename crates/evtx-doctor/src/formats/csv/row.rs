@@ -3,11 +3,10 @@
 //! row is a problem with its line number; reading goes on.
 
 use super::header::{Column, Header};
-use super::local::parse_local_time;
 use crate::formats::export::MAX_EXPORT_RECORD_BYTES;
+use crate::formats::locale::is_time;
 use crate::formats::text::Window;
 use encoding_rs::WINDOWS_1252;
-use jiff::tz::TimeZone;
 use std::io::Read;
 
 /// One row of the file.
@@ -176,7 +175,7 @@ fn looks_like_row(line: &[u8], header: &Header) -> bool {
         return false;
     };
     let time_ok = match header.index(Column::Time) {
-        Some(i) => field(i).is_some_and(|time| parse_local_time(time, &TimeZone::UTC).is_some()),
+        Some(i) => field(i).is_some_and(is_time),
         None => true,
     };
     time_ok && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())

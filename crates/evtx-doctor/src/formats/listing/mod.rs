@@ -21,8 +21,8 @@ mod provider;
 mod start;
 mod unwrap;
 
-use super::csv::{level_number, parse_local_time};
 use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
+use super::locale::{level_number, parse_local_time};
 use super::text::Window;
 use crate::event::{Event, parse_event_xml};
 use crate::report::ProblemKind;
@@ -549,18 +549,6 @@ fn list_fields(record: &[Line], widest: &Console) -> Fields {
     fields
 }
 
-/// A local time as the text writes it; Microsoft's own pages also show hour 0 of a
-/// 12-hour clock (`12/01/2025 0:00:00 AM`), which is midnight.
-fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
-    parse_local_time(text, zone).or_else(|| {
-        let (date, clock) = text.trim().split_once(' ')?;
-        let rest = clock.strip_prefix("0:")?;
-        let am = rest.to_ascii_lowercase().trim_end().ends_with("am");
-        am.then(|| parse_local_time(&format!("{date} 12:{rest}"), zone))
-            .flatten()
-    })
-}
-
 /// The event of one record, and how its time was read.
 fn parse(
     shape: Shape,
@@ -631,7 +619,7 @@ fn parse(
         event.time = match text.parse::<Timestamp>() {
             Ok(exact) => Some(exact),
             Err(_) => {
-                let local = local_time(text, zone);
+                let local = parse_local_time(text, zone);
                 time = match local {
                     Some(_) => TimeRead::Local,
                     None => TimeRead::Unreadable(text.chars().take(80).collect()),

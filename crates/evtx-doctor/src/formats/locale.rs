@@ -1,9 +1,15 @@
-//! Local times and level names as exports write them: the exporting machine's date and time
-//! format (US month first, day first, year first) and its language's level words.
+//! What the exporting machine's locale writes, for the CSV and text readers: its date and time
+//! format (US month first, day first, year first; 12- or 24-hour clock) and its language's
+//! level words.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+
+/// Whether `text` reads as a time: exact (RFC 3339, as `Get-WinEvent` can write) or local.
+pub(crate) fn is_time(text: &str) -> bool {
+    text.parse::<Timestamp>().is_ok() || parse_local_time(text, &TimeZone::UTC).is_some()
+}
 
 /// The level number for a level name (English and common translations); `None` if unknown.
 pub(crate) fn level_number(name: &str) -> Option<u8> {
@@ -123,6 +129,8 @@ pub(crate) fn parse_local_time(text: &str, zone: &TimeZone) -> Option<Timestamp>
     }
     match meridiem {
         Some(pm) if (1..=12).contains(&hour) => hour = hour % 12 + if pm { 12 } else { 0 },
+        // Microsoft's own pages show hour 0 of a 12-hour clock (`12/01/2025 0:00:00 AM`).
+        Some(false) if hour == 0 => {}
         Some(_) => return None,
         None => {}
     }
@@ -190,6 +198,13 @@ mod tests {
             "2024-03-04T00:30:05Z"
         );
         assert_eq!(time("3/14/2024 8:00 PM").unwrap(), "2024-03-14T20:00:00Z");
+        assert_eq!(
+            time("12/01/2025 0:00:00 AM").unwrap(),
+            "2025-12-01T00:00:00Z"
+        );
+        assert_eq!(time("12/01/2025 0:00:00 PM"), None);
+        assert!(is_time("2024-03-04T09:00:00Z") && is_time("3/4/2024 9:00:00 AM"));
+        assert!(!is_time("6900"));
         // es-MX and es-ES with a 12-hour clock: day first.
         assert_eq!(
             time("4/3/2024 8:00:00 a. m.").unwrap(),
