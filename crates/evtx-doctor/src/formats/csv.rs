@@ -17,7 +17,7 @@ mod row;
 
 use self::header::{Column, Header};
 use self::row::{Row, next_row};
-use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
+use super::export::{ExportTally, MAX_EXPORT_RECORD_BYTES, problem};
 use super::locale::{level_number, parse_local_time};
 use super::text::Window;
 use crate::event::Event;
@@ -36,7 +36,7 @@ pub(crate) fn is_export(head: &str) -> bool {
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
     zone: Option<&TimeZone>,
-    counts: &mut Counts,
+    counts: &mut ExportTally,
     emit: &mut dyn FnMut(Event),
 ) {
     // Without a zone, local times are read as UTC and the export says so once.
@@ -141,7 +141,7 @@ pub(crate) fn read<R: Read>(
 
 /// Notes once that the events cannot match rules naming a provider, when `header` has no
 /// provider column.
-fn note_no_source(header: &Header, noted: &mut bool, counts: &mut Counts) {
+fn note_no_source(header: &Header, noted: &mut bool, counts: &mut ExportTally) {
     if *noted || header.index(Column::Provider).is_some() {
         return;
     }

@@ -19,7 +19,7 @@ pub(crate) struct ExportRead {
     pub problems: Vec<Problem>,
 }
 
-/// Counts of a streamed export read ([`for_each_export_event`]).
+/// ExportTally of a streamed export read ([`for_each_export_event`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ExportStats {
     /// Events handed out.
@@ -87,7 +87,7 @@ pub fn for_each_export_event<R: Read>(
         stats.records_read += 1;
         on_event(event);
     };
-    let mut counts = Counts::new(on_problem);
+    let mut counts = ExportTally::new(on_problem);
     match kind {
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
         InputKind::CsvExport => super::csv::read(&mut window, zone, &mut counts, &mut emit),
@@ -122,15 +122,15 @@ pub const MAX_EXPORT_PROBLEMS: u64 = 1000;
 
 /// Problems and unreadable records, as the export readers find them: problems are handed on
 /// at once, up to [`MAX_EXPORT_PROBLEMS`].
-pub(crate) struct Counts<'a> {
+pub(crate) struct ExportTally<'a> {
     pub(crate) unreadable: u64,
     problems: u64,
     on_problem: &'a mut dyn FnMut(Problem),
 }
 
-impl<'a> Counts<'a> {
+impl<'a> ExportTally<'a> {
     fn new(on_problem: &'a mut dyn FnMut(Problem)) -> Self {
-        Counts {
+        ExportTally {
             unreadable: 0,
             problems: 0,
             on_problem,

@@ -7,7 +7,7 @@
 //! never expanded (they are reported); unknown entity references inside events stay as
 //! written.
 
-use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
+use super::export::{ExportTally, MAX_EXPORT_RECORD_BYTES, problem};
 use super::text::Window;
 use crate::event::{Event, MAX_EVENT_DEPTH, XmlEventError, parse_event_xml};
 use crate::report::ProblemKind;
@@ -23,7 +23,7 @@ const KEEP: usize = 16;
 /// Reads every event of an XML export from `window`.
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
-    counts: &mut Counts,
+    counts: &mut ExportTally,
     emit: &mut dyn FnMut(Event),
 ) {
     let mut doctype_reported = false;
@@ -76,7 +76,7 @@ pub(crate) fn read<R: Read>(
 /// Reads the event the window starts with; true when one was handed out.
 fn read_one<R: Read>(
     window: &mut Window<R>,
-    counts: &mut Counts,
+    counts: &mut ExportTally,
     emit: &mut dyn FnMut(Event),
 ) -> bool {
     let (offset, line) = (window.offset(), window.line());

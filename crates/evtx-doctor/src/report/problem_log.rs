@@ -1,6 +1,7 @@
-//! One capped list of problems for every place that collects them — a chunk, an export, an
-//! input of the report — so that a file with a million broken records costs a bounded list
-//! and a count, never a million entries.
+//! One capped list of problems for the places that hold them — a chunk being scanned, an input
+//! of the report — so that a file with a million broken records costs a bounded list and a
+//! count, never a million entries. (Exports hold none: they hand each problem on as they find
+//! it, up to their own cap; see `formats::export`.)
 
 use super::Problem;
 

@@ -21,7 +21,7 @@ mod provider;
 mod start;
 mod unwrap;
 
-use super::export::{Counts, MAX_EXPORT_RECORD_BYTES, problem};
+use super::export::{ExportTally, MAX_EXPORT_RECORD_BYTES, problem};
 use super::locale::{level_number, parse_local_time};
 use super::text::Window;
 use crate::event::{Event, parse_event_xml};
@@ -201,7 +201,7 @@ pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
     shape: Shape,
     zone: Option<&TimeZone>,
-    counts: &mut Counts,
+    counts: &mut ExportTally,
     emit: &mut dyn FnMut(Event),
 ) {
     // Without a zone, local times are read as UTC and the text says so once.
@@ -211,7 +211,7 @@ pub(crate) fn read<R: Read>(
     let mut events = 0u64;
     // The widest lines of the file: the console width `Format-List` wrapped at.
     let mut widest = Console::default();
-    let mut finish = |record: &mut Record, widest: &Console, counts: &mut Counts| {
+    let mut finish = |record: &mut Record, widest: &Console, counts: &mut ExportTally| {
         let shape = record.shape;
         let lines = std::mem::replace(record, Record::new(shape)).lines;
         if lines.iter().all(|line| line.text.trim().is_empty()) {
