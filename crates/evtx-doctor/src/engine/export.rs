@@ -5,6 +5,7 @@ use super::run::{Context, Input, Run};
 use crate::formats::for_each_export_event;
 use crate::formats::sniff::Content;
 use crate::report::InputKind;
+use crate::rules::RuleScratch;
 use std::io::{self, Read};
 
 /// Reads an export and hands on the events a rule matches.
@@ -29,6 +30,8 @@ pub(super) fn read<'r>(
     let input_ref: &Input<'_, '_> = input;
     let watched = Watched { inner: reader, run };
     let zone = run.inner.options.timezone.as_ref();
+    // An export read is one task: one scratch (and memory of recent answers) for its events.
+    let mut scratch = RuleScratch::default();
     // Problems are listed in the order the reader found them (file order).
     let mut problems = 0u64;
     let stats = for_each_export_event(
@@ -41,7 +44,7 @@ pub(super) fn read<'r>(
             if let Some(time) = event.time {
                 input_ref.with_tally(|tally| tally.saw(time));
             }
-            if let Some(found) = rules.evaluate(&event) {
+            if let Some(found) = rules.evaluate_with(&event, &mut scratch) {
                 input_ref.matched(position, event, found);
             }
         },
