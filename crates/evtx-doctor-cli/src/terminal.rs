@@ -21,29 +21,10 @@ pub fn stdout_width() -> usize {
         })
 }
 
-/// `text` wrapped at spaces into lines of at most `width` characters (a longer word stays
-/// whole on a line of its own).
+/// `text` wrapped at spaces into lines of at most `width` characters (the library's layout:
+/// controls escaped, a longer word on a line of its own).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    wrap_hanging(text, width, width)
-}
-
-/// [`wrap`] with room for `first` characters on the first line and `rest` on the others.
-fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let room = if lines.len() == 1 { first } else { rest };
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= room => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_owned()),
-        }
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
+    evtx_doctor::render::wrap(text, width, width)
 }
 
 /// `lead`, then `text` wrapped to `width` columns with its further lines indented by
@@ -52,7 +33,10 @@ pub fn hanging(lead: &str, text: &str, width: usize, indent: usize) -> String {
     let first = width.saturating_sub(lead.chars().count()).max(20);
     let rest = width.saturating_sub(indent).max(20);
     let mut out = String::new();
-    for (index, line) in wrap_hanging(text, first, rest).iter().enumerate() {
+    for (index, line) in evtx_doctor::render::wrap(text, first, rest)
+        .iter()
+        .enumerate()
+    {
         if index == 0 {
             out.push_str(lead);
         } else {

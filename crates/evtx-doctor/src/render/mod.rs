@@ -28,6 +28,15 @@ use std::fmt;
 
 pub use clean::escape_controls;
 
+/// `text` laid out for a terminal: lines of at most `first` characters for the first line and
+/// `rest` for the others, broken at spaces (a time or a glued phrase stays whole; a dotted name
+/// or a path longer than a line breaks after its dots and separators; a URL stays whole).
+/// Control characters are shown escaped (`\n`), so text from an input cannot start a line of
+/// its own. The text report lays out its own lines with it.
+pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    text::wrap_hanging(text, first, rest)
+}
+
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -323,7 +323,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// [`wrap`] with room for `first` characters on the first line and `rest` on the others.
-fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+pub(super) fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut width = first;
     let mut line = String::new();
