@@ -91,14 +91,7 @@ pub fn for_each_export_event<R: Read>(
     match kind {
         InputKind::XmlExport => super::xml::read(&mut window, &mut counts, &mut emit),
         InputKind::CsvExport => super::csv::read(&mut window, zone, &mut counts, &mut emit),
-        InputKind::TextExport => match super::listing::shape_of(&mut window) {
-            Some(shape) => super::listing::read(&mut window, shape, zone, &mut counts, &mut emit),
-            None => counts.push(problem(
-                ProblemKind::NotAnExport,
-                None,
-                "no event copied as text (Event Viewer, wevtutil or PowerShell) was found".into(),
-            )),
-        },
+        InputKind::TextExport => super::listing::read(&mut window, zone, &mut counts, &mut emit),
         _ => counts.push(problem(
             ProblemKind::NotAnExport,
             None,

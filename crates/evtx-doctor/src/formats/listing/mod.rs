@@ -90,11 +90,6 @@ fn first_event<R: Read>(window: &mut Window<R>) -> Option<Start> {
     find_start(&String::from_utf8_lossy(window.bytes()))
 }
 
-/// The shape of the first event of the text `window` starts with (nothing is consumed).
-pub(crate) fn shape_of<R: Read>(window: &mut Window<R>) -> Option<Shape> {
-    first_event(window).map(|start| start.shape)
-}
-
 fn is_wevtutil_start(line: &str) -> bool {
     line.trim_end()
         .strip_prefix("Event[")
@@ -199,7 +194,6 @@ impl Record {
 /// (events of the other shapes may follow).
 pub(crate) fn read<R: Read>(
     window: &mut Window<R>,
-    shape: Shape,
     zone: Option<&TimeZone>,
     counts: &mut ExportTally,
     emit: &mut dyn FnMut(Event),
@@ -254,15 +248,15 @@ pub(crate) fn read<R: Read>(
             )),
         }
     };
-    let Some(start) = first_event(window).filter(|start| start.shape == shape) else {
+    let Some(start) = first_event(window) else {
         counts.push(problem(
-            ProblemKind::NoEvents,
+            ProblemKind::NotAnExport,
             None,
-            "the text holds no event".into(),
+            "no event copied as text (Event Viewer, wevtutil or PowerShell) was found".into(),
         ));
         return;
     };
-    let mut record = Record::new(shape);
+    let mut record = Record::new(start.shape);
     // Whether the lines read belong to an event (not to prose around them).
     let mut in_event = false;
     let mut index = 0usize;
