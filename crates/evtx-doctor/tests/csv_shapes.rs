@@ -6,17 +6,13 @@
 
 mod common;
 
-use common::fixture;
+use common::{export, fixture};
 use evtx_doctor::event::Event;
 use evtx_doctor::internals::for_each_export_event;
 use evtx_doctor::jiff::tz::{TimeZone, offset};
 use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{Knowledge, Options, Source, analyze};
 use std::path::PathBuf;
-
-fn export(name: &str) -> PathBuf {
-    fixture("exports").join(name)
-}
 
 fn run_with(paths: &[PathBuf], options: &Options) -> Report {
     analyze(
@@ -27,7 +23,7 @@ fn run_with(paths: &[PathBuf], options: &Options) -> Report {
 }
 
 fn run(name: &str) -> Report {
-    run_with(&[export(name)], &Options::default())
+    common::analyze_export(name)
 }
 
 /// The events of an export, as the CSV reader gives them.

@@ -11,12 +11,7 @@ use evtx_doctor::report::{Finding, InputKind, InputStatus, Report};
 use evtx_doctor::{Knowledge, Options, Source, analyze};
 
 fn run(name: &str) -> Report {
-    let path = fixture("").join("exports").join(name);
-    analyze(
-        [Source::path(path)],
-        &Knowledge::builtin().unwrap(),
-        &Options::default(),
-    )
+    common::analyze_export(name)
 }
 
 /// A finding as a support engineer reads it.

@@ -9,12 +9,7 @@ use evtx_doctor::report::{InputKind, InputStatus, Report};
 use evtx_doctor::{Knowledge, Options, Source, analyze};
 
 fn run(name: &str) -> Report {
-    let path = fixture("").join("exports").join(name);
-    analyze(
-        [Source::path(path)],
-        &Knowledge::builtin().unwrap(),
-        &Options::default(),
-    )
+    common::analyze_export(name)
 }
 
 /// (rule, domain, error code, count, first seen, last seen) of a finding.

@@ -135,6 +135,7 @@ impl ChunkOutcome {
     pub(crate) fn counts(&self, is_chunk: bool) -> Counts {
         let state = |wanted: ChunkState| u64::from(is_chunk && self.state == wanted);
         Counts {
+            // The slots of a file are counted from its layout, not chunk by chunk.
             chunks: 0,
             chunks_read: state(ChunkState::Read),
             chunks_skipped: state(ChunkState::Skipped),

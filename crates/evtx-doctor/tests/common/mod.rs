@@ -11,6 +11,20 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The file `name` of `fixtures/exports/`.
+pub fn export(name: &str) -> PathBuf {
+    fixture("exports").join(name)
+}
+
+/// The report of the export `fixtures/exports/<name>` with the built-in knowledge.
+pub fn analyze_export(name: &str) -> evtx_doctor::Report {
+    evtx_doctor::analyze(
+        [evtx_doctor::Source::path(export(name))],
+        &evtx_doctor::Knowledge::builtin().unwrap(),
+        &evtx_doctor::Options::default(),
+    )
+}
+
 /// Says that the running test skips its work, and why, where `cargo test` shows it: written
 /// straight to the process's standard error, which libtest does not capture (it captures
 /// only `print!`/`eprint!`), so the note is seen without `--nocapture`. The caller returns.
