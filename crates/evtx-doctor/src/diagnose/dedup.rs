@@ -4,7 +4,11 @@
 use crate::event::Event;
 use crate::rules::Match;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// Kept events compared with a newcomer of the same key. Past a few, events of one key are a
+/// crafted collision rather than duplicates: later ones are kept without comparing, so time
+/// stays linear whatever the input.
+const MAX_SAME_KEY: usize = 8;
 
 /// Drops events seen twice, keeping the first. Two events are the same record when computer,
 /// channel, record id and time agree *and* so do provider, event id and what they say: fixture
@@ -15,11 +19,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     let mut kept_at: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut keep = vec![true; matched.len()];
+    let mut identity = Vec::new();
     for (index, (event, _)) in matched.iter().enumerate() {
-        let Some(key) = identity_hash(event) else {
+        if !write_identity(event, KEY_CONTENT, &mut identity) {
             continue;
-        };
-        let same_key = kept_at.entry(key).or_default();
+        }
+        let same_key = kept_at.entry(hash(&identity)).or_default();
         let seen = same_key
             .iter()
             .filter_map(|&other| matched.get(other))
@@ -28,7 +33,7 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
             if let Some(flag) = keep.get_mut(index) {
                 *flag = false;
             }
-        } else {
+        } else if same_key.len() < MAX_SAME_KEY {
             same_key.push(index);
         }
     }
@@ -38,59 +43,82 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     (before - matched.len()) as u64
 }
 
-/// A hash of what makes `event` one record: computer, channel, record id, time in whole
-/// seconds, provider, event id (case ignored in names) and content; `None` when the event
-/// lacks a record id or a time (it cannot be told apart).
+/// How much of an event's content its key covers: enough to tell real events apart, and the
+/// key of a 611 with its stack trace stays cheap; events whose keys agree are compared whole.
+const KEY_CONTENT: usize = 512;
+
+/// Writes into `out` what makes `event` one record: computer, channel and provider (case
+/// ignored), record id, time in whole seconds, event id, and content (its first `content`
+/// bytes); false when the event lacks a record id or a time (it cannot be told apart).
 ///
 /// Seconds, because exports cut the time a log holds to 100 ns: PowerShell and Event Viewer
 /// write whole seconds, `wevtutil` milliseconds (all cut, never rounded).
-fn identity_hash(event: &Event) -> Option<u64> {
-    let mut hasher = DefaultHasher::new();
+fn write_identity(event: &Event, content: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let (Some(record_id), Some(time)) = (event.record_id, event.time) else {
+        return false;
+    };
     for name in [&event.computer, &event.channel, &event.provider] {
         for c in name.chars().flat_map(char::to_lowercase) {
-            c.hash(&mut hasher);
+            let mut utf8 = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
         }
-        0xFFu8.hash(&mut hasher);
+        out.push(0);
     }
-    event.record_id?.hash(&mut hasher);
-    event.time?.as_second().hash(&mut hasher);
-    event.event_id.hash(&mut hasher);
-    for word in content_words(event) {
-        word.hash(&mut hasher);
-    }
-    Some(hasher.finish())
+    out.extend_from_slice(&record_id.to_le_bytes());
+    out.extend_from_slice(&time.as_second().to_le_bytes());
+    out.extend_from_slice(&event.event_id.to_le_bytes());
+    let end = out.len().saturating_add(content);
+    write_content(event, out, end);
+    true
 }
 
-/// Whether `a` and `b` are one record (what [`identity_hash`] hashes agrees).
+/// Whether `a` and `b` are one record (what [`write_identity`] writes is the same).
 fn same_record(a: &Event, b: &Event) -> bool {
-    let same_name = |x: &str, y: &str| {
-        x.chars()
-            .flat_map(char::to_lowercase)
-            .eq(y.chars().flat_map(char::to_lowercase))
-    };
-    a.record_id == b.record_id
-        && a.time.map(|t| t.as_second()) == b.time.map(|t| t.as_second())
-        && a.event_id == b.event_id
-        && same_name(&a.computer, &b.computer)
-        && same_name(&a.channel, &b.channel)
-        && same_name(&a.provider, &b.provider)
-        && content_words(a).eq(content_words(b))
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    write_identity(a, usize::MAX, &mut x) && write_identity(b, usize::MAX, &mut y) && x == y
 }
 
-/// What the event says, in a form every shape of it shares: its data values when it has
-/// them (a log, an XML export), else its message (a paste holds only that; a classic event's
-/// message is its one data value), as words (white space runs are one separator).
-fn content_words(event: &Event) -> Box<dyn Iterator<Item = &str> + '_> {
-    if event.data.is_empty() {
-        Box::new(event.message.iter().flat_map(|m| m.split_whitespace()))
+/// Appends what the event says, in a form every shape of it shares: its data values when it
+/// has them (a log, an XML export), else its message (a paste holds only that; a classic
+/// event's message is its one data value), each run of white space one space; it stops once
+/// `out` is `end` bytes long.
+fn write_content(event: &Event, out: &mut Vec<u8>, end: usize) {
+    let values: Vec<&str> = if event.data.is_empty() {
+        event.message.iter().map(String::as_str).collect()
     } else {
-        Box::new(
-            event
-                .data
-                .iter()
-                .flat_map(|item| item.value.split_whitespace()),
-        )
+        event.data.iter().map(|item| item.value.as_str()).collect()
+    };
+    let words = values
+        .iter()
+        .flat_map(|value| value.as_bytes().split(u8::is_ascii_whitespace))
+        .filter(|word| !word.is_empty());
+    for (index, word) in words.enumerate() {
+        if out.len() >= end {
+            out.truncate(end);
+            return;
+        }
+        if index > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(word);
     }
+}
+
+/// A fast hash of `bytes` (a word at a time); collisions are told apart by comparing.
+fn hash(bytes: &[u8]) -> u64 {
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    let mut words = bytes.chunks_exact(8);
+    let mut h = bytes.len() as u64;
+    for word in words.by_ref() {
+        let mut le = [0; 8];
+        le.copy_from_slice(word);
+        h = mix(h, u64::from_le_bytes(le));
+    }
+    let mut tail = [0; 8];
+    let rest = words.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    mix(h, u64::from_le_bytes(tail))
 }
 
 #[cfg(test)]
