@@ -4,7 +4,11 @@
 //! (skipped with a note when absent).
 
 use evtx_doctor::internals::{Decline, DecodedTwice, decode_both_ways};
+use evtx_doctor::knowledge::Knowledge;
+use evtx_doctor::report::Report;
+use evtx_doctor::{Options, Source, analyze};
 use evtx_forge::corpus::{CorpusOptions, write_corpus};
+use evtx_forge::file_header;
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -191,16 +195,14 @@ fn every_shared_corpus_record_decodes_as_the_evtx_crate_renders_it_or_is_decline
 
 /// The `decode` fuzz target's seeds (`fuzz/seeds/decode`: chunks cut at their free space, one
 /// of them built to hold embedded BinXML, arrays, the value types manifest events use and a
-/// record written as a token stream): every record decodes as the crate renders it.
+/// record written as a token stream, one with arrays that repeat elements whose attributes
+/// all place one string): every record decodes as the crate renders it.
 #[test]
 fn every_fuzz_seed_record_decodes_as_the_evtx_crate_renders_it() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/decode");
     let mut tally = Tally::default();
     let mut seeds = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let mut chunk = std::fs::read(&path).unwrap();
-        chunk.resize(CHUNK, 0);
+    for (path, chunk) in chunks_in(&dir) {
         check_chunk(&chunk, &path.display().to_string(), &mut tally);
         seeds += 1;
     }
@@ -210,19 +212,112 @@ fn every_fuzz_seed_record_decodes_as_the_evtx_crate_renders_it() {
 }
 
 /// Chunks the `decode` fuzz target once found the decoder and the crate disagreeing on, and
-/// one built to ask for unbounded work (an array of 4,096 items repeating an element that
-/// holds 600 others: declined once the record's work is spent), in `tests/data/decode`, named
-/// after the cause: they agree now.
+/// chunks built to ask for unbounded work, in `tests/data/decode`, named after the cause:
+/// they agree now. Built ones: an array of 4,096 items repeating an element that holds 600
+/// others; an array repeating an element whose 100 attributes (which no event field uses)
+/// each place a 4,000-byte string, which the crate writes for every copy (past its 16 MiB);
+/// four such records, then a small one the crate refuses too, their render budget spent.
 #[test]
 fn fuzz_findings_decode_as_the_evtx_crate_renders_them_or_are_declined() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/decode");
     let mut tally = Tally::default();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let mut chunk = std::fs::read(&path).unwrap();
-        chunk.resize(CHUNK, 0);
+    for (path, chunk) in chunks_in(&findings()) {
         check_chunk(&chunk, &path.display().to_string(), &mut tally);
     }
     tally.report("fuzz findings");
     assert!(tally.records > 0);
+}
+
+/// The records the crate cannot render for what they ask (past 16 MiB of output, or after
+/// records that spent their chunk's budget) are declined, whether the decoder runs out of
+/// work in them or not.
+#[test]
+fn records_past_the_crates_budgets_are_declined() {
+    for (name, records) in [
+        ("unused-attributes-past-the-crate-budget", 1),
+        ("declined-records-spend-the-chunk-budget", 5),
+    ] {
+        let mut chunk = std::fs::read(findings().join(name)).unwrap();
+        chunk.resize(CHUNK, 0);
+        let decoded = decode_both_ways(&chunk);
+        assert_eq!(decoded.len(), records, "{name}");
+        for record in decoded {
+            let what = format!("{name}: record {}", record.record_id);
+            assert_eq!(record.fast.err(), Some(Decline::Malformed), "{what}");
+            assert!(record.reference.is_err(), "{what}");
+        }
+    }
+}
+
+/// The built findings that ask past the crate's budgets, and the seeds, each as an .evtx
+/// file of its one chunk, give the same report with the prefilter (and so the decoder) on and
+/// off: a record the decoder declines is read by the crate, which reports what it cannot
+/// render. (Every record of these is one the prefilter wants: the other findings hold records
+/// it skips, whose damage only a run without it reports.)
+#[test]
+fn crafted_records_give_the_same_report_with_the_prefilter_on_and_off() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/decode");
+    let crafted = [
+        "unused-attributes-past-the-crate-budget",
+        "declined-records-spend-the-chunk-budget",
+    ];
+    let files = chunks_in(&seeds)
+        .into_iter()
+        .chain(chunks_in(&findings()).into_iter().filter(|(path, _)| {
+            path.file_name()
+                .is_some_and(|name| crafted.iter().any(|c| name == *c))
+        }));
+    let (mut checked, mut unreadable) = (0, 0);
+    for (path, chunk) in files {
+        let mut file = file_header(1, 1);
+        file.extend_from_slice(&chunk);
+        let name = format!("{}.evtx", path.display());
+        let off = report(&name, &file, false);
+        assert_eq!(report(&name, &file, true), off, "{name}");
+        checked += 1;
+        unreadable += off
+            .inputs
+            .iter()
+            .map(|input| input.counts.records_unreadable)
+            .sum::<u64>();
+    }
+    assert!(checked >= 8, "{checked}");
+    // The crafted records the crate refuses are reported, both ways: all six.
+    assert_eq!(unreadable, 6);
+}
+
+/// The report on the .evtx file `bytes` named `name`, with the prefilter on or off; the
+/// counters of what the prefilter skipped (read without it) are added to those read.
+fn report(name: &str, bytes: &[u8], prefilter: bool) -> Report {
+    let options = Options {
+        prefilter,
+        ..Options::default()
+    };
+    let knowledge = Knowledge::builtin().unwrap();
+    let mut report = analyze([Source::borrowed(name, bytes)], &knowledge, &options);
+    report.options.prefilter = true;
+    for input in &mut report.inputs {
+        input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
+        input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
+    }
+    report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
+    report
+}
+
+fn findings() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/decode")
+}
+
+/// Every file of `dir` (a chunk cut at its free space), zero-filled to a whole chunk.
+fn chunks_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut chunks: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let mut chunk = std::fs::read(&path).unwrap();
+            chunk.resize(CHUNK, 0);
+            (path, chunk)
+        })
+        .collect();
+    chunks.sort();
+    chunks
 }

@@ -208,3 +208,17 @@ impl EventBuilder {
 pub(crate) fn parse_time(text: &str) -> Option<jiff::Timestamp> {
     text.trim().parse().ok()
 }
+
+/// The character an entity reference `&name;` stands for, when `name` is one of XML's five
+/// predefined entities: the only ones the XML reader resolves by name (and so the only ones
+/// the BinXML decoder may resolve, to agree with it).
+pub(crate) fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => return None,
+    })
+}

@@ -3,7 +3,7 @@
 mod build;
 mod xml;
 
-pub(crate) use build::EventBuilder;
+pub(crate) use build::{EventBuilder, predefined_entity};
 
 // Public only with the `internals` feature (re-exported in `crate::internals`).
 #[cfg(feature = "internals")]

@@ -1,7 +1,7 @@
 //! Reads one `<Event>` element, as the `evtx` crate renders it and as Event Viewer exports it.
 
 use super::Event;
-use super::build::EventBuilder;
+use super::build::{EventBuilder, predefined_entity};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as Xml};
 use std::convert::Infallible;
@@ -115,18 +115,12 @@ fn attribute(start: &BytesStart<'_>, key: &[u8]) -> Option<String> {
 /// Resolves `&amp;`-style and numeric references; anything else is kept as written.
 fn push_reference(text: &mut String, reference: &[u8]) {
     let name = String::from_utf8_lossy(reference);
-    let resolved = match name.as_ref() {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        other => other
-            .strip_prefix("#x")
+    let resolved = predefined_entity(&name).or_else(|| {
+        name.strip_prefix("#x")
             .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .or_else(|| other.strip_prefix('#').and_then(|dec| dec.parse().ok()))
-            .and_then(char::from_u32),
-    };
+            .or_else(|| name.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+            .and_then(char::from_u32)
+    });
     match resolved {
         Some(c) => text.push(c),
         None => {

@@ -17,7 +17,10 @@
 //! the forge corpora and the shared corpus.
 //!
 //! Layouts from [MS-EVEN6] (BinXml): template instances, value descriptors. Limits (nesting,
-//! values, instances, depth) bound the work a crafted chunk can ask for.
+//! values, instances, depth) bound the work a crafted chunk can ask for, and each record's
+//! work is charged as what the crate would write and build for it (every attribute and value
+//! placed, whether the event keeps it or not), within half the crate's own budgets ([`WORK`],
+//! [`CHUNK_WORK`]): a record the crate refuses for its size is declined too.
 
 mod value;
 
@@ -27,10 +30,10 @@ use super::binxml::{
     Element, Names, Op, Part, Template, definition_body, known_value_type, local_name,
 };
 use super::walk::{RecordHeader, u32_at};
-use crate::event::{Event, EventBuilder, Origin};
+use crate::event::{Event, EventBuilder, Origin, predefined_entity};
 use std::cell::Cell;
 use std::ops::Range;
-use value::{Items, kind};
+use value::kind;
 
 /// How many templates a chunk's decoder remembers (Windows uses a few dozen a chunk).
 const REMEMBERED_TEMPLATES: usize = 256;
@@ -111,13 +114,16 @@ impl From<RecordHeader> for RecordBytes {
     }
 }
 
-/// A substitution value: its type, where its bytes are in the chunk, and for embedded BinXML
-/// what it holds.
+/// A substitution value: its type, where its bytes are in the chunk, for embedded BinXML
+/// what it holds, and for an array its items.
 #[derive(Debug, Clone)]
 struct Value {
     kind: u8,
     bytes: Range<usize>,
     nested: Option<Fragment>,
+    /// An array's items: the type they are written as, and where their ranges (in the
+    /// value's bytes) are in [`Decoder::items`].
+    items: Option<(u8, Range<usize>)>,
 }
 
 /// A BinXML stream: one template instance (the usual shape), or tokens of their own.
@@ -148,6 +154,8 @@ pub(crate) struct Decoder {
     templates: Vec<(usize, Option<Template>)>,
     /// The values of the record being decoded, each instance's together.
     values: Vec<Value>,
+    /// The items of the record's array values (see [`Value::items`]).
+    items: Vec<Range<usize>>,
     instances: Vec<Instance>,
     /// The record's streams that are not one template instance, compiled.
     streams: Vec<Template>,
@@ -155,6 +163,8 @@ pub(crate) struct Decoder {
     names: Names,
     /// Kept between records for its buffers.
     builder: EventBuilder,
+    /// What the chunk's records decoded so far may have cost the crate (see [`CHUNK_WORK`]).
+    chunk_spent: usize,
 }
 
 impl Decoder {
@@ -162,6 +172,7 @@ impl Decoder {
     pub(crate) fn clear(&mut self) {
         self.templates.clear();
         self.names.clear();
+        self.chunk_spent = 0;
     }
 
     /// The event the record `record` of `chunk` holds, read from `origin`; `None` when the
@@ -176,29 +187,54 @@ impl Decoder {
     }
 
     /// [`Decoder::decode`], saying why when it declines.
+    ///
+    /// The records of a chunk share the crate's budget for the chunk (see [`CHUNK_WORK`]): a
+    /// record decoded counts what it cost, one declined the most the crate may spend on it
+    /// ([`DECLINED_WORK`]), since the crate renders it and the decoder cannot tell how much
+    /// that takes.
     pub(crate) fn try_decode(
         &mut self,
         chunk: &[u8],
         record: &RecordBytes,
         origin: Origin,
     ) -> Result<Event, Decline> {
+        let work = WORK.min(CHUNK_WORK.saturating_sub(self.chunk_spent));
+        let decoded = self.decode_within(chunk, record, origin, work);
+        let spent = match &decoded {
+            Ok((_, left)) => work.saturating_sub(*left),
+            Err(_) => DECLINED_WORK,
+        };
+        self.chunk_spent = self.chunk_spent.saturating_add(spent);
+        decoded.map(|(event, _)| event)
+    }
+
+    /// The record's event, and what is left of `work` once it is built.
+    fn decode_within(
+        &mut self,
+        chunk: &[u8],
+        record: &RecordBytes,
+        origin: Origin,
+        work: usize,
+    ) -> Result<(Event, usize), Decline> {
         let binxml = record.binxml.clone();
         if binxml.end > chunk.len() || binxml.start > binxml.end {
             return Err(Decline::Malformed);
         }
         self.values.clear();
+        self.items.clear();
         self.instances.clear();
         self.streams.clear();
         let root = self.read_fragment(chunk, binxml, 0)?;
         self.look_up_templates(chunk)?;
         let time = filetime_timestamp(record.filetime).need()?;
         let mut builder = std::mem::take(&mut self.builder);
-        let event = Instantiate {
+        let instantiate = Instantiate {
             chunk,
             decoder: self,
-            work: Cell::new(WORK),
-        }
-        .record(root, &mut builder);
+            work: Cell::new(work),
+        };
+        let event = instantiate.record(root, &mut builder);
+        let left = instantiate.work.get();
         // The next record starts afresh, with the buffers.
         let event = event.map(|()| builder.finish());
         builder.reset();
@@ -207,7 +243,7 @@ impl Decoder {
         event.time = event.time.or(Some(time));
         event.record_id = event.record_id.or(Some(record.id));
         event.origin = origin;
-        Ok(event)
+        Ok((event, left))
     }
 
     /// Reads the template instance whose token is at `at` (ending by `end`), and the
@@ -257,6 +293,7 @@ impl Decoder {
                 kind: kind::NULL,
                 bytes: 0..0,
                 nested: None,
+                items: None,
             },
         );
         for i in 0..count {
@@ -270,18 +307,25 @@ impl Decoder {
             if bytes.end > end {
                 return Err(Decline::Malformed);
             }
-            let nested = if value_kind == kind::BIN_XML {
-                (size > 0)
+            let (mut nested, mut items) = (None, None);
+            if value_kind == kind::BIN_XML {
+                nested = (size > 0)
                     .then(|| self.read_fragment(chunk, bytes.clone(), depth + 1))
-                    .transpose()?
+                    .transpose()?;
             } else {
-                value::check(value_kind, chunk.get(bytes.clone()).need()?)?;
-                None
-            };
+                let start = self.items.len();
+                let scalar = value::check(
+                    value_kind,
+                    chunk.get(bytes.clone()).need()?,
+                    &mut self.items,
+                )?;
+                items = scalar.map(|scalar| (scalar, start..self.items.len()));
+            }
             *self.values.get_mut(first + i).need()? = Value {
                 kind: value_kind,
                 bytes: bytes.clone(),
                 nested,
+                items,
             };
             offset = bytes.end;
         }
@@ -367,14 +411,34 @@ struct Instantiate<'d> {
     work: Cell<usize>,
 }
 
-/// The work one record may ask for, in bytes of text written plus [`ELEMENT_WORK`] per
-/// element: an array value repeats its element, a value may be placed many times, so a
-/// crafted record of a few KiB could otherwise ask for gigabytes (the crate refuses such a
-/// record too). Real records ask for a few KiB.
-const WORK: usize = 4 << 20;
+/// The work one record may ask for, counted as the bytes the crate may write for it:
+/// [`TEXT_WORK`] for each byte of a name, text or value placed, [`NODE_WORK`] for each node
+/// (element, attribute, part of either) built or visited. An array value repeats its element,
+/// a value may be placed many times, and the crate writes every attribute and every value
+/// whether the event keeps it or not, so a crafted record of a few KiB could otherwise ask for
+/// gigabytes. The crate fails a record that renders to more than 16 MiB or 2^18 nodes (`evtx`
+/// 0.15.1, `binxml/compiled.rs`: `MAX_RECORD_OUTPUT`, `MAX_RENDER_NODES`); this is half of it,
+/// so a record decoded is one the crate renders. Real records ask for a few tens of KiB.
+const WORK: usize = 8 << 20;
 
-/// What an element costs of [`WORK`].
-const ELEMENT_WORK: usize = 64;
+/// What a byte of a name, text or value costs: the most the crate writes for it (an ANSI
+/// `"` is `&quot;`, an INT8 `-128`).
+const TEXT_WORK: usize = 6;
+
+/// What a node costs: its markup, and its share of the crate's nodes. The crate counts a node
+/// where it builds it (once for each template instance, and for each copy an array makes) and
+/// where it visits it, three times at most: [`WORK`] holds 2^15 nodes, an eighth of its 2^18.
+const NODE_WORK: usize = 256;
+
+/// What the records of one chunk may ask for together. The crate renders a chunk's records
+/// within 64 MiB and 2^20 nodes, and fails every record once less than a record's share
+/// (16 MiB, 2^18 nodes) is left (`MAX_CHUNK_OUTPUT`, `MAX_CHUNK_NODES`, `ChunkBudget::admit`).
+const CHUNK_WORK: usize = 48 << 20;
+
+/// What a declined record counts against [`CHUNK_WORK`]: the most the crate may spend on it,
+/// its 16 MiB and what it may write past them before it stops. After two such records a chunk
+/// has 8 MiB left: the crate's 16 MiB less what those two may have written past theirs.
+const DECLINED_WORK: usize = 20 << 20;
 
 /// The element being repeated for each item of an array value: that value's index, the type
 /// its items are written as, and the item this copy holds (a range of the value's bytes).
@@ -385,14 +449,25 @@ struct Repeat {
     item: Range<usize>,
 }
 
+/// The items of an array value: the type they are written as, and their ranges in its bytes.
+#[derive(Debug, Clone, Copy)]
+struct Items<'a> {
+    kind: u8,
+    ranges: &'a [Range<usize>],
+}
+
 impl Instantiate<'_> {
     /// The event of the record whose stream is `root`: the first element it holds must be
-    /// `<Event>` with content, which the XML reader reads.
+    /// `<Event>` with content, which the XML reader reads. The crate writes all of a stream's
+    /// roots: one with more is declined.
     fn record(&self, root: Fragment, builder: &mut EventBuilder) -> Result<(), Decline> {
         let (instance, template) = match root {
             Fragment::Instance(index) => self.instance(index)?,
             Fragment::Stream(index) => {
                 let stream = self.decoder.streams.get(index).need()?;
+                if stream.roots().nth(1).is_some() {
+                    return Err(Decline::Shape);
+                }
                 match stream.ops.first() {
                     Some(Op::Content(Part::Instance { index, .. })) => self.instance(*index)?,
                     Some(Op::Open(_)) => (&NO_VALUES, stream),
@@ -404,6 +479,7 @@ impl Instantiate<'_> {
         if element.name.as_deref() != Some("Event") || element.empty {
             return Err(Decline::Root);
         }
+        self.charge(instance, element, "Event", None)?;
         let content = 1..element.after.checked_sub(1).need()?;
         self.content(builder, instance, &template.ops, content, None)?;
         if !builder.end() {
@@ -438,10 +514,15 @@ impl Instantiate<'_> {
         }
     }
 
+    /// The instance at `index` with its template; charges the template's nodes, which the
+    /// crate builds for each instance placed.
     fn instance(&self, index: usize) -> Result<(&Instance, &Template), Decline> {
         let instance = self.decoder.instances.get(index).need()?;
         let template = self.decoder.templates.get(instance.template).need()?;
-        Ok((instance, template.1.as_ref().need()?))
+        let template = template.1.as_ref().need()?;
+        let nodes: usize = template.ops.iter().map(op_nodes).sum();
+        self.spend(nodes.saturating_mul(NODE_WORK))?;
+        Ok((instance, template))
     }
 
     /// The value at `index` of `instance` (`None` past its values: it writes nothing).
@@ -465,7 +546,8 @@ impl Instantiate<'_> {
         value.nested.is_none() && value::is_empty(value.kind, self.bytes(value).unwrap_or_default())
     }
 
-    /// The ops in `range` of a template: the content of an element.
+    /// The ops in `range` of a template: the content of an element. Each costs a node, and
+    /// what the crate writes for it, whether the event keeps it or not.
     fn content(
         &self,
         builder: &mut EventBuilder,
@@ -476,6 +558,7 @@ impl Instantiate<'_> {
     ) -> Result<(), Decline> {
         let mut at = range.start;
         while at < range.end {
+            self.spend(NODE_WORK)?;
             match ops.get(at).need()? {
                 Op::Open(element) => {
                     self.element(builder, instance, ops, at, element, false)?;
@@ -483,9 +566,11 @@ impl Instantiate<'_> {
                     continue;
                 }
                 Op::Content(part) => {
-                    let before = builder.text().len();
+                    self.spend(
+                        self.part_size(instance, part, repeat)
+                            .saturating_mul(TEXT_WORK),
+                    )?;
                     self.part(builder, instance, part, repeat)?;
-                    self.spend(builder.text().len().saturating_sub(before))?;
                 }
                 Op::Close => return Err(Decline::Malformed),
             }
@@ -525,17 +610,30 @@ impl Instantiate<'_> {
             // Written `&name;`: the XML reader resolves the five predefined entities only.
             Part::EntityRef(name) => {
                 let name = name.as_deref().unwrap_or_default();
-                match name {
-                    "amp" => builder.text().push('&'),
-                    "lt" => builder.text().push('<'),
-                    "gt" => builder.text().push('>'),
-                    "quot" => builder.text().push('"'),
-                    "apos" => builder.text().push('\''),
-                    _ => builder.text().push_str(&format!("&{name};")),
+                match predefined_entity(name) {
+                    Some(c) => builder.text().push(c),
+                    None => builder.text().push_str(&format!("&{name};")),
                 }
             }
         }
         Ok(())
+    }
+
+    /// The bytes a part is written from, which bound what the crate writes for it (see
+    /// [`TEXT_WORK`]): an embedded BinXML value's elements are charged where they are placed.
+    fn part_size(&self, instance: &Instance, part: &Part, repeat: Option<&Repeat>) -> usize {
+        match part {
+            Part::Text(text) | Part::CData(text) => text.len(),
+            Part::Literal { bytes, .. } => bytes.len(),
+            Part::EntityRef(Some(name)) => name.len(),
+            Part::Value { index, .. } => match (self.value(instance, *index), repeat) {
+                (Some(value), _) if value.nested.is_some() => 0,
+                (Some(_), Some(repeat)) if repeat.index == *index => repeat.item.len(),
+                (Some(value), _) => value.bytes.len(),
+                (None, _) => 0,
+            },
+            _ => 0,
+        }
     }
 
     /// The element `element` (the op at `at`), once or once per item of an array value in
@@ -561,9 +659,14 @@ impl Instantiate<'_> {
             return Err(Decline::Malformed);
         }
         match self.repeats(instance, ops, at, element)? {
-            Some(repeats) if !root => repeats
-                .iter()
-                .try_for_each(|repeat| self.copy(builder, instance, ops, at, name, Some(repeat))),
+            Some((index, items)) if !root => items.ranges.iter().try_for_each(|item| {
+                let repeat = Repeat {
+                    index,
+                    kind: items.kind,
+                    item: item.clone(),
+                };
+                self.copy(builder, instance, ops, at, name, Some(&repeat))
+            }),
             _ => self.copy(builder, instance, ops, at, name, None),
         }
     }
@@ -581,7 +684,7 @@ impl Instantiate<'_> {
         let Some(Op::Open(element)) = ops.get(at) else {
             return Err(Decline::Malformed);
         };
-        self.spend(ELEMENT_WORK)?;
+        self.charge(instance, element, name, repeat)?;
         let attribute = |key: &[u8]| self.attribute(instance, element, key);
         builder.start(name.as_bytes(), element.empty, attribute)?;
         if element.empty {
@@ -593,8 +696,31 @@ impl Instantiate<'_> {
         Ok(())
     }
 
-    /// The copies of `element` (the op at `at`) an array value of several items in its
-    /// content makes, one per item; `None` when it has none. Checks its attributes too:
+    /// Charges a copy of `element`, named `name`, for what the crate builds and writes of it
+    /// but its content: the element, its name (opened and closed), and every attribute with
+    /// its parts, whether the event uses it or not.
+    fn charge(
+        &self,
+        instance: &Instance,
+        element: &Element,
+        name: &str,
+        repeat: Option<&Repeat>,
+    ) -> Result<(), Decline> {
+        self.spend(NODE_WORK.saturating_add(name.len().saturating_mul(2 * TEXT_WORK)))?;
+        for attribute in &element.attributes {
+            let name = attribute.name.as_deref().map_or(0, str::len);
+            let bytes = attribute.parts.iter().fold(name, |sum, part| {
+                sum.saturating_add(self.part_size(instance, part, repeat))
+            });
+            let nodes = attribute.parts.len().saturating_add(1);
+            self.spend(nodes.saturating_mul(NODE_WORK))?;
+            self.spend(bytes.saturating_mul(TEXT_WORK))?;
+        }
+        Ok(())
+    }
+
+    /// The array value of several items in the content of `element` (the op at `at`) whose
+    /// items each make a copy of it; `None` when it has none. Checks its attributes too:
     /// embedded BinXML, arrays of several items and content not followed are declined there.
     fn repeats(
         &self,
@@ -602,7 +728,7 @@ impl Instantiate<'_> {
         ops: &[Op],
         at: usize,
         element: &Element,
-    ) -> Result<Option<Vec<Repeat>>, Decline> {
+    ) -> Result<Option<(u16, Items<'_>)>, Decline> {
         for attribute in &element.attributes {
             attribute.name.as_ref().ok_or(Decline::Template)?;
             for part in &attribute.parts {
@@ -632,11 +758,8 @@ impl Instantiate<'_> {
                     continue;
                 }
                 Op::Content(Part::Value { index, .. }) => {
-                    if let Some(items) = self
-                        .value(instance, *index)
-                        .map(|v| self.items(v))
-                        .transpose()?
-                        .flatten()
+                    if let Some(value) = self.value(instance, *index)
+                        && let Some(items) = self.items(value)?
                     {
                         if found.is_some() {
                             // Two arrays: the crate repeats for every pair of items.
@@ -649,23 +772,31 @@ impl Instantiate<'_> {
             }
             next += 1;
         }
-        Ok(found.map(|(index, items)| {
-            let kind = items.kind;
-            items
-                .ranges
-                .into_iter()
-                .map(|item| Repeat { index, kind, item })
-                .collect()
-        }))
+        Ok(found)
     }
 
     /// The items of an array value of more than one item.
-    fn items(&self, value: &Value) -> Result<Option<Items>, Decline> {
-        if value.kind & kind::ARRAY == 0 {
+    fn items(&self, value: &Value) -> Result<Option<Items<'_>>, Decline> {
+        let Some((kind, items)) = &value.items else {
             return Ok(None);
+        };
+        let ranges = self.decoder.items.get(items.clone()).need()?;
+        Ok((ranges.len() > 1).then_some(Items {
+            kind: *kind,
+            ranges,
+        }))
+    }
+
+    /// Appends the text of `value` (not embedded BinXML) as the crate writes it.
+    fn render(&self, value: &Value, text: &mut String) -> Result<(), Decline> {
+        let bytes = self.bytes(value)?;
+        match &value.items {
+            Some((kind, items)) => {
+                let items = self.decoder.items.get(items.clone()).need()?;
+                value::render_items(*kind, bytes, items, text)
+            }
+            None => value::render(value.kind, bytes, text),
         }
-        Ok(value::array_items(value.kind, self.bytes(value)?)?
-            .filter(|items| items.ranges.len() > 1))
     }
 
     /// The substitution of the value at `index` in content.
@@ -687,19 +818,19 @@ impl Instantiate<'_> {
         if (optional && self.is_empty(value)) || !builder.wants_text() {
             return Ok(());
         }
-        let bytes = self.bytes(value)?;
         match repeat {
             Some(repeat) if repeat.index == index => value::render(
                 repeat.kind,
-                bytes.get(repeat.item.clone()).need()?,
+                self.bytes(value)?.get(repeat.item.clone()).need()?,
                 builder.text(),
             ),
-            _ => value::render(value.kind, bytes, builder.text()),
+            _ => self.render(value, builder.text()),
         }
     }
 
     /// The value of the attribute `key` of `element` as the XML reader finds it: the first
-    /// one so named that is written (one with no text is left out).
+    /// one so named that is written (one with no text is left out). Charged with the element
+    /// (see [`Instantiate::charge`]).
     fn attribute(
         &self,
         instance: &Instance,
@@ -737,14 +868,13 @@ impl Instantiate<'_> {
                     }
                     Part::Value { index, .. } => {
                         if let Some(value) = self.value(instance, *index) {
-                            value::render(value.kind, self.bytes(value)?, &mut text)?;
+                            self.render(value, &mut text)?;
                         }
                     }
                     // Declined before (see `repeats`).
                     _ => return Err(Decline::Content),
                 }
             }
-            self.spend(text.len())?;
             return Ok(Some(text));
         }
         Ok(None)
@@ -755,6 +885,19 @@ impl Instantiate<'_> {
         let left = self.work.get().checked_sub(amount).need()?;
         self.work.set(left);
         Ok(())
+    }
+}
+
+/// The nodes an op stands for, as the crate counts them: an element with its attributes and
+/// their parts, a part of content.
+fn op_nodes(op: &Op) -> usize {
+    match op {
+        Op::Open(element) => element
+            .attributes
+            .iter()
+            .fold(1, |sum, attribute| sum + 1 + attribute.parts.len()),
+        Op::Content(_) => 1,
+        Op::Close => 0,
     }
 }
 

@@ -55,18 +55,23 @@ fn fixed_size(kind: u8) -> Option<usize> {
 
 /// Whether the crate reads a value of `kind` sized `bytes` exactly as it is laid out (so
 /// that the values after it are where their sizes say). Embedded BinXML is checked by the
-/// caller.
-pub(super) fn check(kind: u8, bytes: &[u8]) -> Result<(), Decline> {
+/// caller. For an array, its items go at the end of `items` (see [`array_items`]), read once
+/// here rather than at every place the value is substituted.
+pub(super) fn check(
+    kind: u8,
+    bytes: &[u8],
+    items: &mut Vec<Range<usize>>,
+) -> Result<Option<u8>, Decline> {
     let fits = match kind {
         kind::NULL | kind::BINARY | kind::ANSI_STRING => true,
         kind::STRING => bytes.len().is_multiple_of(2),
         kind::SIZE_T => matches!(bytes.len(), 4 | 8),
         kind::SID => sid_size(bytes) == Some(bytes.len()),
-        k if k & kind::ARRAY != 0 => return array_items(kind, bytes).map(|_| ()),
+        k if k & kind::ARRAY != 0 => return array_items(kind, bytes, items),
         k => fixed_size(k) == Some(bytes.len()),
     };
     if fits {
-        Ok(())
+        Ok(None)
     } else {
         Err(Decline::Value(kind))
     }
@@ -94,23 +99,20 @@ pub(super) fn is_empty(kind: u8, bytes: &[u8]) -> bool {
     }
 }
 
-/// The items of an array value.
-#[derive(Debug, Clone)]
-pub(super) struct Items {
-    /// The scalar type they are written as.
-    pub kind: u8,
-    /// Where each is in the value's bytes.
-    pub ranges: Vec<Range<usize>>,
-}
-
-/// The items of an array value of type `kind` held in `bytes`; `Ok(None)` for a scalar type.
-pub(super) fn array_items(kind: u8, bytes: &[u8]) -> Result<Option<Items>, Decline> {
+/// Appends the items of an array value of type `kind` held in `bytes` to `items` (each a
+/// range of `bytes`), and returns the scalar type they are written as; `Ok(None)` for a
+/// scalar type. Each item takes at least one byte, so `bytes` bounds their number.
+pub(super) fn array_items(
+    kind: u8,
+    bytes: &[u8],
+    items: &mut Vec<Range<usize>>,
+) -> Result<Option<u8>, Decline> {
     if kind & kind::ARRAY == 0 {
         return Ok(None);
     }
     let scalar = kind & !kind::ARRAY;
     let declined = Decline::Value(kind);
-    let mut items = Vec::new();
+    let first = items.len();
     match scalar {
         kind::STRING => {
             // NUL-terminated strings, one after the other; the last one must end too.
@@ -148,33 +150,26 @@ pub(super) fn array_items(kind: u8, bytes: &[u8]) -> Result<Option<Items>, Decli
             }
         }
         kind::BOOL => {
-            items = fixed_items(bytes, 4).ok_or(declined)?;
+            fixed_items(bytes, 4, items).ok_or(declined)?;
             // Written as bools when every item is 0 or 1, else all as 32-bit integers.
             let bools = items
+                .get(first..)
+                .unwrap_or_default()
                 .iter()
                 .all(|item| matches!(bytes.get(item.clone()), Some([0 | 1, 0, 0, 0])));
-            let kind = if bools { kind::BOOL } else { kind::INT32 };
-            return Ok(Some(Items {
-                kind,
-                ranges: items,
-            }));
+            return Ok(Some(if bools { kind::BOOL } else { kind::INT32 }));
         }
         // Binary and size_t arrays: not read by the crate.
         kind::BINARY | kind::SIZE_T => return Err(declined),
-        k => items = fixed_items(bytes, fixed_size(k).ok_or(declined)?).ok_or(declined)?,
+        k => fixed_items(bytes, fixed_size(k).ok_or(declined)?, items).ok_or(declined)?,
     }
-    Ok(Some(Items {
-        kind: scalar,
-        ranges: items,
-    }))
+    Ok(Some(scalar))
 }
 
-/// Items of `size` bytes each filling `bytes`.
-fn fixed_items(bytes: &[u8], size: usize) -> Option<Vec<Range<usize>>> {
+/// Appends items of `size` bytes each filling `bytes`; `None` when they do not fill it.
+fn fixed_items(bytes: &[u8], size: usize, items: &mut Vec<Range<usize>>) -> Option<()> {
     bytes.len().is_multiple_of(size).then(|| {
-        (0..bytes.len() / size)
-            .map(|i| i * size..i * size + size)
-            .collect()
+        items.extend((0..bytes.len() / size).map(|i| i * size..i * size + size));
     })
 }
 
@@ -249,17 +244,34 @@ pub(super) fn render(kind: u8, bytes: &[u8], text: &mut String) -> Result<(), De
         }
         kind::SID => write_sid(text, bytes),
         k if k & kind::ARRAY != 0 => {
-            let items = array_items(kind, bytes)?.ok_or(declined)?;
-            return match items.ranges.as_slice() {
-                [] => Ok(()),
-                [item] => render(items.kind, bytes.get(item.clone()).ok_or(declined)?, text),
-                _ => Err(Decline::Content),
-            };
+            let mut items = Vec::new();
+            let scalar = array_items(kind, bytes, &mut items)?.ok_or(declined)?;
+            return render_items(scalar, bytes, &items, text);
         }
         // Handles, embedded BinXML (placed by the caller).
         _ => return Err(declined),
     };
     written.map_err(|_| declined)
+}
+
+/// Appends the text of an array value held in `bytes` whose items (ranges of `bytes`) are
+/// written as `kind`: nothing for none, its item for one; several repeat their element
+/// instead (see the caller), so here they are declined.
+pub(super) fn render_items(
+    kind: u8,
+    bytes: &[u8],
+    items: &[Range<usize>],
+    text: &mut String,
+) -> Result<(), Decline> {
+    match items {
+        [] => Ok(()),
+        [item] => render(
+            kind,
+            bytes.get(item.clone()).ok_or(Decline::Value(kind))?,
+            text,
+        ),
+        _ => Err(Decline::Content),
+    }
 }
 
 /// A float as the crate writes it, from its shortest round-trip digits (`scientific`, Rust's
@@ -512,24 +524,28 @@ mod tests {
 
     #[test]
     fn arrays_are_split_into_items() {
+        let split = |kind: u8, bytes: &[u8]| {
+            // After an item already there: the items go at the end.
+            let mut items = Vec::new();
+            items.push(0..0);
+            array_items(kind, bytes, &mut items).map(|scalar| (scalar, items.split_off(1)))
+        };
         let strings = b"a\0\0\0b\0\0\0";
-        let items = array_items(kind::ARRAY | kind::STRING, strings)
-            .unwrap()
-            .unwrap();
-        assert_eq!(items.ranges, vec![0..2, 4..6]);
+        let (scalar, items) = split(kind::ARRAY | kind::STRING, strings).unwrap();
+        assert_eq!((scalar, items), (Some(kind::STRING), vec![0..2, 4..6]));
         // The last string must end.
-        assert!(array_items(kind::ARRAY | kind::STRING, b"a\0b\0").is_err());
+        assert!(split(kind::ARRAY | kind::STRING, b"a\0b\0").is_err());
         // Bools stay bools when every item is 0 or 1, else all are integers.
         let bools: Vec<u8> = [0i32, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let items = array_items(kind::ARRAY | kind::BOOL, &bools)
-            .unwrap()
-            .unwrap();
-        assert_eq!(items.kind, kind::BOOL);
+        let (scalar, items) = split(kind::ARRAY | kind::BOOL, &bools).unwrap();
+        assert_eq!((scalar, items.len()), (Some(kind::BOOL), 2));
         let ints: Vec<u8> = [0i32, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let items = array_items(kind::ARRAY | kind::BOOL, &ints)
-            .unwrap()
-            .unwrap();
-        assert_eq!(items.kind, kind::INT32);
+        assert_eq!(
+            split(kind::ARRAY | kind::BOOL, &ints).unwrap().0,
+            Some(kind::INT32)
+        );
+        // A scalar has no items.
+        assert_eq!(split(kind::UINT16, &[7, 0]).unwrap(), (None, vec![]));
         // A one-item array is written as its item.
         assert_eq!(text(kind::ARRAY | kind::UINT16, &7u16.to_le_bytes()), "7");
     }
