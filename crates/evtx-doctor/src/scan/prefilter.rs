@@ -281,7 +281,8 @@ pub struct Hits {
     found: Vec<Hit>,
     /// Scratch: `hits` and `found` merged.
     merged: Vec<Hit>,
-    /// The byte ranges each searcher of followers or gates has been run over, in order.
+    /// The byte ranges each searcher of followers or gates has been run over (start, end,
+    /// searcher), in order: mostly appended, as records are searched in order.
     searched: Vec<(usize, usize, usize)>,
     /// Scratch for one question: which literals are present.
     present: Vec<bool>,
@@ -719,10 +720,14 @@ impl Prefilter {
         for part in parts {
             // Mostly appended: records are searched in order, and their templates are in
             // records before them.
-            let key = (index, part.start, part.end);
-            match searched.binary_search(&key) {
-                Ok(_) => continue,
-                Err(at) => searched.insert(at, key),
+            let key = (part.start, part.end, index);
+            if searched.last().is_none_or(|last| *last < key) {
+                searched.push(key);
+            } else {
+                match searched.binary_search(&key) {
+                    Ok(_) => continue,
+                    Err(at) => searched.insert(at, key),
+                }
             }
             found.clear();
             match searcher.haystack {
@@ -1581,7 +1586,7 @@ mod tests {
     fn followers_searched(prefilter: &Prefilter, hits: &Hits) -> bool {
         hits.searched
             .iter()
-            .any(|&(searcher, ..)| prefilter.follow.contains(&Some(searcher)))
+            .any(|&(.., searcher)| prefilter.follow.contains(&Some(searcher)))
     }
 
     #[test]
