@@ -248,6 +248,16 @@ fn case_variants(keys: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<usize>) {
     (patterns, key_of)
 }
 
+/// Literals in both encodings, and what the engine looks for.
+struct Keyed {
+    /// Each literal in UTF-16LE, then in its single-byte form.
+    patterns: Vec<Pattern>,
+    /// Each pattern's key: the first bytes of its window the engine looks for (lower case).
+    own_keys: Vec<Vec<u8>>,
+    /// The distinct keys.
+    keys: Vec<Vec<u8>>,
+}
+
 /// A literal in one encoding.
 #[derive(Debug, Clone)]
 struct Pattern {
@@ -366,14 +376,7 @@ impl Prefilter {
         anchor_literals.sort_unstable();
         anchor_literals.dedup();
         let windows = Windows::new(&literals, &PairFrequencies::load());
-        let anchors = Searcher::new(
-            &literals,
-            &anchor_literals,
-            &windows,
-            Haystack::Raw,
-            true,
-            usize::MAX,
-        )?;
+        let anchors = Searcher::new(&literals, &anchor_literals, &windows, Haystack::Raw, true)?;
         // One follower search per anchor literal, for the other literals of every clause it
         // may anchor: a record holding one anchor is searched once.
         let mut follow = vec![None; literals.len()];
@@ -409,7 +412,7 @@ impl Prefilter {
                 // In the raw chunk when the case variants fit the packed searcher (no folding
                 // then), else in the folded chunk (aho-corasick's automaton is much slower).
                 let new = |haystack, fallback| {
-                    Searcher::new(&literals, others, &windows, haystack, fallback, usize::MAX)
+                    Searcher::new(&literals, others, &windows, haystack, fallback)
                 };
                 new(Haystack::Raw, false).or_else(|| new(Haystack::Folded, true))
             })
@@ -898,21 +901,15 @@ impl GateBuilder<'_> {
     /// as can be (up to [`MAX_GATE_SEARCHERS`]); `None` when they would take more: then a
     /// gate costs about what the followers' search does.
     fn quick_searchers(&self, ids: &[usize]) -> Option<Vec<Searcher>> {
-        let quick = |ids: &[usize]| {
-            Searcher::new(
-                self.literals,
-                ids,
-                self.windows,
-                Haystack::Raw,
-                false,
-                MAX_GATE_KEYS,
-            )
+        let few_keys = |ids: &[usize]| {
+            Searcher::keys(self.literals, ids, self.windows, Haystack::Raw)
+                .is_some_and(|keyed| keyed.keys.len() <= MAX_GATE_KEYS)
         };
-        (1..=MAX_GATE_SEARCHERS.min(ids.len())).find_map(|parts| {
-            ids.chunks(ids.len().div_ceil(parts))
-                .map(quick)
-                .collect::<Option<Vec<_>>>()
-        })
+        let parts = (1..=MAX_GATE_SEARCHERS.min(ids.len()))
+            .find(|&parts| ids.chunks(ids.len().div_ceil(parts)).all(few_keys))?;
+        ids.chunks(ids.len().div_ceil(parts))
+            .map(|ids| Searcher::new(self.literals, ids, self.windows, Haystack::Raw, false))
+            .collect()
     }
 
     /// The group of `clause` (past its anchor group) a gate looks for: the one whose most
@@ -1040,16 +1037,44 @@ fn span_inside(hits: &[Hit], part: &Range<usize>) -> Range<usize> {
 impl Searcher {
     /// A searcher of `ids` (indexes into `literals`), each in both encodings, ignoring ASCII
     /// case, over `haystack`; with aho-corasick's automaton when the packed searcher cannot
-    /// be had only if `fallback`; `None` past `max_keys` keys (the first bytes of the literals'
-    /// windows the engine looks for, shared when the same).
+    /// be had only if `fallback`.
     fn new(
         literals: &[String],
         ids: &[usize],
         windows: &Windows,
         haystack: Haystack,
         fallback: bool,
-        max_keys: usize,
     ) -> Option<Self> {
+        let Keyed {
+            patterns,
+            own_keys,
+            keys,
+        } = Self::keys(literals, ids, windows, haystack)?;
+        let candidates = keys
+            .iter()
+            .map(|key| {
+                (0..own_keys.len())
+                    .filter(|&p| own_keys.get(p).is_some_and(|own| key.starts_with(own)))
+                    .collect()
+            })
+            .collect();
+        let (engine, key_of) = Engine::new(&keys, haystack, fallback)?;
+        Some(Searcher {
+            haystack,
+            engine,
+            key_of,
+            patterns,
+            candidates,
+        })
+    }
+
+    /// The patterns of `ids` and their keys, for `haystack`.
+    fn keys(
+        literals: &[String],
+        ids: &[usize],
+        windows: &Windows,
+        haystack: Haystack,
+    ) -> Option<Keyed> {
         let mut patterns: Vec<Pattern> = Vec::new();
         for &id in ids {
             let literal = literals.get(id)?;
@@ -1071,38 +1096,23 @@ impl Searcher {
             Haystack::Raw => RAW_KEY_LEN,
             Haystack::Folded => usize::MAX,
         };
-        let mut keys: Vec<Vec<u8>> = Vec::new();
-        for pattern in &patterns {
-            let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
-            let key = window.get(..key_len).unwrap_or(window).to_ascii_lowercase();
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        if keys.len() > max_keys {
-            return None;
-        }
-        let candidates = keys
+        let own_keys: Vec<Vec<u8>> = patterns
             .iter()
-            .map(|key| {
-                (0..patterns.len())
-                    .filter(|&p| {
-                        patterns.get(p).is_some_and(|pattern| {
-                            let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
-                            let own = window.get(..key_len).unwrap_or(window);
-                            key.starts_with(&own.to_ascii_lowercase())
-                        })
-                    })
-                    .collect()
+            .map(|pattern| {
+                let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
+                window.get(..key_len).unwrap_or(window).to_ascii_lowercase()
             })
             .collect();
-        let (engine, key_of) = Engine::new(&keys, haystack, fallback)?;
-        Some(Searcher {
-            haystack,
-            engine,
-            key_of,
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for key in &own_keys {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        Some(Keyed {
             patterns,
-            candidates,
+            own_keys,
+            keys,
         })
     }
 
