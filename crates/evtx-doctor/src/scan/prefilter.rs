@@ -12,9 +12,12 @@
 //! variant of their first bytes at once: one group of each clause, its provider names when it
 //! names any. Without an anchor no clause can hold: that is the fate of almost every noise
 //! chunk, after one pass. Then, only in the byte ranges that hold an anchor (a record and its
-//! template, for the scanner), lower-cased as they are needed, for the other literals of the
-//! clauses those anchors anchor. A record is judged by the hits inside its ranges: no byte is
-//! searched twice for the same literals.
+//! template, for the scanner): first for a *gate* (a few literals, one group of each clause
+//! that can hold there, in the raw bytes), which rules out most records with an anchor (a sync
+//! server's ADSync noise) before their event id is read; then, lower-cased as they are needed,
+//! for the other literals of the clauses those anchors anchor, unless what the gate found
+//! decided already. A record is judged by the hits inside its ranges: no byte is searched
+//! twice for the same literals.
 
 use crate::rules::LiteralPlan;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span, packed};
