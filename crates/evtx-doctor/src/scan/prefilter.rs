@@ -1590,16 +1590,23 @@ mod tests {
         }
     }
 
-    fn builtin() -> Prefilter {
+    /// A record as the scanner asks about it, with the builtin rules: `template` (where the
+    /// provider name is) and `text` (the record's own bytes) in a chunk whose anchors are
+    /// indexed; whether it is admitted when its event id is `id`, and whether a follower
+    /// searcher was run for it.
+    fn ask(template: &str, text: &str, id: impl FnOnce() -> Option<u16>) -> (bool, bool) {
         let knowledge = crate::knowledge::Knowledge::builtin().unwrap();
-        Prefilter::new(&knowledge.rules().literal_plan().unwrap()).unwrap()
-    }
-
-    /// Whether one of `prefilter`'s follower searchers was run.
-    fn followers_searched(prefilter: &Prefilter, hits: &Hits) -> bool {
-        hits.searched
+        let prefilter = Prefilter::new(&knowledge.rules().literal_plan().unwrap()).unwrap();
+        let (chunk, ranges) = chunk_of(&[utf16(template), utf16(text)]);
+        let mut hits = prefilter.new_hits();
+        assert!(prefilter.index_anchors(&chunk, &mut hits));
+        let record = [ranges[1].clone(), ranges[0].clone()];
+        let admitted = prefilter.admits_record(&chunk, &mut hits, &record, id);
+        let followers = hits
+            .searched
             .iter()
-            .any(|&(.., searcher)| prefilter.follow.contains(&Some(searcher)))
+            .any(|&(.., searcher)| prefilter.follow.contains(&Some(searcher)));
+        (admitted, followers)
     }
 
     #[test]
@@ -1608,39 +1615,23 @@ mod tests {
         // the scheduler's message in its own bytes. The Entra Connector rules name ADSync
         // for any event id; none of their gate words ("aadsts", "dialog", "authenticate")
         // is in the record.
-        let prefilter = builtin();
-        let parts = [
-            utf16("<Provider Name='ADSync'/><EventID/><Data/>"),
-            utf16("Scheduler::SchedulerThreadMain : Next sync cycle scheduled in 30 minutes."),
-        ];
-        let (chunk, ranges) = chunk_of(&parts);
-        let mut hits = prefilter.new_hits();
-        assert!(prefilter.index_anchors(&chunk, &mut hits));
-        let record = [ranges[1].clone(), ranges[0].clone()];
-        assert!(!prefilter.admits_record(&chunk, &mut hits, &record, || {
-            panic!("the event id was read")
-        }));
-        assert!(!followers_searched(&prefilter, &hits));
+        let (admitted, followers) = ask(
+            "<Provider Name='ADSync'/><EventID/><Data/>",
+            "Scheduler::SchedulerThreadMain : Next sync cycle scheduled in 30 minutes.",
+            || panic!("the event id was read"),
+        );
+        assert!(!admitted && !followers);
     }
 
     #[test]
     fn an_aadsts_code_in_an_adsync_record_is_kept_for_any_event_id() {
-        let prefilter = builtin();
-        let parts = [
-            utf16("<Provider Name='ADSync'/>"),
-            utf16(
-                "Token acquisition failed: AADSTS50054: Old password is used for authentication.",
-            ),
-        ];
-        let (chunk, ranges) = chunk_of(&parts);
-        let record = [ranges[1].clone(), ranges[0].clone()];
         for id in [None, Some(904), Some(6900), Some(6329)] {
-            let mut hits = prefilter.new_hits();
-            assert!(prefilter.index_anchors(&chunk, &mut hits));
-            assert!(
-                prefilter.admits_record(&chunk, &mut hits, &record, || id),
-                "{id:?}"
+            let (admitted, _) = ask(
+                "<Provider Name='ADSync'/>",
+                "Token acquisition failed: AADSTS50054: Old password is used for authentication.",
+                || id,
             );
+            assert!(admitted, "{id:?}");
         }
     }
 
@@ -1648,28 +1639,11 @@ mod tests {
     fn what_a_gate_found_can_decide_alone() {
         // A 611 with "error" in it: the clause `Directory Synchronization` + `error` holds on
         // what its gate found; no follower is searched.
-        let prefilter = builtin();
-        let parts = [
-            utf16("<Provider Name='Directory Synchronization'/>"),
-            utf16(
-                "Password hash synchronization failed for domain: contoso.com. Details: RPC Error 8439",
-            ),
-        ];
-        let (chunk, ranges) = chunk_of(&parts);
-        let record = [ranges[1].clone(), ranges[0].clone()];
-        let mut hits = prefilter.new_hits();
-        assert!(prefilter.index_anchors(&chunk, &mut hits));
-        assert!(prefilter.admits_record(&chunk, &mut hits, &record, || Some(611)));
-        assert!(!followers_searched(&prefilter, &hits));
+        let provider = "<Provider Name='Directory Synchronization'/>";
+        let failed = "Password hash synchronization failed for domain: contoso.com. RPC Error 8439";
+        assert_eq!(ask(provider, failed, || Some(611)), (true, false));
         // Without "error", or any other word of its gate: ruled out.
-        let parts = [
-            utf16("<Provider Name='Directory Synchronization'/>"),
-            utf16("Password hash synchronization is running for domain: contoso.com."),
-        ];
-        let (chunk, ranges) = chunk_of(&parts);
-        let record = [ranges[1].clone(), ranges[0].clone()];
-        let mut hits = prefilter.new_hits();
-        assert!(prefilter.index_anchors(&chunk, &mut hits));
-        assert!(!prefilter.admits_record(&chunk, &mut hits, &record, || Some(611)));
+        let running = "Password hash synchronization is running for domain: contoso.com.";
+        assert_eq!(ask(provider, running, || Some(611)), (false, false));
     }
 }
