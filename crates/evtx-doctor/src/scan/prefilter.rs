@@ -12,9 +12,12 @@
 //! variant of their first bytes at once: one group of each clause, its provider names when it
 //! names any. Without an anchor no clause can hold: that is the fate of almost every noise
 //! chunk, after one pass. Then, only in the byte ranges that hold an anchor (a record and its
-//! template, for the scanner), lower-cased as they are needed, for the other literals of the
-//! clauses those anchors anchor. A record is judged by the hits inside its ranges: no byte is
-//! searched twice for the same literals.
+//! template, for the scanner): first for a *gate* (a few literals, one group of each clause
+//! that can hold there, in the raw bytes), which rules out most records with an anchor (a sync
+//! server's ADSync noise) before their event id is read; then, lower-cased as they are needed,
+//! for the other literals of the clauses those anchors anchor, unless what the gate found
+//! decided already. A record is judged by the hits inside its ranges: no byte is searched
+//! twice for the same literals.
 
 use crate::rules::LiteralPlan;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, Span, packed};
@@ -36,12 +39,82 @@ pub struct Prefilter {
     literals: usize,
     /// The anchor literals of every clause.
     anchors: Searcher,
-    /// Per literal: the searcher of `followers` to run once it is found as an anchor.
+    /// Per literal: the searcher of `searchers` to run once it is found as an anchor.
     follow: Vec<Option<usize>>,
+    /// Per literal: what to search first in a record where it is an anchor, by the record's
+    /// event id.
+    first_steps: Vec<FirstSteps>,
+    /// The gates [`FirstStep::Gate`] names.
+    gates: Vec<Gate>,
     /// Per anchor literal (shared when the same): the other literals of the clauses it
-    /// anchors.
-    followers: Vec<Searcher>,
+    /// anchors; then the gates' searchers.
+    searchers: Vec<Searcher>,
 }
+
+/// What a record holding an anchor is searched for first, once its event id is known and no
+/// clause of one group decided it.
+///
+/// Most records with an anchor match nothing: a sync server logs thousands of ADSync events,
+/// and the Entra Connector rules name that provider for any event id. Their followers are
+/// many (every AADSTS code, exception names, common words), searched in folded bytes; a
+/// *gate* is a few literals, one group of each clause that fits the event id, searched in
+/// the raw bytes: without one of them, none of those clauses can hold, and the followers
+/// need no search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstStep {
+    /// No clause of this anchor with more than its anchor group fits the event id.
+    Nothing,
+    /// The gate of this index in [`Prefilter::gates`].
+    Gate(usize),
+    /// No gate cheaper than the followers: search those.
+    Followers,
+}
+
+/// An anchor's first steps, by the event id of the record it is in.
+#[derive(Debug, Clone)]
+struct FirstSteps {
+    /// The event ids that some clause of the anchor names, sorted, each with its step.
+    named: Vec<(u16, FirstStep)>,
+    /// For any other event id.
+    other: FirstStep,
+    /// When the event id is not known.
+    unknown: FirstStep,
+}
+
+impl FirstSteps {
+    /// For a literal that is no anchor.
+    const NONE: FirstSteps = FirstSteps {
+        named: Vec::new(),
+        other: FirstStep::Nothing,
+        unknown: FirstStep::Nothing,
+    };
+
+    fn of(&self, id: Option<u16>) -> FirstStep {
+        let Some(id) = id else {
+            return self.unknown;
+        };
+        match self.named.binary_search_by_key(&id, |&(named, _)| named) {
+            Ok(at) => self.named.get(at).map_or(self.unknown, |&(_, step)| step),
+            Err(_) => self.other,
+        }
+    }
+}
+
+/// Literals, one of which a record must hold for some clause to hold there.
+#[derive(Debug, Clone)]
+struct Gate {
+    /// Its searchers in [`Prefilter::searchers`], each of a few of its literals.
+    searchers: Vec<usize>,
+    /// Its literals, sorted.
+    literals: Vec<usize>,
+}
+
+/// At most this many searches make a gate: each is one pass over the record.
+const MAX_GATE_SEARCHERS: usize = 3;
+
+/// At most this many keys in one search of a gate: the packed searcher then runs its
+/// quickest form (slim Teddy, one bucket a key).
+const MAX_GATE_KEYS: usize = 8;
 
 /// One search for some literals, in both encodings.
 ///
@@ -178,6 +251,16 @@ fn case_variants(keys: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<usize>) {
     (patterns, key_of)
 }
 
+/// Literals in both encodings, and what the engine looks for.
+struct Keyed {
+    /// Each literal in UTF-16LE, then in its single-byte form.
+    patterns: Vec<Pattern>,
+    /// Each pattern's key: the first bytes of its window the engine looks for (lower case).
+    own_keys: Vec<Vec<u8>>,
+    /// The distinct keys.
+    keys: Vec<Vec<u8>>,
+}
+
 /// A literal in one encoding.
 #[derive(Debug, Clone)]
 struct Pattern {
@@ -211,7 +294,8 @@ pub struct Hits {
     found: Vec<Hit>,
     /// Scratch: `hits` and `found` merged.
     merged: Vec<Hit>,
-    /// The byte ranges each follower searcher has been run over, in order.
+    /// The byte ranges each searcher of followers or gates has been run over (start, end,
+    /// searcher), in order: mostly appended, as records are searched in order.
     searched: Vec<(usize, usize, usize)>,
     /// Scratch for one question: which literals are present.
     present: Vec<bool>,
@@ -219,6 +303,8 @@ pub struct Hits {
     spans: Vec<Range<usize>>,
     /// Scratch: the followers to run.
     followers: Vec<usize>,
+    /// Scratch: the gates to run.
+    gates: Vec<usize>,
     /// Scratch: the anchor literals in a record.
     anchored: Vec<usize>,
 }
@@ -292,8 +378,8 @@ impl Prefilter {
             anchor_groups.iter().flat_map(|(a, _)| a.clone()).collect();
         anchor_literals.sort_unstable();
         anchor_literals.dedup();
-        let pairs = PairFrequencies::load();
-        let anchors = Searcher::new(&literals, &anchor_literals, &pairs, Haystack::Raw, true)?;
+        let windows = Windows::new(&literals, &PairFrequencies::load());
+        let anchors = Searcher::new(&literals, &anchor_literals, &windows, Haystack::Raw, true)?;
         // One follower search per anchor literal, for the other literals of every clause it
         // may anchor: a record holding one anchor is searched once.
         let mut follow = vec![None; literals.len()];
@@ -323,13 +409,15 @@ impl Prefilter {
                 *slot = Some(searcher);
             }
         }
-        let followers = follower_sets
+        let mut searchers = follower_sets
             .iter()
             .map(|others| {
                 // In the raw chunk when the case variants fit the packed searcher (no folding
                 // then), else in the folded chunk (aho-corasick's automaton is much slower).
-                Searcher::new(&literals, others, &pairs, Haystack::Raw, false)
-                    .or_else(|| Searcher::new(&literals, others, &pairs, Haystack::Folded, true))
+                let new = |haystack, fallback| {
+                    Searcher::new(&literals, others, &windows, haystack, fallback)
+                };
+                new(Haystack::Raw, false).or_else(|| new(Haystack::Folded, true))
             })
             .collect::<Option<Vec<_>>>()?;
         // Clauses with fewer groups first: they are the quickest to decide.
@@ -354,6 +442,29 @@ impl Prefilter {
                     .collect()
             })
             .collect();
+        let mut gates = GateBuilder {
+            literals: &literals,
+            anchor_literals: &anchor_literals,
+            clauses: &clauses,
+            event_ids: &event_ids,
+            windows: &windows,
+            searchers: &mut searchers,
+            gates: Vec::new(),
+            tried: Vec::new(),
+        };
+        let mut first_steps = vec![FirstSteps::NONE; literals.len()];
+        for &anchor in &anchor_literals {
+            let followers = follow
+                .get(anchor)
+                .copied()
+                .flatten()
+                .and_then(|searcher| follower_sets.get(searcher));
+            let of = clauses_of.get(anchor).map_or(&[][..], Vec::as_slice);
+            if let Some(steps) = first_steps.get_mut(anchor) {
+                *steps = gates.steps(of, followers);
+            }
+        }
+        let gates = gates.gates;
         Some(Prefilter {
             clauses,
             event_ids,
@@ -362,7 +473,9 @@ impl Prefilter {
             literals: literals.len(),
             anchors,
             follow,
-            followers,
+            first_steps,
+            gates,
+            searchers,
         })
     }
 
@@ -433,7 +546,7 @@ impl Prefilter {
         parts: &[Range<usize>],
         event_id: impl FnOnce() -> Option<u16>,
     ) -> bool {
-        if !self.anchors_in(hits, parts) {
+        if !self.anchors_in(hits, parts) || self.rules_out_without_id(chunk, hits, parts) {
             return false;
         }
         let id = event_id();
@@ -451,8 +564,93 @@ impl Prefilter {
             // No clause of these anchors is about this event id.
             return false;
         }
+        if !self.passes_gates(chunk, hits, parts, id) {
+            return false;
+        }
+        // What was found is there: when it makes a clause hold, nothing else need be found
+        // (a 611 with "error" in it).
+        if self.admits_parts_for(hits, parts, id) {
+            return true;
+        }
         self.search_followers(chunk, hits, parts);
         self.admits_parts_for(hits, parts, id)
+    }
+
+    /// Whether the record made of `parts`, whose anchors [`Prefilter::anchors_in`] noted and
+    /// whose event id is `id`, holds a literal of each gate its anchors name for that id
+    /// (searching `parts` for them), or one of its anchors has none: only then can a clause
+    /// of more than one group hold there.
+    fn passes_gates(
+        &self,
+        chunk: &[u8],
+        hits: &mut Hits,
+        parts: &[Range<usize>],
+        id: Option<u16>,
+    ) -> bool {
+        hits.gates.clear();
+        for &literal in &hits.anchored {
+            let step = self
+                .first_steps
+                .get(literal)
+                .map_or(FirstStep::Followers, |steps| steps.of(id));
+            match step {
+                FirstStep::Nothing => {}
+                FirstStep::Gate(gate) => hits.gates.push(gate),
+                FirstStep::Followers => return true,
+            }
+        }
+        self.gates_hold(chunk, hits, parts)
+    }
+
+    /// Whether the record made of `parts`, whose anchors [`Prefilter::anchors_in`] noted, can
+    /// be ruled out before its event id is read (which means compiling its template, for the
+    /// first record of each template in a chunk): when none of its anchors anchors a clause
+    /// of one group, and it holds no literal of their gates for an unknown event id.
+    fn rules_out_without_id(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        hits.gates.clear();
+        for &literal in &hits.anchored {
+            if self
+                .alone
+                .get(literal)
+                .is_none_or(|alone| !alone.is_empty())
+            {
+                return false;
+            }
+            let step = self
+                .first_steps
+                .get(literal)
+                .map_or(FirstStep::Followers, |steps| steps.unknown);
+            match step {
+                FirstStep::Nothing => {}
+                FirstStep::Gate(gate) => hits.gates.push(gate),
+                FirstStep::Followers => return false,
+            }
+        }
+        !self.gates_hold(chunk, hits, parts)
+    }
+
+    /// Searches `parts` for the gates listed in `hits.gates`; whether one of their literals
+    /// is there.
+    fn gates_hold(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
+        hits.gates.sort_unstable();
+        hits.gates.dedup();
+        for index in 0..hits.gates.len() {
+            let gate = hits.gates.get(index).and_then(|&gate| self.gates.get(gate));
+            for &searcher in gate.map_or(&[][..], |gate| gate.searchers.as_slice()) {
+                self.search(searcher, chunk, hits, parts);
+            }
+        }
+        let Hits { hits, gates, .. } = hits;
+        let in_a_gate = |hit: &Hit| {
+            gates.iter().any(|&gate| {
+                self.gates
+                    .get(gate)
+                    .is_some_and(|gate| gate.literals.binary_search(&hit.literal).is_ok())
+            })
+        };
+        parts
+            .iter()
+            .any(|part| inside(hits, part).iter().any(in_a_gate))
     }
 
     /// Whether clause `clause` may hold for an event with id `id` (`None`: unknown).
@@ -505,6 +703,19 @@ impl Prefilter {
 
     /// Runs the followers [`Prefilter::anchors_in`] noted over `parts`.
     fn search_followers(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) {
+        for index in 0..hits.followers.len() {
+            if let Some(&follower) = hits.followers.get(index) {
+                self.search(follower, chunk, hits, parts);
+            }
+        }
+    }
+
+    /// Runs searcher `index` of [`Prefilter::searchers`] over those of `parts` it has not
+    /// been run over yet.
+    fn search(&self, index: usize, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) {
+        let Some(searcher) = self.searchers.get(index) else {
+            return;
+        };
         let Hits {
             folded,
             folded_blocks,
@@ -512,31 +723,29 @@ impl Prefilter {
             found,
             merged,
             searched,
-            followers,
             ..
         } = hits;
-        for &follower in followers.iter() {
-            let Some(searcher) = self.followers.get(follower) else {
-                continue;
-            };
-            for part in parts {
-                // Mostly appended: records are searched in order, and their templates are in
-                // records before them.
-                let key = (follower, part.start, part.end);
+        for part in parts {
+            // Mostly appended: records are searched in order, and their templates are in
+            // records before them.
+            let key = (part.start, part.end, index);
+            if searched.last().is_none_or(|last| *last < key) {
+                searched.push(key);
+            } else {
                 match searched.binary_search(&key) {
                     Ok(_) => continue,
                     Err(at) => searched.insert(at, key),
                 }
-                found.clear();
-                match searcher.haystack {
-                    Haystack::Raw => searcher.find_all(chunk, part.clone(), found),
-                    Haystack::Folded => {
-                        fold(chunk, folded, folded_blocks, part);
-                        searcher.find_all(folded, part.clone(), found);
-                    }
-                }
-                merge_in_order(hits, found, merged);
             }
+            found.clear();
+            match searcher.haystack {
+                Haystack::Raw => searcher.find_all(chunk, part.clone(), found),
+                Haystack::Folded => {
+                    fold(chunk, folded, folded_blocks, part);
+                    searcher.find_all(folded, part.clone(), found);
+                }
+            }
+            merge_in_order(hits, found, merged);
         }
     }
 
@@ -591,6 +800,133 @@ impl Prefilter {
             }
         }
         admitted
+    }
+}
+
+/// Works out the anchors' [`FirstSteps`], and builds their gates.
+struct GateBuilder<'p> {
+    literals: &'p [String],
+    /// Sorted.
+    anchor_literals: &'p [usize],
+    clauses: &'p [Vec<Vec<usize>>],
+    event_ids: &'p [Vec<u16>],
+    windows: &'p Windows,
+    /// The gates' searchers are added here.
+    searchers: &'p mut Vec<Searcher>,
+    gates: Vec<Gate>,
+    /// Each set of gate literals looked at, and the step it came to.
+    tried: Vec<(Vec<usize>, FirstStep)>,
+}
+
+impl GateBuilder<'_> {
+    /// The first steps of an anchor that anchors the clauses `of`, whose followers are
+    /// `followers`.
+    fn steps(&mut self, of: &[usize], followers: Option<&Vec<usize>>) -> FirstSteps {
+        // Clauses of one group are decided without a search.
+        let of: Vec<usize> = of
+            .iter()
+            .copied()
+            .filter(|&clause| self.clauses.get(clause).is_some_and(|g| g.len() > 1))
+            .collect();
+        let ids_of = |clause: &usize| self.event_ids.get(*clause).map_or(&[][..], Vec::as_slice);
+        let mut named: Vec<u16> = of.iter().flat_map(ids_of).copied().collect();
+        named.sort_unstable();
+        named.dedup();
+        let mut step_for = |fits: &dyn Fn(&[u16]) -> bool| {
+            let fitting: Vec<usize> = of.iter().copied().filter(|c| fits(ids_of(c))).collect();
+            self.step(&fitting, followers)
+        };
+        FirstSteps {
+            named: named
+                .iter()
+                .map(|&id| (id, step_for(&|ids| ids.is_empty() || ids.contains(&id))))
+                .collect(),
+            other: step_for(&|ids| ids.is_empty()),
+            unknown: step_for(&|_| true),
+        }
+    }
+
+    /// The first step for a record where the clauses `fitting` (of more than one group)
+    /// could hold.
+    fn step(&mut self, fitting: &[usize], followers: Option<&Vec<usize>>) -> FirstStep {
+        if fitting.is_empty() {
+            return FirstStep::Nothing;
+        }
+        let mut literals: Vec<usize> = fitting
+            .iter()
+            .filter_map(|&clause| self.gate_group(clause))
+            .flatten()
+            .copied()
+            .collect();
+        literals.sort_unstable();
+        literals.dedup();
+        // A literal that holds another of the gate's holds it wherever it is found: the
+        // other one is enough ("aadsts" for every AADSTS code).
+        let contains = |outer: usize, inner: usize| {
+            outer != inner
+                && match (self.literals.get(outer), self.literals.get(inner)) {
+                    (Some(outer), Some(inner)) => outer.contains(inner.as_str()),
+                    _ => false,
+                }
+        };
+        let literals: Vec<usize> = literals
+            .iter()
+            .copied()
+            .filter(|&outer| !literals.iter().any(|&inner| contains(outer, inner)))
+            .collect();
+        if let Some((_, step)) = self.tried.iter().find(|(tried, _)| *tried == literals) {
+            return *step;
+        }
+        // Anchor literals were found in the first pass: only the others are searched.
+        let searched: Vec<usize> = literals
+            .iter()
+            .copied()
+            .filter(|literal| self.anchor_literals.binary_search(literal).is_err())
+            .collect();
+        let step = if searched.is_empty() || Some(&searched) == followers {
+            FirstStep::Followers
+        } else {
+            match self.quick_searchers(&searched) {
+                Some(built) => {
+                    let first = self.searchers.len();
+                    self.searchers.extend(built);
+                    self.gates.push(Gate {
+                        searchers: (first..self.searchers.len()).collect(),
+                        literals: literals.clone(),
+                    });
+                    FirstStep::Gate(self.gates.len() - 1)
+                }
+                None => FirstStep::Followers,
+            }
+        };
+        self.tried.push((literals, step));
+        step
+    }
+
+    /// Searchers of `ids` in the raw bytes, with the packed searcher's quickest form, as few
+    /// as can be (up to [`MAX_GATE_SEARCHERS`]); `None` when they would take more: then a
+    /// gate costs about what the followers' search does.
+    fn quick_searchers(&self, ids: &[usize]) -> Option<Vec<Searcher>> {
+        let few_keys = |ids: &[usize]| {
+            Searcher::keys(self.literals, ids, self.windows, Haystack::Raw)
+                .is_some_and(|keyed| keyed.keys.len() <= MAX_GATE_KEYS)
+        };
+        let parts = (1..=MAX_GATE_SEARCHERS.min(ids.len()))
+            .find(|&parts| ids.chunks(ids.len().div_ceil(parts)).all(few_keys))?;
+        ids.chunks(ids.len().div_ceil(parts))
+            .map(|ids| Searcher::new(self.literals, ids, self.windows, Haystack::Raw, false))
+            .collect()
+    }
+
+    /// The group of `clause` (past its anchor group) a gate looks for: the one whose most
+    /// common literal is the rarest, then the one with the fewest literals.
+    fn gate_group(&self, clause: usize) -> Option<&Vec<usize>> {
+        let rarity = |literal: &usize| self.windows.rarity(*literal);
+        self.clauses
+            .get(clause)?
+            .get(1..)?
+            .iter()
+            .min_by_key(|group| (group.iter().map(rarity).max(), group.len()))
     }
 }
 
@@ -655,6 +991,33 @@ fn fold(chunk: &[u8], folded: &mut [u8], done: &mut [u64], part: &Range<usize>) 
     }
 }
 
+impl Hits {
+    /// Whether an anchor found by the last [`Prefilter::index_anchors`] starts inside `part`.
+    pub(crate) fn anchor_in(&self, part: &Range<usize>) -> bool {
+        any_inside(&self.anchors, part)
+    }
+}
+
+/// Where a walk through a chunk's records in order is among its anchors: whether each
+/// record holds one is told without a search.
+#[derive(Debug, Default)]
+pub(crate) struct AnchorCursor(usize);
+
+impl AnchorCursor {
+    /// Whether an anchor in `hits` starts inside `part`, which starts at or after the parts
+    /// asked before (else the answer may be wrong).
+    pub(crate) fn anchor_in(&mut self, hits: &Hits, part: &Range<usize>) -> bool {
+        let anchors = hits.anchors.get(self.0..).unwrap_or_default();
+        self.0 += anchors
+            .iter()
+            .take_while(|anchor| anchor.at < part.start)
+            .count();
+        hits.anchors
+            .get(self.0)
+            .is_some_and(|anchor| anchor.at < part.end)
+    }
+}
+
 /// Whether a hit (of hits in order) starts inside `part`.
 fn any_inside(hits: &[Hit], part: &Range<usize>) -> bool {
     let from = hits.partition_point(|hit| hit.at < part.start);
@@ -684,14 +1047,44 @@ impl Searcher {
     fn new(
         literals: &[String],
         ids: &[usize],
-        pairs: &PairFrequencies,
+        windows: &Windows,
         haystack: Haystack,
         fallback: bool,
     ) -> Option<Self> {
+        let Keyed {
+            patterns,
+            own_keys,
+            keys,
+        } = Self::keys(literals, ids, windows, haystack)?;
+        let candidates = keys
+            .iter()
+            .map(|key| {
+                (0..own_keys.len())
+                    .filter(|&p| own_keys.get(p).is_some_and(|own| key.starts_with(own)))
+                    .collect()
+            })
+            .collect();
+        let (engine, key_of) = Engine::new(&keys, haystack, fallback)?;
+        Some(Searcher {
+            haystack,
+            engine,
+            key_of,
+            patterns,
+            candidates,
+        })
+    }
+
+    /// The patterns of `ids` and their keys, for `haystack`.
+    fn keys(
+        literals: &[String],
+        ids: &[usize],
+        windows: &Windows,
+        haystack: Haystack,
+    ) -> Option<Keyed> {
         let mut patterns: Vec<Pattern> = Vec::new();
         for &id in ids {
             let literal = literals.get(id)?;
-            let prefix = literal.get(..pairs.rarest_start(literal))?;
+            let prefix = literal.get(..windows.start(id)?)?;
             let [wide, narrow] = encodings(literal);
             let [wide_prefix, narrow_prefix] = encodings(prefix);
             patterns.push(Pattern {
@@ -709,35 +1102,23 @@ impl Searcher {
             Haystack::Raw => RAW_KEY_LEN,
             Haystack::Folded => usize::MAX,
         };
-        let mut keys: Vec<Vec<u8>> = Vec::new();
-        for pattern in &patterns {
-            let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
-            let key = window.get(..key_len).unwrap_or(window).to_ascii_lowercase();
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        let candidates = keys
+        let own_keys: Vec<Vec<u8>> = patterns
             .iter()
-            .map(|key| {
-                (0..patterns.len())
-                    .filter(|&p| {
-                        patterns.get(p).is_some_and(|pattern| {
-                            let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
-                            let own = window.get(..key_len).unwrap_or(window);
-                            key.starts_with(&own.to_ascii_lowercase())
-                        })
-                    })
-                    .collect()
+            .map(|pattern| {
+                let window = pattern.bytes.get(pattern.window..).unwrap_or_default();
+                window.get(..key_len).unwrap_or(window).to_ascii_lowercase()
             })
             .collect();
-        let (engine, key_of) = Engine::new(&keys, haystack, fallback)?;
-        Some(Searcher {
-            haystack,
-            engine,
-            key_of,
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for key in &own_keys {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        Some(Keyed {
             patterns,
-            candidates,
+            own_keys,
+            keys,
         })
     }
 
@@ -816,27 +1197,55 @@ impl PairFrequencies {
             .map_or(0, |&(_, count)| count)
     }
 
-    /// The byte offset in `literal` (lower case) of its rarest pair of characters, leaving at
-    /// least three characters (or the whole of a shorter literal) to search for; the first
-    /// such place when several are as rare.
-    ///
-    /// Pairs of [`COMMON_ON_SYNC_SERVERS`] come last.
-    fn rarest_start(&self, literal: &str) -> usize {
+    /// The rarest pair of characters of `literal` (lower case), leaving at least three
+    /// characters (or the whole of a shorter literal) to search for, the first such when
+    /// several are as rare: whether it is of [`COMMON_ON_SYNC_SERVERS`] (those come last), its
+    /// count, its byte offset.
+    fn rarest(&self, literal: &str) -> Option<(bool, u32, usize)> {
         let chars: Vec<(usize, char)> = literal.char_indices().collect();
         let last_start = chars.len().saturating_sub(3);
         (0..=last_start)
             .filter_map(|i| {
                 let (offset, first) = *chars.get(i)?;
                 let second = chars.get(i + 1).map_or(' ', |&(_, c)| c);
-                let pair: String = [first, second].iter().collect();
-                let shared = COMMON_ON_SYNC_SERVERS
-                    .iter()
-                    .any(|word| word.contains(&pair));
+                let shared = COMMON_ON_SYNC_SERVERS.iter().any(|word| {
+                    word.chars()
+                        .zip(word.chars().skip(1))
+                        .any(|pair| pair == (first, second))
+                });
                 let count = self.count((first, second));
                 Some((shared, count, offset))
             })
             .min()
-            .map_or(0, |(_, _, offset)| offset)
+    }
+}
+
+/// Each literal's *window* ([`Searcher`]): where it starts, at the literal's rarest pair
+/// ([`PairFrequencies::rarest`]), and how common that pair is. Worked out once a run.
+struct Windows(Vec<(usize, (bool, u32))>);
+
+impl Windows {
+    fn new(literals: &[String], pairs: &PairFrequencies) -> Self {
+        Windows(
+            literals
+                .iter()
+                .map(|literal| {
+                    pairs
+                        .rarest(literal)
+                        .map_or((0, (false, 0)), |(shared, count, at)| (at, (shared, count)))
+                })
+                .collect(),
+        )
+    }
+
+    /// The byte offset where literal `id`'s window starts.
+    fn start(&self, id: usize) -> Option<usize> {
+        self.0.get(id).map(|&(start, _)| start)
+    }
+
+    /// How common the pair literal `id`'s window starts with is (the greater, the more).
+    fn rarity(&self, id: usize) -> Option<(bool, u32)> {
+        self.0.get(id).map(|&(_, rarity)| rarity)
     }
 }
 
@@ -1148,5 +1557,96 @@ mod tests {
                 );
             }
         }
+
+        /// Many records of one chunk asked in turn, in any order, sharing templates: what
+        /// one record's gates and followers searched (and found) never changes the answer for
+        /// another.
+        #[test]
+        fn records_of_a_chunk_asked_in_turn(
+            plan in word_plan(),
+            parts in prop::collection::vec(part(), 2..8),
+            records in prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    any::<prop::sample::Index>(),
+                    prop::sample::select(vec![None, Some(1u16), Some(2), Some(3)]),
+                ),
+                1..12,
+            ),
+        ) {
+            if let Some(prefilter) = Prefilter::new(&plan) {
+                let (chunk, ranges) = chunk_of(&parts);
+                let mut hits = prefilter.new_hits();
+                let anchored = prefilter.index_anchors(&chunk, &mut hits);
+                for (own, template, id) in records {
+                    // A record's bytes and its template's: two parts, or the same one twice.
+                    let (own, template) = (own.index(parts.len()), template.index(parts.len()));
+                    let record = [ranges[own].clone(), ranges[template].clone()];
+                    let expected =
+                        reference_for(&plan, &[parts[own].clone(), parts[template].clone()], id);
+                    proptest::prop_assert_eq!(
+                        anchored && prefilter.admits_record(&chunk, &mut hits, &record, || id),
+                        expected
+                    );
+                }
+            }
+        }
+    }
+
+    /// A record as the scanner asks about it, with the builtin rules: `template` (where the
+    /// provider name is) and `text` (the record's own bytes) in a chunk whose anchors are
+    /// indexed; whether it is admitted when its event id is `id`, and whether a follower
+    /// searcher was run for it.
+    fn ask(template: &str, text: &str, id: impl FnOnce() -> Option<u16>) -> (bool, bool) {
+        let knowledge = crate::knowledge::Knowledge::builtin().unwrap();
+        let prefilter = Prefilter::new(&knowledge.rules().literal_plan().unwrap()).unwrap();
+        let (chunk, ranges) = chunk_of(&[utf16(template), utf16(text)]);
+        let mut hits = prefilter.new_hits();
+        assert!(prefilter.index_anchors(&chunk, &mut hits));
+        let record = [ranges[1].clone(), ranges[0].clone()];
+        let admitted = prefilter.admits_record(&chunk, &mut hits, &record, id);
+        let followers = hits
+            .searched
+            .iter()
+            .any(|&(.., searcher)| prefilter.follow.contains(&Some(searcher)));
+        (admitted, followers)
+    }
+
+    #[test]
+    fn sync_noise_is_ruled_out_before_its_event_id_is_read() {
+        // An ADSync record as a sync server logs thousands: the provider in its template,
+        // the scheduler's message in its own bytes. The Entra Connector rules name ADSync
+        // for any event id; none of their gate words ("aadsts", "dialog", "authenticate")
+        // is in the record.
+        let (admitted, followers) = ask(
+            "<Provider Name='ADSync'/><EventID/><Data/>",
+            "Scheduler::SchedulerThreadMain : Next sync cycle scheduled in 30 minutes.",
+            || panic!("the event id was read"),
+        );
+        assert!(!admitted && !followers);
+    }
+
+    #[test]
+    fn an_aadsts_code_in_an_adsync_record_is_kept_for_any_event_id() {
+        for id in [None, Some(904), Some(6900), Some(6329)] {
+            let (admitted, _) = ask(
+                "<Provider Name='ADSync'/>",
+                "Token acquisition failed: AADSTS50054: Old password is used for authentication.",
+                || id,
+            );
+            assert!(admitted, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn what_a_gate_found_can_decide_alone() {
+        // A 611 with "error" in it: the clause `Directory Synchronization` + `error` holds on
+        // what its gate found; no follower is searched.
+        let provider = "<Provider Name='Directory Synchronization'/>";
+        let failed = "Password hash synchronization failed for domain: contoso.com. RPC Error 8439";
+        assert_eq!(ask(provider, failed, || Some(611)), (true, false));
+        // Without "error", or any other word of its gate: ruled out.
+        let running = "Password hash synchronization is running for domain: contoso.com.";
+        assert_eq!(ask(provider, running, || Some(611)), (false, false));
     }
 }

@@ -12,7 +12,7 @@
 
 use super::chunk::{ChunkOutcome, FiletimeSpan};
 use super::decode::RecordBytes;
-use super::prefilter::{Hits, Prefilter};
+use super::prefilter::{AnchorCursor, Hits, Prefilter};
 use super::record;
 use super::walk::Walk;
 use std::ops::Range;
@@ -130,20 +130,27 @@ impl Selection {
             return Choice::Skip;
         }
         let mut run: Option<(usize, usize)> = None;
+        // Most records hold no anchor, in their bytes or their template's: told in passing.
+        let mut cursor = AnchorCursor::default();
         for index in 0..self.records.len() {
             let Some(walked) = self.records.get(index) else {
                 break;
             };
             let (binxml, template) = (walked.binxml.clone(), walked.template.clone());
             let (id, filetime) = (walked.id, walked.filetime);
-            let wanted = record::admits(
-                prefilter,
-                hits,
-                chunk,
-                binxml,
-                template,
-                Some(&mut self.event_ids),
-            );
+            let anchored = cursor.anchor_in(hits, &binxml)
+                || template
+                    .as_ref()
+                    .is_none_or(|template| hits.anchor_in(template));
+            let wanted = anchored
+                && record::admits(
+                    prefilter,
+                    hits,
+                    chunk,
+                    binxml,
+                    template,
+                    Some(&mut self.event_ids),
+                );
             if let Some(walked) = self.records.get_mut(index) {
                 walked.wanted = wanted;
             }
