@@ -86,7 +86,7 @@ impl ReportBuilder {
             .collect();
         // Reading order: by input, then by position in it.
         matched.retain(|m| index.contains_key(&m.input));
-        matched.sort_by_key(|m| (index.get(&m.input).copied(), m.position));
+        matched.sort_by_cached_key(|m| (index.get(&m.input).copied(), m.position));
         let mut events: Vec<(Event, Match)> = matched
             .into_iter()
             .map(|m| {

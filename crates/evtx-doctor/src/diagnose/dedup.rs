@@ -4,37 +4,71 @@
 use crate::event::Event;
 use crate::rules::Match;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
-/// Kept events compared with a newcomer of the same key. Past a few, events of one key are a
-/// crafted collision rather than duplicates: later ones are kept without comparing, so time
-/// stays linear whatever the input.
+/// Events of one place and key compared with a newcomer. Past a few, they are a crafted
+/// collision rather than duplicates: later ones are kept without comparing, so time stays
+/// linear whatever the input.
 const MAX_SAME_KEY: usize = 8;
+
+/// How much of an event's content its key covers: enough to tell real events apart, and the
+/// key of a 611 with its stack trace stays cheap; events whose keys agree are compared whole.
+const KEY_CONTENT: usize = 512;
 
 /// Drops events seen twice, keeping the first. Two events are the same record when computer,
 /// channel, record id and time agree *and* so do provider, event id and what they say: fixture
 /// logs and logs of different servers reuse record ids and times freely.
 ///
-/// Events are keyed by a hash of all that; events are compared in full only when their keys
-/// agree (a duplicate, or a collision), so the time is linear in the events' size.
+/// Events are found by their place (names, record id, time, event id), which real records
+/// rarely share; only events of one place are keyed by what they say too, and compared in
+/// full when those keys agree (a duplicate, or a collision): the time is linear in the
+/// events' size, and most events are never read past their names.
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
-    let mut kept_at: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut places: HashMap<u64, Place> = HashMap::new();
     let mut keep = vec![true; matched.len()];
-    let mut identity = Vec::new();
+    let (mut scratch, mut content) = (Vec::new(), Vec::new());
+    let mut content_key = |event: &Event| {
+        content.clear();
+        write_content(event, &mut content, KEY_CONTENT);
+        hash(&content)
+    };
     for (index, (event, _)) in matched.iter().enumerate() {
-        if !write_identity(event, KEY_CONTENT, &mut identity) {
+        let Some(place) = place_key(event, &mut scratch) else {
             continue;
-        }
-        let same_key = kept_at.entry(hash(&identity)).or_default();
-        let seen = same_key
-            .iter()
-            .filter_map(|&other| matched.get(other))
-            .any(|(other, _)| same_record(other, event));
-        if seen {
-            if let Some(flag) = keep.get_mut(index) {
-                *flag = false;
+        };
+        let same = |&other: &usize| {
+            matched
+                .get(other)
+                .is_some_and(|(kept, _)| same_record(kept, event))
+        };
+        let duplicate = match places.entry(place) {
+            Entry::Vacant(slot) => {
+                slot.insert(Place::One(index));
+                false
             }
-        } else if same_key.len() < MAX_SAME_KEY {
-            same_key.push(index);
+            Entry::Occupied(mut slot) => match slot.get_mut() {
+                Place::One(first) if same(first) => true,
+                Place::One(first) => {
+                    let first = *first;
+                    let first_key = matched.get(first).map_or(0, |(kept, _)| content_key(kept));
+                    let mut by_content: HashMap<u64, Vec<usize>> = HashMap::new();
+                    by_content.entry(first_key).or_default().push(first);
+                    by_content.entry(content_key(event)).or_default().push(index);
+                    slot.insert(Place::Many(by_content));
+                    false
+                }
+                Place::Many(by_content) => {
+                    let same_key = by_content.entry(content_key(event)).or_default();
+                    let seen = same_key.iter().any(same);
+                    if !seen && same_key.len() < MAX_SAME_KEY {
+                        same_key.push(index);
+                    }
+                    seen
+                }
+            },
+        };
+        if duplicate && let Some(flag) = keep.get_mut(index) {
+            *flag = false;
         }
     }
     let before = matched.len();
@@ -43,47 +77,67 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     (before - matched.len()) as u64
 }
 
-/// How much of an event's content its key covers: enough to tell real events apart, and the
-/// key of a 611 with its stack trace stays cheap; events whose keys agree are compared whole.
-const KEY_CONTENT: usize = 512;
+/// The events kept at one place: the first alone (the usual case), or several by a key of
+/// what they say.
+enum Place {
+    One(usize),
+    Many(HashMap<u64, Vec<usize>>),
+}
 
-/// Writes into `out` what makes `event` one record: computer, channel and provider (case
-/// ignored), record id, time in whole seconds, event id, and content (its first `content`
-/// bytes); false when the event lacks a record id or a time (it cannot be told apart).
+/// A hash of where `event` was logged: computer, channel and provider (case ignored), record
+/// id, time in whole seconds and event id; `None` when it lacks a record id or a time (it
+/// cannot be told apart). `scratch` is a buffer to reuse.
 ///
 /// Seconds, because exports cut the time a log holds to 100 ns: PowerShell and Event Viewer
 /// write whole seconds, `wevtutil` milliseconds (all cut, never rounded).
-fn write_identity(event: &Event, content: usize, out: &mut Vec<u8>) -> bool {
-    out.clear();
-    let (Some(record_id), Some(time)) = (event.record_id, event.time) else {
-        return false;
-    };
+fn place_key(event: &Event, scratch: &mut Vec<u8>) -> Option<u64> {
+    let (record_id, time) = (event.record_id?, event.time?);
+    scratch.clear();
     for name in [&event.computer, &event.channel, &event.provider] {
-        for c in name.chars().flat_map(char::to_lowercase) {
-            let mut utf8 = [0; 4];
-            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        if name.is_ascii() {
+            scratch.extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            for c in name.chars().flat_map(char::to_lowercase) {
+                let mut utf8 = [0; 4];
+                scratch.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
         }
-        out.push(0);
+        scratch.push(0);
     }
-    out.extend_from_slice(&record_id.to_le_bytes());
-    out.extend_from_slice(&time.as_second().to_le_bytes());
-    out.extend_from_slice(&event.event_id.to_le_bytes());
-    let end = out.len().saturating_add(content);
-    write_content(event, out, end);
-    true
+    scratch.extend_from_slice(&record_id.to_le_bytes());
+    scratch.extend_from_slice(&time.as_second().to_le_bytes());
+    scratch.extend_from_slice(&event.event_id.to_le_bytes());
+    Some(hash(scratch))
 }
 
-/// Whether `a` and `b` are one record (what [`write_identity`] writes is the same).
+/// Whether `a` and `b` are one record: their places and all they say agree.
 fn same_record(a: &Event, b: &Event) -> bool {
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    write_identity(a, usize::MAX, &mut x) && write_identity(b, usize::MAX, &mut y) && x == y
+    let same_name = |x: &str, y: &str| {
+        x.len() == y.len() && x.eq_ignore_ascii_case(y)
+            || x.chars()
+                .flat_map(char::to_lowercase)
+                .eq(y.chars().flat_map(char::to_lowercase))
+    };
+    let content = |event: &Event| {
+        let mut out = Vec::new();
+        write_content(event, &mut out, usize::MAX);
+        out
+    };
+    a.record_id == b.record_id
+        && a.time.map(|t| t.as_second()) == b.time.map(|t| t.as_second())
+        && a.event_id == b.event_id
+        && same_name(&a.computer, &b.computer)
+        && same_name(&a.channel, &b.channel)
+        && same_name(&a.provider, &b.provider)
+        && content(a) == content(b)
 }
 
 /// Appends what the event says, in a form every shape of it shares: its data values when it
 /// has them (a log, an XML export), else its message (a paste holds only that; a classic
-/// event's message is its one data value), each run of white space one space; it stops once
-/// `out` is `end` bytes long.
-fn write_content(event: &Event, out: &mut Vec<u8>, end: usize) {
+/// event's message is its one data value), each run of white space one space; it stops after
+/// `limit` bytes.
+fn write_content(event: &Event, out: &mut Vec<u8>, limit: usize) {
+    let end = out.len().saturating_add(limit);
     let values: Vec<&str> = if event.data.is_empty() {
         event.message.iter().map(String::as_str).collect()
     } else {
