@@ -596,32 +596,68 @@ fn raw_text(bytes: &[u8]) -> String {
 }
 
 /// [`xml_text`], appended to `text`.
+///
+/// Text is mostly printable ASCII broken by line ends (a stack trace): runs of it are copied
+/// as bytes, and only the units between runs are decoded one by one.
 pub(crate) fn push_xml_text(text: &mut String, bytes: &[u8]) {
-    let rest = push_plain_ascii(text, bytes);
-    let units = rest
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&unit| unit != 0);
-    for c in char::decode_utf16(units) {
-        text.push(match c {
-            Ok(c @ ('\t' | '\n' | '\r')) => c,
-            Ok(c) if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '_',
-            Ok(c) => c,
-            Err(_) => '_',
-        });
+    text.reserve(bytes.len() / 2);
+    let mut rest = bytes;
+    loop {
+        rest = push_plain_ascii(text, rest);
+        let Some((&[low, high], after)) = rest.split_first_chunk::<2>() else {
+            return;
+        };
+        let unit = u16::from_le_bytes([low, high]);
+        rest = after;
+        let c = match unit {
+            0 => return,
+            0xD800..=0xDBFF => match after.split_first_chunk::<2>() {
+                Some((&[low, high], after_pair)) => {
+                    let next = u16::from_le_bytes([low, high]);
+                    match char::decode_utf16([unit, next]).next() {
+                        Some(Ok(c)) => {
+                            rest = after_pair;
+                            c
+                        }
+                        _ => '_',
+                    }
+                }
+                None => '_',
+            },
+            _ => match char::from_u32(u32::from(unit)) {
+                Some(c @ ('\t' | '\n' | '\r')) => c,
+                Some(c) if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '_',
+                Some(c) => c,
+                // A low surrogate alone.
+                None => '_',
+            },
+        };
+        text.push(c);
     }
 }
 
 /// Appends the leading UTF-16LE code units of `bytes` that are printable ASCII (most text
 /// is, and needs no decoding), and returns the bytes after them.
 fn push_plain_ascii<'b>(text: &mut String, bytes: &'b [u8]) -> &'b [u8] {
-    let plain = bytes
-        .chunks_exact(2)
-        .take_while(|unit| unit[1] == 0 && (0x20..0x7f).contains(&unit[0]))
-        .count();
-    text.reserve(bytes.len() / 2);
-    text.extend(bytes.iter().step_by(2).take(plain).map(|&b| char::from(b)));
-    bytes.get(plain * 2..).unwrap_or_default()
+    // Gathered a block at a time into bytes, then appended at once.
+    let mut block = [0u8; 64];
+    let mut rest = bytes;
+    loop {
+        let mut taken = 0;
+        for (slot, &[low, high]) in block.iter_mut().zip(rest.as_chunks::<2>().0) {
+            if high != 0 || !(0x20..0x7f).contains(&low) {
+                break;
+            }
+            *slot = low;
+            taken += 1;
+        }
+        let ascii = block.get(..taken).unwrap_or_default();
+        text.push_str(std::str::from_utf8(ascii).unwrap_or_default());
+        rest = rest.get(taken * 2..).unwrap_or_default();
+        if taken < block.len() {
+            return rest;
+        }
+    }
 }
 
 /// The event id of the record whose BinXML is `binxml`, instantiating a template defined at
@@ -676,6 +712,42 @@ mod tests {
     use std::collections::HashMap;
     use std::path::PathBuf;
     use std::sync::Arc;
+
+    /// The text of UTF-16 units as decoded one by one (the definition [`push_xml_text`]'s
+    /// runs of ASCII must agree with).
+    fn text_unit_by_unit(units: &[u16]) -> String {
+        char::decode_utf16(units.iter().copied().take_while(|&unit| unit != 0))
+            .map(|c| match c {
+                Ok(c @ ('\t' | '\n' | '\r')) => c,
+                Ok(c) if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '_',
+                Ok(c) => c,
+                Err(_) => '_',
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn xml_text_is_the_text_unit_by_unit(
+            units in proptest::collection::vec(
+                proptest::prop_oneof![
+                    40 => 0x20u16..0x7f,
+                    1 => 0u16..0x20,
+                    1 => 0x7fu16..0x800,
+                    1 => 0xD7F0u16..0xE010,
+                    1 => 0xFFF0u16..=0xFFFF,
+                ],
+                0..300,
+            ),
+            odd in proptest::bool::ANY,
+        ) {
+            let mut bytes: Vec<u8> = units.iter().flat_map(|unit| unit.to_le_bytes()).collect();
+            if odd {
+                bytes.push(b'x');
+            }
+            proptest::prop_assert_eq!(xml_text(&bytes), text_unit_by_unit(&units));
+        }
+    }
 
     /// Every record of `chunk` whose event id is read from its bytes, checked against the id
     /// of the record as the `evtx` crate renders it; how many were read, of how many.
