@@ -53,7 +53,10 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
                     let first_key = matched.get(first).map_or(0, |(kept, _)| content_key(kept));
                     let mut by_content: HashMap<u64, Vec<usize>> = HashMap::new();
                     by_content.entry(first_key).or_default().push(first);
-                    by_content.entry(content_key(event)).or_default().push(index);
+                    by_content
+                        .entry(content_key(event))
+                        .or_default()
+                        .push(index);
                     slot.insert(Place::Many(by_content));
                     false
                 }

@@ -506,22 +506,119 @@ impl Names {
 /// (2), characters, a terminating NUL), up to its first NUL; `None` when the crate cannot
 /// read it (out of the chunk, not UTF-16).
 fn read_name(chunk: &[u8], at: usize) -> Option<String> {
+    let units = name_units(chunk, at)?;
+    let mut name = String::new();
+    let rest = push_plain_ascii(&mut name, units);
+    for c in char::decode_utf16(utf16_until_nul(rest)) {
+        name.push(c.ok()?);
+    }
+    Some(name)
+}
+
+/// The characters of the string-table entry at `at`, when the entry, its terminating NUL
+/// included, is in the chunk.
+fn name_units(chunk: &[u8], at: usize) -> Option<&[u8]> {
     let chars = usize::from(u16::from_le_bytes([
         *chunk.get(at.checked_add(6)?)?,
         *chunk.get(at.checked_add(7)?)?,
     ]));
     let end = at.checked_add(8)?.checked_add(chars * 2)?;
     chunk.get(end..end.checked_add(2)?)?;
-    let mut name = String::new();
-    let rest = push_plain_ascii(&mut name, chunk.get(at + 8..end)?);
-    let units = rest
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&unit| unit != 0);
-    for c in char::decode_utf16(units) {
-        name.push(c.ok()?);
+    chunk.get(at + 8..end)
+}
+
+/// UTF-16LE code units up to the first NUL.
+fn utf16_until_nul(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .as_chunks::<2>()
+        .0
+        .iter()
+        .map(|&unit| u16::from_le_bytes(unit))
+        .take_while(|&unit| unit != 0)
+}
+
+/// Whether the `evtx` crate reads the chunk's string table, which it does before any record
+/// and fails the whole chunk without: every entry the header's 64 offsets and the links
+/// from entry to entry lead to must be a name it reads (`StringCache::populate`, evtx
+/// 0.15.1; a link to an entry read already ends a chain). Checked without building the
+/// names, in time linear in the chunk (each entry is followed once).
+pub(crate) fn string_table_reads(chunk: &[u8]) -> bool {
+    // The string table's offsets, at 128 in the header.
+    const TABLE: usize = 128;
+    let mut read = OffsetSet::new(chunk.len());
+    for bucket in 0..64 {
+        let Some(mut at) = u32_at(chunk, TABLE + bucket * 4).map(|at| at as usize) else {
+            return false;
+        };
+        if at == 0 {
+            continue;
+        }
+        loop {
+            let Some(units) = name_units(chunk, at) else {
+                return false;
+            };
+            if char::decode_utf16(utf16_until_nul(units)).any(|c| c.is_err()) {
+                return false;
+            }
+            read.insert(at);
+            match u32_at(chunk, at).map(|next| next as usize) {
+                Some(next) if next != 0 && !read.contains(next) => at = next,
+                _ => break,
+            }
+        }
     }
-    Some(name)
+    true
+}
+
+/// A set of offsets in a chunk: a list while it is short (a chunk Windows writes has a few
+/// dozen names), one bit per offset past that, so that a crafted table of thousands of
+/// entries is still read in linear time.
+struct OffsetSet {
+    few: [usize; 64],
+    len: usize,
+    bits: Vec<u64>,
+    chunk_len: usize,
+}
+
+impl OffsetSet {
+    fn new(chunk_len: usize) -> Self {
+        OffsetSet {
+            few: [0; 64],
+            len: 0,
+            bits: Vec::new(),
+            chunk_len,
+        }
+    }
+
+    fn insert(&mut self, at: usize) {
+        if self.bits.is_empty() {
+            if let Some(slot) = self.few.get_mut(self.len) {
+                *slot = at;
+                self.len += 1;
+                return;
+            }
+            self.bits = vec![0; self.chunk_len / 64 + 1];
+            for at in self.few {
+                set_bit(&mut self.bits, at);
+            }
+        }
+        set_bit(&mut self.bits, at);
+    }
+
+    fn contains(&self, at: usize) -> bool {
+        if self.bits.is_empty() {
+            return self.few.iter().take(self.len).any(|&seen| seen == at);
+        }
+        self.bits
+            .get(at / 64)
+            .is_some_and(|bits| bits & (1 << (at % 64)) != 0)
+    }
+}
+
+fn set_bit(bits: &mut [u64], at: usize) {
+    if let Some(word) = bits.get_mut(at / 64) {
+        *word |= 1 << (at % 64);
+    }
 }
 
 /// Whether the decoder writes `name` as the crate does: nothing XML would escape, and no
@@ -821,6 +918,99 @@ mod tests {
         assert_eq!(known, total, "every fixture record's id is read");
     }
 
+    /// Whether the `evtx` crate parses `chunk` (builds its string table), when it reads its
+    /// header at all.
+    fn crate_parses(chunk: &[u8]) -> Option<bool> {
+        let mut data = EvtxChunkData::new(chunk.to_vec(), false).ok()?;
+        Some(data.parse(Arc::new(ParserSettings::default())).is_ok())
+    }
+
+    /// The fixtures' chunks, each 64 KiB.
+    fn fixture_chunks() -> Vec<Vec<u8>> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut chunks = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "evtx") {
+                let bytes = std::fs::read(&path).unwrap();
+                let file_chunks = bytes.get(4096..).unwrap_or_default().chunks_exact(65536);
+                chunks.extend(file_chunks.map(<[u8]>::to_vec));
+            }
+        }
+        chunks
+    }
+
+    #[test]
+    fn the_string_table_is_read_as_the_crate_reads_it() {
+        let chunks = fixture_chunks();
+        assert!(chunks.len() > 10);
+        let mut agreed = 0;
+        for chunk in &chunks {
+            if let Some(parses) = crate_parses(chunk) {
+                assert_eq!(string_table_reads(chunk), parses);
+                agreed += 1;
+            }
+        }
+        assert!(agreed > 10);
+        // Damage: every byte of the header's string offsets and of the first entries they
+        // lead to, set to values that break an offset, a length or a character.
+        let chunk = chunks
+            .iter()
+            .filter(|c| crate_parses(c) == Some(true))
+            .max_by_key(|c| u32_at(c, 48))
+            .unwrap();
+        let entries: Vec<usize> = (0..64)
+            .filter_map(|bucket| u32_at(chunk, 128 + bucket * 4).map(|at| at as usize))
+            .filter(|&at| at != 0)
+            .collect();
+        assert!(!entries.is_empty());
+        let mut places: Vec<usize> = (128..384).collect();
+        for &at in entries.iter().take(8) {
+            places.extend(at..at + 24);
+        }
+        let (mut checked, mut failing) = (0, 0);
+        for &place in &places {
+            for value in [0x00, 0x01, 0xD8, 0xDC, 0xFF] {
+                let mut damaged = chunk.clone();
+                damaged[place] = value;
+                let Some(parses) = crate_parses(&damaged) else {
+                    continue;
+                };
+                assert_eq!(
+                    string_table_reads(&damaged),
+                    parses,
+                    "byte {place} set to {value:#x}"
+                );
+                checked += 1;
+                failing += usize::from(!parses);
+            }
+        }
+        assert!(
+            checked > 1000 && failing > 50,
+            "{checked} checked, {failing} failing"
+        );
+    }
+
+    #[test]
+    fn a_long_chain_of_names_is_read_once_and_a_loop_ends() {
+        // 1000 entries of one name each, chained, the last linking back to the first.
+        let mut chunk = vec![0u8; 65536];
+        chunk[128..132].copy_from_slice(&512u32.to_le_bytes());
+        let entry = |i: usize| 512 + i * 16;
+        for i in 0..1000 {
+            let next = if i == 999 { entry(0) } else { entry(i + 1) };
+            let at = entry(i);
+            chunk[at..at + 4].copy_from_slice(&(next as u32).to_le_bytes());
+            chunk[at + 6..at + 8].copy_from_slice(&1u16.to_le_bytes());
+            chunk[at + 8..at + 10].copy_from_slice(&u16::from(b'a').to_le_bytes());
+        }
+        assert!(string_table_reads(&chunk));
+        // A lone surrogate in the 900th name fails the table.
+        let at = entry(900);
+        chunk[at + 8..at + 10].copy_from_slice(&0xD800u16.to_le_bytes());
+        assert!(!string_table_reads(&chunk));
+    }
+
     /// Every record of the shared corpus (skipped with a note when absent): an id read is the
     /// rendered one.
     #[test]
@@ -850,6 +1040,9 @@ mod tests {
                 let bytes = std::fs::read(&path).unwrap();
                 for chunk in bytes.get(4096..).unwrap_or_default().chunks_exact(65536) {
                     if chunk.starts_with(b"ElfChnk\0") {
+                        if let Some(parses) = crate_parses(chunk) {
+                            assert_eq!(string_table_reads(chunk), parses, "{}", path.display());
+                        }
                         let (k, t) = check(chunk, &path.display().to_string());
                         known += k;
                         total += t;
