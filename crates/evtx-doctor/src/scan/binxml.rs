@@ -10,6 +10,7 @@
 //! Anything malformed, out of bounds or past the limits gives `None`.
 
 use super::walk::u32_at;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// How deep elements may nest before a template is declined (Windows writes four or five).
@@ -466,21 +467,42 @@ impl<'c> Compiler<'c> {
     }
 }
 
-/// The names a chunk's templates use, each read once (by its offset in the chunk).
+/// The names a chunk's templates use, each read once (by its offset in the chunk), and the
+/// names of earlier chunks, each built once (by its characters).
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// Offset → the name (`None`: the crate cannot read it).
-    read: Vec<(usize, Option<Name>)>,
+    read: Vec<(usize, Option<Known>)>,
+    /// The names met so far by their characters (UTF-16LE, as the chunks hold them): the
+    /// chunks of a log write the same few dozen names again and again.
+    known: HashMap<Box<[u8]>, Option<Known>>,
 }
 
 /// A name as read: shared by the templates of a chunk.
 pub(crate) type Name = std::sync::Arc<str>;
 
-/// How many names [`Names`] remembers (a chunk uses a few dozen).
+/// A name, and whether the decoder writes it as the crate does (see [`is_plain`]) without a
+/// prefix allowed and with one.
+#[derive(Debug, Clone)]
+struct Known {
+    name: Name,
+    plain: bool,
+    plain_prefixed: bool,
+}
+
+/// How many names [`Names`] remembers by offset (a chunk uses a few dozen).
 const REMEMBERED_NAMES: usize = 1024;
 
+/// How many names [`Names`] remembers by their characters; past it, it starts afresh. Only
+/// names of up to [`KNOWN_NAME_BYTES`] are remembered, so that a crafted chunk of long names
+/// costs a few MiB at most.
+const KNOWN_NAMES: usize = 4096;
+
+/// See [`KNOWN_NAMES`] (real names are a few dozen bytes).
+const KNOWN_NAME_BYTES: usize = 256;
+
 impl Names {
-    /// Forgets the last chunk's names.
+    /// Forgets the last chunk's offsets (not the names met).
     pub(crate) fn clear(&mut self) {
         self.read.clear();
     }
@@ -488,25 +510,48 @@ impl Names {
     /// The name whose string-table entry is at `at`: `None` when the crate cannot read it,
     /// `Some(None)` when it is not plain (see [`is_plain`]), else the name.
     fn plain(&mut self, chunk: &[u8], at: usize, prefixed: bool) -> Option<Option<Name>> {
-        let name = match self.read.iter().find(|(offset, _)| *offset == at) {
-            Some((_, name)) => name.clone(),
+        let known = match self.read.iter().find(|(offset, _)| *offset == at) {
+            Some((_, known)) => known.clone(),
             None => {
-                let name = read_name(chunk, at).map(Name::from);
+                let known = self.look_up(chunk, at);
                 if self.read.len() < REMEMBERED_NAMES {
-                    self.read.push((at, name.clone()));
+                    self.read.push((at, known.clone()));
                 }
-                name
+                known
             }
         }?;
-        Some(is_plain(&name, prefixed).then_some(name))
+        let plain = if prefixed {
+            known.plain_prefixed
+        } else {
+            known.plain
+        };
+        Some(plain.then_some(known.name))
+    }
+
+    /// The name whose entry is at `at`, built when its characters are met the first time.
+    fn look_up(&mut self, chunk: &[u8], at: usize) -> Option<Known> {
+        let units = name_units(chunk, at)?;
+        if let Some(known) = self.known.get(units) {
+            return known.clone();
+        }
+        let known = read_name(units).map(|name| Known {
+            plain: is_plain(&name, false),
+            plain_prefixed: is_plain(&name, true),
+            name: Name::from(name),
+        });
+        if units.len() <= KNOWN_NAME_BYTES {
+            if self.known.len() >= KNOWN_NAMES {
+                self.known.clear();
+            }
+            self.known.insert(units.into(), known.clone());
+        }
+        known
     }
 }
 
-/// The name whose string-table entry is at `at` (next-string offset (4), hash (2), length
-/// (2), characters, a terminating NUL), up to its first NUL; `None` when the crate cannot
-/// read it (out of the chunk, not UTF-16).
-fn read_name(chunk: &[u8], at: usize) -> Option<String> {
-    let units = name_units(chunk, at)?;
+/// The name held in `units`, the characters of a string-table entry, up to the first NUL;
+/// `None` when the crate cannot read it (not UTF-16).
+fn read_name(units: &[u8]) -> Option<String> {
     let mut name = String::new();
     let rest = push_plain_ascii(&mut name, units);
     for c in char::decode_utf16(utf16_until_nul(rest)) {
