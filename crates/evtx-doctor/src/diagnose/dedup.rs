@@ -5,6 +5,7 @@ use crate::event::Event;
 use crate::rules::Match;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Events of one place and key compared with a newcomer. Past a few, they are a crafted
 /// collision rather than duplicates: later ones are kept without comparing, so time stays
@@ -24,7 +25,9 @@ const KEY_CONTENT: usize = 512;
 /// full when those keys agree (a duplicate, or a collision): the time is linear in the
 /// events' size, and most events are never read past their names.
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
-    let mut places: HashMap<u64, Place> = HashMap::new();
+    // Keys are hashes already: a hasher that passes them through.
+    let mut places: HashMap<u64, Place, BuildHasherDefault<KeyHasher>> =
+        HashMap::with_capacity_and_hasher(matched.len(), BuildHasherDefault::default());
     let mut keep = vec![true; matched.len()];
     let (mut scratch, mut content) = (Vec::new(), Vec::new());
     let mut content_key = |event: &Event| {
@@ -78,6 +81,27 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     let mut flags = keep.into_iter();
     matched.retain(|_| flags.next().unwrap_or(true));
     (before - matched.len()) as u64
+}
+
+/// Hashes a `u64` key that is a hash already: as it is.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here (see `write_u64`); anything else is mixed in.
+        self.0 = bytes.iter().fold(self.0, |h, &b| {
+            (h.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
 }
 
 /// The events kept at one place: the first alone (the usual case), or several by a key of

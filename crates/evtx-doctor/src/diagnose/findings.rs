@@ -34,7 +34,12 @@ pub(crate) fn build_findings(
     matched: &[(Event, Match)],
     input_paths: &[String],
 ) -> Vec<Finding> {
-    let mut groups: BTreeMap<(usize, Vec<Option<String>>), Group<'_>> = BTreeMap::new();
+    // Groups by their rule and key (the key's order is the findings' order before sorting).
+    let mut index_of: BTreeMap<(usize, Vec<Option<String>>), usize> = BTreeMap::new();
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    // The last event's rule and fields, and its group: events of a burst share them, and then
+    // their key need not be built again.
+    let mut last: Option<(&Match, usize)> = None;
     for entry in matched {
         let (event, found) = entry;
         let Some(rule) = rules
@@ -45,30 +50,34 @@ pub(crate) fn build_findings(
             continue;
         };
         let fields = &found.fields;
-        let key: (usize, Vec<Option<String>>) = (
-            found.rule,
-            rule.group_by
-                .iter()
-                .map(|k| fields.group_value(k))
-                .collect(),
-        );
-        let group = groups.entry(key).or_insert_with(|| Group {
-            rule,
-            fields: fields.clone(),
-            provider: event.provider.clone(),
-            count: 0,
-            first: None,
-            last: None,
-            event_ids: BTreeSet::new(),
-            providers: BTreeSet::new(),
-            computers: BTreeSet::new(),
-            controllers: BTreeSet::new(),
-            damaged: 0,
-            objects: BTreeMap::new(),
-            first_sample: None,
-            last_sample: None,
-        });
-        group.add(entry);
+        let index = match last {
+            Some((previous, index))
+                if previous.rule == found.rule
+                    && rule
+                        .group_by
+                        .iter()
+                        .all(|k| previous.fields.same_group_value(fields, k)) =>
+            {
+                index
+            }
+            _ => {
+                let key = (
+                    found.rule,
+                    rule.group_by
+                        .iter()
+                        .map(|k| fields.group_value(k))
+                        .collect(),
+                );
+                *index_of.entry(key).or_insert_with(|| {
+                    groups.push(Group::new(rule, fields, event));
+                    groups.len() - 1
+                })
+            }
+        };
+        last = Some((found, index));
+        if let Some(group) = groups.get_mut(index) {
+            group.add(entry);
+        }
     }
     // Domains (lower case) where some object synced: per-object failures there are isolated.
     let synced: BTreeSet<String> = matched
@@ -82,8 +91,8 @@ pub(crate) fn build_findings(
         })
         .filter_map(|(_, found)| found.fields.domain.as_ref().map(|d| d.to_lowercase()))
         .collect();
-    let mut findings: Vec<Finding> = groups
-        .into_values()
+    let mut findings: Vec<Finding> = super::in_key_order(index_of, groups)
+        .into_iter()
         .map(|group| group.into_finding(&synced, input_paths))
         .collect();
     findings.sort_by(|a, b| {
@@ -99,12 +108,35 @@ pub(crate) fn build_findings(
 }
 
 impl<'r> Group<'r> {
+    /// The group of `rule` whose first event is `event`, with `fields`.
+    fn new(rule: &'r Rule, fields: &Fields, event: &Event) -> Self {
+        Group {
+            rule,
+            fields: fields.clone(),
+            provider: event.provider.clone(),
+            count: 0,
+            first: None,
+            last: None,
+            event_ids: BTreeSet::new(),
+            providers: BTreeSet::new(),
+            computers: BTreeSet::new(),
+            controllers: BTreeSet::new(),
+            damaged: 0,
+            objects: BTreeMap::new(),
+            first_sample: None,
+            last_sample: None,
+        }
+    }
+
     fn add(&mut self, entry: &'r (Event, Match)) {
         let (event, Match { fields, .. }) = entry;
         self.count += 1;
         self.event_ids.insert(event.event_id);
-        self.providers.insert(event.provider.clone());
-        if !event.computer.is_empty() {
+        // Looked up before cloning: most events repeat what their group holds.
+        if !self.providers.contains(&event.provider) {
+            self.providers.insert(event.provider.clone());
+        }
+        if !event.computer.is_empty() && !self.computers.contains(&event.computer) {
             self.computers.insert(event.computer.clone());
         }
         if fields.dc_host.is_some() || fields.dc_ip.is_some() {
@@ -121,7 +153,12 @@ impl<'r> Group<'r> {
             self.fields.error_code = fields.error_code;
         }
         if let Some(dn) = fields.other.get("dn") {
-            *self.objects.entry(dn.clone()).or_default() += 1;
+            match self.objects.get_mut(dn) {
+                Some(count) => *count += 1,
+                None => {
+                    self.objects.insert(dn.clone(), 1);
+                }
+            }
         }
         if event.origin.damaged_chunk {
             self.damaged += 1;

@@ -50,46 +50,62 @@ pub(crate) fn build_timeline(
 
     // Keyed by (order, lower-case label): failures of one domain written in different cases
     // are one series, labelled as first written.
-    let mut series: BTreeMap<(u8, String), Series> = BTreeMap::new();
+    let mut index_of: BTreeMap<(u8, String), usize> = BTreeMap::new();
+    let mut all: Vec<Series> = Vec::new();
+    // The last event's order and label, and its series: events of a burst share them.
+    let mut last: Option<(u8, &str, usize)> = None;
     for (event, found) in matched {
         let (Some(rule), Some(time)) = (rules.rules().get(found.rule), event.time) else {
             continue;
         };
         let (order, kind, label) = match rule.signal {
-            Some(SignalKind::Heartbeat) => (1, SeriesKind::Heartbeat, "heartbeats".to_owned()),
-            Some(SignalKind::Success) => (2, SeriesKind::Success, "successful syncs".to_owned()),
+            Some(SignalKind::Heartbeat) => (1, SeriesKind::Heartbeat, "heartbeats"),
+            Some(SignalKind::Success) => (2, SeriesKind::Success, "successful syncs"),
             None if rule.severity == Severity::Error => (
                 0,
                 SeriesKind::Failure,
                 found
                     .fields
                     .domain
-                    .clone()
-                    .unwrap_or_else(|| "Entra ID connection".to_owned()),
+                    .as_deref()
+                    .unwrap_or("Entra ID connection"),
             ),
             None => continue,
         };
         let offset = time.as_second().saturating_sub(start_second);
-        let Some(index) = usize::try_from(offset / width as i64)
+        let Some(bucket) = usize::try_from(offset / width as i64)
             .ok()
             .filter(|&i| i < buckets)
         else {
             continue;
         };
-        let entry = series
-            .entry((order, label.to_lowercase()))
-            .or_insert_with(|| Series {
-                kind,
-                label,
-                counts: vec![0; buckets],
-            });
-        if let Some(count) = entry.counts.get_mut(index) {
+        let index = match last {
+            Some((last_order, last_label, index)) if last_order == order && last_label == label => {
+                index
+            }
+            _ => *index_of
+                .entry((order, label.to_lowercase()))
+                .or_insert_with(|| {
+                    all.push(Series {
+                        kind,
+                        label: label.to_owned(),
+                        counts: vec![0; buckets],
+                    });
+                    all.len() - 1
+                }),
+        };
+        last = Some((order, label, index));
+        if let Some(count) = all
+            .get_mut(index)
+            .and_then(|series| series.counts.get_mut(bucket))
+        {
             *count = count.saturating_add(1);
         }
     }
+    let series = super::in_key_order(index_of, all);
     Timeline {
         start: Some(start),
         bucket_seconds: width,
-        series: series.into_values().collect(),
+        series,
     }
 }

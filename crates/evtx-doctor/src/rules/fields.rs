@@ -64,6 +64,16 @@ impl Fields {
         }
     }
 
+    /// Whether `other` has the same [`Fields::group_value`] for `key` as these fields, known
+    /// without building it when the values are written alike (else false: not known).
+    pub(crate) fn same_group_value(&self, other: &Fields, key: &super::GroupKey) -> bool {
+        match key {
+            super::GroupKey::Domain => self.domain == other.domain,
+            super::GroupKey::ErrorCode => self.error_code == other.error_code,
+            super::GroupKey::Field(name) => self.other.get(name) == other.other.get(name),
+        }
+    }
+
     /// The value that separates findings for `key`, when the rule groups by it.
     pub(crate) fn group_value(&self, key: &super::GroupKey) -> Option<String> {
         match key {
