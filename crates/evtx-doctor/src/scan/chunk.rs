@@ -320,6 +320,8 @@ fn scan_slot(ctx: &ScanContext<'_>, slot: Slot<'_>, scratch: &mut Scratch) -> Ch
                 out.state = ChunkState::Skipped;
                 return out;
             }
+            decoder.clear();
+            decoder.adopt(selection.take_templates());
             Some(Filter {
                 prefilter,
                 hits,
@@ -504,13 +506,13 @@ struct Filter<'s> {
 /// The events of the records `filter` chose, decoded from their bytes ([`Decoder`]), when
 /// every one of them decodes and they are all the records the `evtx` crate would build;
 /// `None` otherwise (the crate then builds them). Each comes with its header's time and its
-/// offset in the chunk.
+/// offset in the chunk. The decoder holds the chunk's templates compiled so far (see
+/// [`Decoder::adopt`]).
 fn decode_chosen(
     filter: &mut Filter<'_>,
     chunk: &[u8],
     origin: Origin,
 ) -> Option<Vec<(Event, Timestamp, usize)>> {
-    filter.decoder.clear();
     let mut events = Vec::new();
     for record in filter.selection.wanted_records()? {
         let event = filter.decoder.decode(chunk, &record, origin)?;

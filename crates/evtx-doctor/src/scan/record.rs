@@ -21,12 +21,15 @@ pub(crate) fn template_definition(chunk: &[u8], binxml: Range<usize>) -> Option<
     // Definition: next-template offset (4), GUID (16), body size (4), body. Only this one
     // level is looked at: a template that instantiates templates (even itself) costs nothing
     // here, and the `evtx` crate caps how deep it follows them.
-    let size_at = offset.checked_add(20)?;
-    let size = usize::try_from(u32_at(chunk, size_at)?).ok()?;
-    let start = size_at.checked_add(4)?;
+    let size = usize::try_from(u32_at(chunk, offset.checked_add(20)?)?).ok()?;
+    let start = offset.checked_add(DEFINITION_HEADER)?;
     chunk.get(start..)?;
     Some(start..start.checked_add(size)?.min(chunk.len()))
 }
+
+/// The bytes of a template definition before its body: next-template offset (4), GUID (16),
+/// body size (4).
+const DEFINITION_HEADER: usize = 24;
 
 /// Whether the record whose BinXML is at `binxml` in the chunk whose anchors are indexed in
 /// `hits` could match a rule, judged on the literals in its bytes and its template's.
@@ -66,17 +69,31 @@ pub(crate) fn admits(
 pub(crate) struct EventIds {
     /// Template body start → where it puts the event id.
     slots: Vec<(usize, Option<EventIdSlot>)>,
+    /// The templates compiled to read them, by definition offset: the decoder takes them
+    /// rather than compile them again (see [`EventIds::take_compiled`]).
+    compiled: Vec<(usize, Template)>,
     names: Names,
+    /// How many of the chunk's bytes were read: templates are compiled from those only
+    /// (past them lie an earlier chunk's bytes until the chunk is parsed).
+    read: usize,
 }
 
 /// How many templates [`EventIds`] remembers per chunk (Windows uses a few dozen).
 const REMEMBERED_TEMPLATES: usize = 256;
 
 impl EventIds {
-    /// Forgets the last chunk's templates.
-    pub(crate) fn clear(&mut self) {
+    /// Forgets the last chunk's templates, for a chunk of which the first `read` bytes were
+    /// read.
+    pub(crate) fn start(&mut self, read: usize) {
         self.slots.clear();
+        self.compiled.clear();
         self.names.clear();
+        self.read = read;
+    }
+
+    /// The templates compiled so far for this chunk, each with its definition's offset.
+    pub(crate) fn take_compiled(&mut self) -> std::vec::Drain<'_, (usize, Template)> {
+        self.compiled.drain(..)
     }
 
     /// The event id of the record whose BinXML is `binxml` and whose template's body is
@@ -89,10 +106,16 @@ impl EventIds {
         {
             Some(&(_, slot)) => slot,
             None => {
-                let slot = Template::compile(chunk, template.clone(), &mut self.names)
-                    .and_then(|template| template.event_id_slot());
+                let read = chunk.get(..self.read).unwrap_or(chunk);
+                let compiled = Template::compile(read, template.clone(), &mut self.names);
+                let slot = compiled.as_ref().and_then(Template::event_id_slot);
                 if self.slots.len() < REMEMBERED_TEMPLATES {
                     self.slots.push((template.start, slot));
+                    if let (Some(compiled), Some(definition)) =
+                        (compiled, template.start.checked_sub(DEFINITION_HEADER))
+                    {
+                        self.compiled.push((definition, compiled));
+                    }
                 }
                 slot
             }

@@ -10,6 +10,7 @@
 //! else changes: template definitions and names that later records refer to by offset stay
 //! where they were, and the chunk's CRCs were checked before.
 
+use super::binxml::Template;
 use super::chunk::{ChunkOutcome, FiletimeSpan};
 use super::decode::RecordBytes;
 use super::prefilter::{AnchorCursor, Hits, Prefilter};
@@ -69,6 +70,12 @@ pub(crate) enum Verdict {
 }
 
 impl Selection {
+    /// The templates compiled while choosing (to read event ids), each with its definition's
+    /// offset, for the decoder.
+    pub(crate) fn take_templates(&mut self) -> impl Iterator<Item = (usize, Template)> + '_ {
+        self.event_ids.take_compiled()
+    }
+
     /// Indexes `chunk` (the first `valid` bytes from the file, of which the first `filled`
     /// were read) for the prefilter, walks its records and asks the prefilter about each,
     /// counts and dates the records ruled out in `out`, and merges their runs.
@@ -83,7 +90,7 @@ impl Selection {
     ) -> Choice {
         self.records.clear();
         self.runs.clear();
-        self.event_ids.clear();
+        self.event_ids.start(filled);
         self.finished = false;
         let mut walk = Walk::new(chunk, valid);
         let last_id = walk.last_id();

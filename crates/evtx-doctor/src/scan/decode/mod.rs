@@ -175,6 +175,18 @@ impl Decoder {
         self.chunk_spent = 0;
     }
 
+    /// Takes `templates` of the chunk about to be decoded, compiled already (each with its
+    /// definition's offset): [`Decoder::clear`] first.
+    pub(crate) fn adopt(&mut self, templates: impl IntoIterator<Item = (usize, Template)>) {
+        let room = REMEMBERED_TEMPLATES.saturating_sub(self.templates.len());
+        self.templates.extend(
+            templates
+                .into_iter()
+                .take(room)
+                .map(|(definition, template)| (definition, Some(template))),
+        );
+    }
+
     /// The event the record `record` of `chunk` holds, read from `origin`; `None` when the
     /// record has a shape this decoder does not follow (the `evtx` crate is then asked).
     pub(crate) fn decode(
