@@ -3,6 +3,9 @@
 //! the decoder declined. On every fixture, on evtx-forge corpora, and on the shared corpus
 //! (skipped with a note when absent).
 
+mod common;
+
+use common::{corpus, fold_skipped_into_read};
 use evtx_doctor::internals::{Decline, DecodedTwice, decode_both_ways};
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
@@ -145,18 +148,9 @@ fn every_forge_corpus_record_decodes_as_the_evtx_crate_renders_it() {
     assert_eq!(tally.decoded, tally.records);
 }
 
-/// The shared corpus of real logs (`EVTX_DOCTOR_CORPUS`, default `../shared/corpus`).
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("EVTX_DOCTOR_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    path.is_dir().then_some(path)
-}
-
 #[test]
 fn every_shared_corpus_record_decodes_as_the_evtx_crate_renders_it_or_is_declined() {
     let Some(root) = corpus() else {
-        eprintln!("skipped: no shared corpus (set EVTX_DOCTOR_CORPUS)");
         return;
     };
     let mut tally = Tally::default();
@@ -294,12 +288,7 @@ fn report(name: &str, bytes: &[u8], prefilter: bool) -> Report {
     };
     let knowledge = Knowledge::builtin().unwrap();
     let mut report = analyze([Source::borrowed(name, bytes)], &knowledge, &options);
-    report.options.prefilter = true;
-    for input in &mut report.inputs {
-        input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
-        input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
-    }
-    report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
+    fold_skipped_into_read(&mut report);
     report
 }
 

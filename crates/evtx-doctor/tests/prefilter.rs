@@ -6,7 +6,7 @@
 //! when absent).
 
 mod common;
-use common::corpus;
+use common::{corpus, fold_skipped_into_read};
 
 use evtx_doctor::knowledge::Knowledge;
 use evtx_doctor::report::Report;
@@ -28,13 +28,7 @@ fn run(paths: &[PathBuf], threads: usize, prefilter: bool) -> Report {
         .build()
         .unwrap();
     let mut report = pool.install(|| analyze(paths, &Knowledge::builtin().unwrap(), &options));
-    // What the prefilter skipped is read without it: only those counters may differ.
-    report.options.prefilter = true;
-    for input in &mut report.inputs {
-        input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
-        input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
-    }
-    report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
+    fold_skipped_into_read(&mut report);
     report
 }
 

@@ -1066,7 +1066,15 @@ mod tests {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
             });
         let Ok(entries) = std::fs::read_dir(&path) else {
-            eprintln!("skipped: no corpus at {}", path.display());
+            // Written past libtest's capture, so that the skip shows in `cargo test`.
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr().lock(),
+                format_args!(
+                    "SKIPPED {}: no corpus at {}\n",
+                    "event_ids_of_the_shared_corpus",
+                    path.display()
+                ),
+            );
             return;
         };
         let (mut known, mut total) = (0, 0);

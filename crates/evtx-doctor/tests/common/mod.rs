@@ -54,6 +54,18 @@ pub fn corpus() -> Option<PathBuf> {
     }
 }
 
+/// `report` as if it had been made with the prefilter on: what the prefilter skipped is read
+/// without it, so those counters are the only ones that may differ, and they are folded into
+/// the read ones (and the option set), to compare reports made with it on and off.
+pub fn fold_skipped_into_read(report: &mut evtx_doctor::Report) {
+    report.options.prefilter = true;
+    for input in &mut report.inputs {
+        input.counts.records_read += std::mem::take(&mut input.counts.records_skipped);
+        input.counts.chunks_read += std::mem::take(&mut input.counts.chunks_skipped);
+    }
+    report.summary.records_read += std::mem::take(&mut report.summary.records_skipped);
+}
+
 /// A raw deflate stream of `mib` MiB of zeros, made of one compressed MiB repeated (each piece
 /// ends on a full flush, so pieces join): a 10 GiB bomb costs 10 MiB to build.
 pub fn deflated_zeros(mib: usize) -> Vec<u8> {
