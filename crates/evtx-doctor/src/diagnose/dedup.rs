@@ -5,7 +5,6 @@ use crate::event::Event;
 use crate::rules::Match;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Events of one place and key compared with a newcomer. Past a few, they are a crafted
 /// collision rather than duplicates: later ones are kept without comparing, so time stays
@@ -25,9 +24,9 @@ const KEY_CONTENT: usize = 512;
 /// full when those keys agree (a duplicate, or a collision): the time is linear in the
 /// events' size, and most events are never read past their names.
 pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
-    // Keys are hashes already: a hasher that passes them through.
-    let mut places: HashMap<u64, Place, BuildHasherDefault<KeyHasher>> =
-        HashMap::with_capacity_and_hasher(matched.len(), BuildHasherDefault::default());
+    // Hashed again by the map's keyed hasher: the input picks record ids, and so could pick
+    // place keys that all fall in one bucket of an unkeyed one.
+    let mut places: HashMap<u64, Place> = HashMap::with_capacity(matched.len());
     let mut keep = vec![true; matched.len()];
     let (mut scratch, mut content) = (Vec::new(), Vec::new());
     let mut content_key = |event: &Event| {
@@ -83,27 +82,6 @@ pub(crate) fn drop_duplicates(matched: &mut Vec<(Event, Match)>) -> u64 {
     (before - matched.len()) as u64
 }
 
-/// Hashes a `u64` key that is a hash already: as it is.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed here (see `write_u64`); anything else is mixed in.
-        self.0 = bytes.iter().fold(self.0, |h, &b| {
-            (h.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-    }
-
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key;
-    }
-}
-
 /// The events kept at one place: the first alone (the usual case), or several by a key of
 /// what they say.
 enum Place {
@@ -137,7 +115,9 @@ fn place_key(event: &Event, scratch: &mut Vec<u8>) -> Option<u64> {
     Some(hash(scratch))
 }
 
-/// Whether `a` and `b` are one record: their places and all they say agree.
+/// Whether `a` and `b` are one record: their places and all they say agree. What they say is
+/// compared word by word up to the first difference, so comparing a small event with a huge
+/// one costs the small one's size.
 fn same_record(a: &Event, b: &Event) -> bool {
     let same_name = |x: &str, y: &str| {
         x.len() == y.len() && x.eq_ignore_ascii_case(y)
@@ -145,36 +125,37 @@ fn same_record(a: &Event, b: &Event) -> bool {
                 .flat_map(char::to_lowercase)
                 .eq(y.chars().flat_map(char::to_lowercase))
     };
-    let content = |event: &Event| {
-        let mut out = Vec::new();
-        write_content(event, &mut out, usize::MAX);
-        out
-    };
     a.record_id == b.record_id
         && a.time.map(|t| t.as_second()) == b.time.map(|t| t.as_second())
         && a.event_id == b.event_id
         && same_name(&a.computer, &b.computer)
         && same_name(&a.channel, &b.channel)
         && same_name(&a.provider, &b.provider)
-        && content(a) == content(b)
+        && content_words(a).eq(content_words(b))
 }
 
-/// Appends what the event says, in a form every shape of it shares: its data values when it
-/// has them (a log, an XML export), else its message (a paste holds only that; a classic
-/// event's message is its one data value), each run of white space one space; it stops after
-/// `limit` bytes.
+/// What the event says, in a form every shape of it shares: its data values when it has them
+/// (a log, an XML export), else its message (a paste holds only that; a classic event's
+/// message is its one data value), as words (a run of white space separates two).
+fn content_words(event: &Event) -> impl Iterator<Item = &[u8]> {
+    let (data, message) = if event.data.is_empty() {
+        (None, event.message.as_deref())
+    } else {
+        (Some(&event.data), None)
+    };
+    data.into_iter()
+        .flatten()
+        .map(|item| item.value.as_str())
+        .chain(message)
+        .flat_map(str::split_whitespace)
+        .map(str::as_bytes)
+}
+
+/// Appends the event's words ([`content_words`]) to `out`, one space between two; it stops
+/// after `limit` bytes.
 fn write_content(event: &Event, out: &mut Vec<u8>, limit: usize) {
     let end = out.len().saturating_add(limit);
-    let values: Vec<&str> = if event.data.is_empty() {
-        event.message.iter().map(String::as_str).collect()
-    } else {
-        event.data.iter().map(|item| item.value.as_str()).collect()
-    };
-    let words = values
-        .iter()
-        .flat_map(|value| value.as_bytes().split(u8::is_ascii_whitespace))
-        .filter(|word| !word.is_empty());
-    for (index, word) in words.enumerate() {
+    for (index, word) in content_words(event).enumerate() {
         if out.len() >= end {
             out.truncate(end);
             return;
@@ -317,6 +298,28 @@ mod tests {
             .collect();
         assert_eq!(drop_duplicates(&mut matched), 1);
         assert_eq!(matched.len(), 2);
+    }
+
+    /// Events of one place whose content begins alike (the whole key) but ends otherwise are
+    /// kept, a copy of the long one dropped; each comparison stops at the first different word
+    /// (a 4 MiB event is not copied for every short one).
+    #[test]
+    fn contents_that_begin_alike_are_told_apart() {
+        let prefix = "word ".repeat(200);
+        let long = format!("{prefix}{}", "tail ".repeat(800_000));
+        let found = || Match {
+            rule: 0,
+            fields: Default::default(),
+        };
+        let mut matched: Vec<(Event, Match)> =
+            vec![(event("ADSync", 6900, &[&long], None), found())];
+        for i in 0..200 {
+            let short = format!("{prefix}short{i}");
+            matched.push((event("ADSync", 6900, &[&short], None), found()));
+        }
+        matched.push((event("ADSync", 6900, &[&long], None), found()));
+        assert_eq!(drop_duplicates(&mut matched), 1);
+        assert_eq!(matched.len(), 201);
     }
 
     /// Events at one place that say different things are all kept (and found apart by their

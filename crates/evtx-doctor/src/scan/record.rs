@@ -1,7 +1,9 @@
 //! One record: whether it could match (by the literals found in its bytes and its template's),
 //! and turning it into an [`Event`].
 
-use super::binxml::{EventIdSlot, Names, Template, event_id};
+use super::binxml::{
+    DEFINITION_HEADER_SIZE, EventIdSlot, Names, Template, definition_body, event_id,
+};
 use super::prefilter::{Hits, Prefilter};
 use super::walk::u32_at;
 use crate::event::{Event, Origin, parse_event_xml};
@@ -22,14 +24,10 @@ pub(crate) fn template_definition(chunk: &[u8], binxml: Range<usize>) -> Option<
     // level is looked at: a template that instantiates templates (even itself) costs nothing
     // here, and the `evtx` crate caps how deep it follows them.
     let size = usize::try_from(u32_at(chunk, offset.checked_add(20)?)?).ok()?;
-    let start = offset.checked_add(DEFINITION_HEADER)?;
+    let start = offset.checked_add(DEFINITION_HEADER_SIZE)?;
     chunk.get(start..)?;
     Some(start..start.checked_add(size)?.min(chunk.len()))
 }
-
-/// The bytes of a template definition before its body: next-template offset (4), GUID (16),
-/// body size (4).
-const DEFINITION_HEADER: usize = 24;
 
 /// Whether the record whose BinXML is at `binxml` in the chunk whose anchors are indexed in
 /// `hits` could match a rule, judged on the literals in its bytes and its template's.
@@ -111,8 +109,12 @@ impl EventIds {
                 let slot = compiled.as_ref().and_then(Template::event_id_slot);
                 if self.slots.len() < REMEMBERED_TEMPLATES {
                     self.slots.push((template.start, slot));
-                    if let (Some(compiled), Some(definition)) =
-                        (compiled, template.start.checked_sub(DEFINITION_HEADER))
+                    // Handed on only when its body is whole in the bytes read, as the
+                    // decoder would find it: a body cut at the chunk's end compiles here but
+                    // is refused there, and by the crate.
+                    let definition = template.start.checked_sub(DEFINITION_HEADER_SIZE);
+                    if let (Some(compiled), Some(definition)) = (compiled, definition)
+                        && definition_body(read, definition).as_ref() == Some(template)
                     {
                         self.compiled.push((definition, compiled));
                     }
@@ -135,4 +137,54 @@ pub(crate) fn to_event(record: EvtxRecord<'_>, origin: Origin) -> Result<Event, 
     event.record_id = event.record_id.or(Some(record_id));
     event.origin = origin;
     Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk of evtx-forge's password-sync events, the BinXML of the first record that refers
+    /// to a template defined before it (not in place), and that template's body.
+    fn chunk_and_referring_record() -> (Vec<u8>, Range<usize>, Range<usize>) {
+        let options = evtx_forge::corpus::CorpusOptions::new(4096 + 65536, 1, 7);
+        let file = evtx_forge::corpus::write_corpus(std::io::Cursor::new(Vec::new()), &options)
+            .unwrap()
+            .0
+            .into_inner();
+        let chunk = file[4096..4096 + 65536].to_vec();
+        let (binxml, template) = super::super::walk::Walk::new(&chunk, chunk.len())
+            .find_map(|header| {
+                let binxml = header.binxml();
+                let definition = u32_at(&chunk, binxml.start + 10).map(|d| d as usize);
+                let template = template_definition(&chunk, binxml.clone())?;
+                (definition != Some(binxml.start + 14)).then_some((binxml, template))
+            })
+            .unwrap();
+        (chunk, binxml, template)
+    }
+
+    /// The templates compiled to read event ids are handed to the decoder only when their
+    /// body is whole in the bytes read: one said to run past the chunk's end compiles cut, but
+    /// the decoder (and the crate) refuse it.
+    #[test]
+    fn only_whole_templates_are_handed_on() {
+        let (chunk, binxml, template) = chunk_and_referring_record();
+        let mut ids = EventIds::default();
+        ids.start(chunk.len());
+        ids.of(&chunk, binxml.clone(), &template);
+        assert_eq!(
+            ids.take_compiled().count(),
+            1,
+            "a whole template is handed on"
+        );
+
+        let mut damaged = chunk.clone();
+        let size = template.start - 4;
+        damaged[size..size + 4].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+        let cut = template_definition(&damaged, binxml.clone()).unwrap();
+        assert_eq!(cut.end, damaged.len(), "the body is cut at the chunk's end");
+        ids.start(damaged.len());
+        ids.of(&damaged, binxml, &cut);
+        assert_eq!(ids.take_compiled().count(), 0, "a cut template is not");
+    }
 }
