@@ -17,7 +17,7 @@ const LEAD_CHARS: usize = 60;
 
 impl Rule {
     /// The line of `event` that holds what this rule matched (`fields` being what was pulled
-    /// out of the event), white space folded, cut to about [`EVIDENCE_CHARS`] characters at
+    /// out of the event), white space folded, cut to about `EVIDENCE_CHARS` characters at
     /// word boundaries around the match. `None` when nothing can be found in the event's text.
     pub fn evidence(&self, event: &Event, fields: &Fields) -> Option<String> {
         let lines = Lines::of(&event.text());

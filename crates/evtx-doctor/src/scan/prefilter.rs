@@ -489,7 +489,7 @@ impl Prefilter {
 
     /// Indexes the whole of `chunk` into `hits` (forgetting what they held) and says whether
     /// the chunk as a whole could satisfy some rule clause: for some clause, every group of
-    /// literals has an alternative somewhere in it. Offsets of [`Prefilter::admits_parts`]
+    /// literals has an alternative somewhere in it. Offsets of `Prefilter::admits_parts`
     /// are into `chunk`.
     #[cfg(any(test, feature = "internals"))]
     pub fn index_chunk(&self, chunk: &[u8], hits: &mut Hits) -> bool {
@@ -510,7 +510,7 @@ impl Prefilter {
         self.index_anchors_up_to(chunk, chunk.len(), hits)
     }
 
-    /// [`Prefilter::index_anchors`], for anchors that end by byte `end` of `chunk`: the
+    /// `Prefilter::index_anchors`, for anchors that end by byte `end` of `chunk`: the
     /// caller knows that nothing past it is read.
     pub fn index_anchors_up_to(&self, chunk: &[u8], end: usize, hits: &mut Hits) -> bool {
         hits.anchors.clear();
@@ -533,8 +533,8 @@ impl Prefilter {
     }
 
     /// Whether the record made of `parts` (its BinXML and its template's body, byte ranges of
-    /// `chunk`, which [`Prefilter::index_anchors`] indexed) could satisfy some rule clause:
-    /// [`Prefilter::index_followers`], then [`Prefilter::admits_parts`], unless an anchor of
+    /// `chunk`, which `Prefilter::index_anchors` indexed) could satisfy some rule clause:
+    /// [`Prefilter::index_followers`], then `Prefilter::admits_parts`, unless an anchor of
     /// a one-group clause is there (then that clause holds, and nothing else is searched).
     ///
     /// `event_id` is asked only of a record with an anchor: its event id when known, which
@@ -662,7 +662,7 @@ impl Prefilter {
     }
 
     /// Looks for the other literals of the clauses whose anchors are in `parts` (byte ranges
-    /// of `chunk`, which [`Prefilter::index_anchors`] indexed), in those parts; a part
+    /// of `chunk`, which `Prefilter::index_anchors` indexed), in those parts; a part
     /// already searched for the same literals is not searched again. `false` when there is
     /// no anchor in `parts`: then no clause can hold there.
     pub fn index_followers(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
@@ -758,7 +758,7 @@ impl Prefilter {
         self.admits_parts_for(hits, parts, None)
     }
 
-    /// [`Prefilter::admits_parts`] for an event whose id is `id` (`None`: unknown).
+    /// `Prefilter::admits_parts` for an event whose id is `id` (`None`: unknown).
     fn admits_parts_for(&self, hits: &mut Hits, parts: &[Range<usize>], id: Option<u16>) -> bool {
         let Hits {
             hits,
@@ -992,7 +992,7 @@ fn fold(chunk: &[u8], folded: &mut [u8], done: &mut [u64], part: &Range<usize>) 
 }
 
 impl Hits {
-    /// Whether an anchor found by the last [`Prefilter::index_anchors`] starts inside `part`.
+    /// Whether an anchor found by the last `Prefilter::index_anchors` starts inside `part`.
     pub(crate) fn anchor_in(&self, part: &Range<usize>) -> bool {
         any_inside(&self.anchors, part)
     }

@@ -921,7 +921,7 @@ fn op_nodes(op: &Op) -> usize {
 pub struct DecodedTwice {
     /// The record id its header gives.
     pub record_id: u64,
-    /// What [`Decoder`] made of it, or why it declined.
+    /// What the decoder made of it, or why it declined.
     pub fast: Result<Event, Decline>,
     /// What rendering it to XML and reading that back gives (the error as text).
     pub reference: Result<Event, String>,
