@@ -18,11 +18,10 @@ mod row;
 use self::header::{Column, Header};
 use self::row::{Row, next_row};
 use super::export::{ExportTally, MAX_EXPORT_RECORD_BYTES, problem};
-use super::locale::{level_number, parse_local_time};
+use super::locale::{ExportTime, level_number, read_export_time, split_instance_id};
 use super::text::Window;
 use crate::event::Event;
 use crate::report::ProblemKind;
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::io::Read;
 
@@ -272,9 +271,9 @@ fn to_event(
     // `InstanceId` (Get-EventLog) carries the severity and qualifier bits above the id.
     let number = |text: &str| text.parse::<u64>().ok();
     let (event_id, bits) = match (instance.and_then(number), id) {
-        (Some(instance), _) => (instance & 0xFFFF, instance >> 16),
+        (Some(instance), _) => split_instance_id(instance),
         (None, Some(text)) => match number(text) {
-            Some(id) => (id & 0xFFFF, 0),
+            Some(id) => (split_instance_id(id).0, None),
             None => return Err(format!("the event id {text:?} is not a number")),
         },
         (None, None) => {
@@ -282,8 +281,8 @@ fn to_event(
             return Err(format!("the event id {text:?} is not a number"));
         }
     };
-    event.event_id = u16::try_from(event_id).unwrap_or_default();
-    event.qualifiers = qualifiers.or(u16::try_from(bits).ok().filter(|&bits| bits != 0));
+    event.event_id = event_id;
+    event.qualifiers = qualifiers.or(bits);
     if event.channel.is_empty()
         && let Some(channel) = channel
     {
@@ -295,15 +294,16 @@ fn to_event(
 /// Reads a time column into `event`: a time with its offset as it is, anything else as a local
 /// time in `zone`.
 fn read_time(text: &str, zone: &TimeZone, event: &mut Event) -> RowTime {
-    if let Ok(exact) = text.parse::<Timestamp>() {
-        event.time = Some(exact);
-        return RowTime::Exact;
-    }
-    event.time = parse_local_time(text, zone);
-    if event.time.is_some() {
-        RowTime::Local
-    } else {
-        RowTime::Unreadable(text.to_owned())
+    match read_export_time(text, zone) {
+        ExportTime::Exact(time) => {
+            event.time = Some(time);
+            RowTime::Exact
+        }
+        ExportTime::Local(time) => {
+            event.time = Some(time);
+            RowTime::Local
+        }
+        ExportTime::Unreadable => RowTime::Unreadable(text.to_owned()),
     }
 }
 

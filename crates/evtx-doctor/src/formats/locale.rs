@@ -88,6 +88,34 @@ pub(crate) fn level_number(name: &str) -> Option<u8> {
         .map(|(level, _)| *level)
 }
 
+/// A time as an export wrote it, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportTime {
+    /// Written with its offset (`2024-03-04T08:00:00Z`): exact.
+    Exact(Timestamp),
+    /// Written as a local time, read in the zone given.
+    Local(Timestamp),
+    /// Not a time either way.
+    Unreadable,
+}
+
+/// Reads a time an export wrote: with its offset as it is, anything else as a local time in
+/// `zone` ([`parse_local_time`]).
+pub(crate) fn read_export_time(text: &str, zone: &TimeZone) -> ExportTime {
+    if let Ok(exact) = text.parse::<Timestamp>() {
+        return ExportTime::Exact(exact);
+    }
+    parse_local_time(text, zone).map_or(ExportTime::Unreadable, ExportTime::Local)
+}
+
+/// An event id and qualifiers from a number that may be an `InstanceId` (Get-EventLog), which
+/// carries the severity and qualifier bits above the id: 3221232372 is 6900 with qualifiers
+/// 49152. No bits above the id: no qualifiers.
+pub(crate) fn split_instance_id(id: u64) -> (u16, Option<u16>) {
+    let qualifiers = u16::try_from(id >> 16).ok().filter(|&bits| bits != 0);
+    ((id & 0xFFFF) as u16, qualifiers)
+}
+
 /// Reads an Event Viewer date and time in the common local formats, as UTC:
 /// `3/4/2024 8:00:00 AM` (US, month first), `04.03.2024 08:00:00` and `04/03/2024 08:00:00`
 /// (day first), `2024-03-04 08:00:00` / `2024-03-04T08:00:00` / `2024/03/04 8:00:00` (year

@@ -728,11 +728,7 @@ pub(crate) fn xml_text(bytes: &[u8]) -> String {
 /// UTF-16LE code units as the crate writes them unescaped (CDATA): up to the first NUL, a
 /// lone surrogate as U+FFFD.
 fn raw_text(bytes: &[u8]) -> String {
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&unit| unit != 0);
-    char::decode_utf16(units)
+    char::decode_utf16(utf16_until_nul(bytes))
         .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect()
 }

@@ -22,11 +22,10 @@ mod start;
 mod unwrap;
 
 use super::export::{ExportTally, MAX_EXPORT_RECORD_BYTES, problem};
-use super::locale::{level_number, parse_local_time};
+use super::locale::{ExportTime, level_number, read_export_time, split_instance_id};
 use super::text::Window;
 use crate::event::{Event, parse_event_xml};
 use crate::report::ProblemKind;
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use labels::{Label, split_label};
 use start::{Start, Stripped, find_start};
@@ -267,7 +266,7 @@ pub(crate) fn read<R: Read>(
         if at < start.line {
             continue;
         }
-        let text = match start.prefix.strip(&line.text) {
+        let owned = match start.prefix.strip(&line.text) {
             Stripped::Inside(text) => without_hard_spaces(text.trim_start_matches('\u{feff}')),
             Stripped::Outside => {
                 // A line outside the quoted or indented paste ends its event.
@@ -276,7 +275,7 @@ pub(crate) fn read<R: Read>(
                 continue;
             }
         };
-        let text = text.as_str();
+        let text = owned.as_str();
         if is_fence(text) {
             finish(&mut record, &widest, counts);
             in_event = false;
@@ -331,7 +330,7 @@ pub(crate) fn read<R: Read>(
                 }
             }
         }
-        line.text = text.to_owned();
+        line.text = owned;
         record.lines.push(line);
     }
     finish(&mut record, &widest, counts);
@@ -584,11 +583,7 @@ fn parse(
     let id: u64 = id_text
         .parse()
         .map_err(|_| format!("its event id {id_text:?} is not a number"))?;
-    // `InstanceId` (Get-EventLog) carries the severity bits above the id: 3221232372 is 6900.
-    event.event_id = (id & 0xFFFF) as u16;
-    if id > 0xFFFF {
-        event.qualifiers = u16::try_from(id >> 16).ok();
-    }
+    (event.event_id, event.qualifiers) = split_instance_id(id);
     if let Some(qualifiers) = fields.get(&["Qualifiers"]).and_then(|q| q.parse().ok()) {
         event.qualifiers = Some(qualifiers);
     }
@@ -610,15 +605,15 @@ fn parse(
     let mut time = TimeRead::Exact;
     if let Some(text) = fields.get(&["Date", "TimeCreated", "TimeGenerated"]) {
         // `2024-01-25T18:02:54.0220000Z` (newer wevtutil) is UTC; the rest is local time.
-        event.time = match text.parse::<Timestamp>() {
-            Ok(exact) => Some(exact),
-            Err(_) => {
-                let local = parse_local_time(text, zone);
-                time = match local {
-                    Some(_) => TimeRead::Local,
-                    None => TimeRead::Unreadable(text.chars().take(80).collect()),
-                };
-                local
+        event.time = match read_export_time(text, zone) {
+            ExportTime::Exact(exact) => Some(exact),
+            ExportTime::Local(local) => {
+                time = TimeRead::Local;
+                Some(local)
+            }
+            ExportTime::Unreadable => {
+                time = TimeRead::Unreadable(text.chars().take(80).collect());
+                None
             }
         };
     }
