@@ -2,7 +2,7 @@
 //! event that is also in the log) counts once.
 
 use crate::event::Event;
-use crate::rules::Match;
+use crate::rules::{FastHash, Match};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -167,20 +167,11 @@ fn write_content(event: &Event, out: &mut Vec<u8>, limit: usize) {
     }
 }
 
-/// A fast hash of `bytes` (a word at a time); collisions are told apart by comparing.
+/// A fast hash of `bytes` (the rules' memory's); collisions are told apart by comparing.
 fn hash(bytes: &[u8]) -> u64 {
-    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    let mut words = bytes.chunks_exact(8);
-    let mut h = bytes.len() as u64;
-    for word in words.by_ref() {
-        let mut le = [0; 8];
-        le.copy_from_slice(word);
-        h = mix(h, u64::from_le_bytes(le));
-    }
-    let mut tail = [0; 8];
-    let rest = words.remainder();
-    tail[..rest.len()].copy_from_slice(rest);
-    mix(h, u64::from_le_bytes(tail))
+    let mut hash = FastHash::default();
+    hash.add(bytes);
+    hash.finish()
 }
 
 #[cfg(test)]

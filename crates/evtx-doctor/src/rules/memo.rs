@@ -40,7 +40,7 @@ impl<'a> Key<'a> {
         Key {
             set,
             event,
-            hash: hash.0,
+            hash: hash.finish(),
         }
     }
 
@@ -123,7 +123,7 @@ impl Memo {
 /// step: a fraction of what normalising the text costs. Keys with equal hashes are compared
 /// whole, so a collision costs only a miss.
 #[derive(Debug, Default)]
-struct Hash(u64);
+pub(crate) struct Hash(u64);
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
@@ -133,7 +133,7 @@ impl Hash {
     }
 
     /// `bytes`, and their length (so that the pieces' boundaries count).
-    fn add(&mut self, bytes: &[u8]) {
+    pub(crate) fn add(&mut self, bytes: &[u8]) {
         let words = bytes.chunks_exact(8);
         let rest = words.remainder();
         for word in words {
@@ -147,6 +147,11 @@ impl Hash {
         }
         self.word(u64::from_le_bytes(last));
         self.word(bytes.len() as u64);
+    }
+
+    /// The hash of what was added.
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
     }
 
     fn add_lowercase(&mut self, bytes: &[u8]) {

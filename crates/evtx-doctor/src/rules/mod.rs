@@ -17,6 +17,7 @@ mod text;
 
 pub use error::RuleError;
 pub use fields::Fields;
+pub(crate) use memo::Hash as FastHash;
 pub use pack::{GroupKey, SignalKind};
 pub use severity::Severity;
 pub use text::normalize;

@@ -617,7 +617,8 @@ pub(crate) fn string_table_reads(chunk: &[u8]) -> bool {
 
 /// A set of offsets in a chunk: a list while it is short (a chunk Windows writes has a few
 /// dozen names), one bit per offset past that, so that a crafted table of thousands of
-/// entries is still read in linear time.
+/// entries is still read in linear time. (A bitset from the start, allocated and zeroed for
+/// every chunk, was 1.9 M of the 16 MiB dense run's 174 M instructions.)
 struct OffsetSet {
     few: [usize; 64],
     len: usize,
