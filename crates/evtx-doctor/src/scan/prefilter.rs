@@ -587,19 +587,26 @@ impl Prefilter {
         parts: &[Range<usize>],
         id: Option<u16>,
     ) -> bool {
+        !self.list_gates(hits, |steps| steps.of(id)) || self.gates_hold(chunk, hits, parts)
+    }
+
+    /// Lists in `hits.gates` the gates of the record's anchors, each anchor's first step as
+    /// `step` picks it from its [`FirstSteps`]; false when the clauses of some anchor go
+    /// straight to the followers' search (the gates then decide nothing).
+    fn list_gates(&self, hits: &mut Hits, step: impl Fn(&FirstSteps) -> FirstStep) -> bool {
         hits.gates.clear();
         for &literal in &hits.anchored {
-            let step = self
+            match self
                 .first_steps
                 .get(literal)
-                .map_or(FirstStep::Followers, |steps| steps.of(id));
-            match step {
+                .map_or(FirstStep::Followers, &step)
+            {
                 FirstStep::Nothing => {}
                 FirstStep::Gate(gate) => hits.gates.push(gate),
-                FirstStep::Followers => return true,
+                FirstStep::Followers => return false,
             }
         }
-        self.gates_hold(chunk, hits, parts)
+        true
     }
 
     /// Whether the record made of `parts`, whose anchors [`Prefilter::anchors_in`] noted, can
@@ -607,26 +614,14 @@ impl Prefilter {
     /// first record of each template in a chunk): when none of its anchors anchors a clause
     /// of one group, and it holds no literal of their gates for an unknown event id.
     fn rules_out_without_id(&self, chunk: &[u8], hits: &mut Hits, parts: &[Range<usize>]) -> bool {
-        hits.gates.clear();
-        for &literal in &hits.anchored {
-            if self
-                .alone
+        let some_alone = hits.anchored.iter().any(|&literal| {
+            self.alone
                 .get(literal)
                 .is_none_or(|alone| !alone.is_empty())
-            {
-                return false;
-            }
-            let step = self
-                .first_steps
-                .get(literal)
-                .map_or(FirstStep::Followers, |steps| steps.unknown);
-            match step {
-                FirstStep::Nothing => {}
-                FirstStep::Gate(gate) => hits.gates.push(gate),
-                FirstStep::Followers => return false,
-            }
-        }
-        !self.gates_hold(chunk, hits, parts)
+        });
+        !some_alone
+            && self.list_gates(hits, |steps| steps.unknown)
+            && !self.gates_hold(chunk, hits, parts)
     }
 
     /// Searches `parts` for the gates listed in `hits.gates`; whether one of their literals
